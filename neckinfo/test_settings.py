@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings, with what only slows tests down swapped out."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
+
+from neckinfo.settings import *  # noqa: E402,F403
+
+# Manifest storage needs collectstatic before any page renders; tests use plain files.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Hashing a password properly is slow on purpose; tests log in a lot.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
