@@ -5,6 +5,8 @@ render Markdown per request. Whatever an editor or an import types, only the all
 tags, attributes and URL schemes below can reach a public page.
 """
 
+import re
+
 import markdown
 import nh3
 
@@ -29,21 +31,19 @@ ALLOWED_ATTRIBUTES = {
 # and data: among them, is dropped with the href.
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
+LEVEL_ONE_HEADING = re.compile(r"<(/?)h1\b", re.IGNORECASE)
+
 
 def render_markdown(text: str) -> str:
     """Render an editor's Markdown to sanitised HTML.
 
-    Headings start at h2 (`#` becomes h2) because the page's title is its only h1, and get
-    ids so that a contents list or a shared link can point at a section.
+    Headings get ids so that a contents list or a shared link can point at a section, and
+    a level-one heading becomes h2: the page's title is its only h1.
     """
     if not text.strip():
         return ""
-    html = markdown.markdown(
-        text,
-        extensions=["toc", "tables", "sane_lists"],
-        extension_configs={"toc": {"baselevel": 2}},
-        output_format="html",
-    )
+    html = markdown.markdown(text, extensions=["toc", "tables", "sane_lists"], output_format="html")
+    html = LEVEL_ONE_HEADING.sub(r"<\1h2", html)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

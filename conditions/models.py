@@ -6,7 +6,7 @@ listings, symptom pages and related articles read one table whatever the article
 """
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -91,6 +91,10 @@ class ArticleQuerySet(models.QuerySet):
         """What the public may see. Every public view starts here, so a draft can't leak."""
         return self.filter(published_q())
 
+    def visible_to(self, user) -> "ArticleQuerySet":
+        """Published articles; staff also see drafts (the page then says it is not public)."""
+        return self if user.is_staff else self.published()
+
     def with_symptoms(self) -> "ArticleQuerySet":
         # One query for all rows' symptoms; templates must iterate `article.symptoms.all`
         # (not taggit's `.names()`, which ignores the prefetch).
@@ -146,6 +150,7 @@ class Article(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
+        blank=True,
         help_text="The last part of the page's address. Filled in from the title.",
     )
     summary = models.TextField(
@@ -186,9 +191,24 @@ class Article(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._free_slug()
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
+
+    def _free_slug(self) -> str:
+        """A slug made from the title, numbered (-2, -3…) when another article has it."""
+        base = slugify(self.title)[:190].strip("-") or "article"
+        taken = set(
+            Article.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
 
     def get_absolute_url(self) -> str:
         name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
@@ -258,7 +278,11 @@ class FaqItem(models.Model):
     question = models.CharField(max_length=300)
     answer = models.TextField(help_text="In Markdown.")
     answer_html = models.TextField(editable=False, default="")
-    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+    position = models.PositiveIntegerField(
+        blank=True,
+        default=None,
+        help_text="Questions are shown in this order, lowest first. Leave empty to add at the end.",
+    )
     anchor = models.SlugField(
         max_length=80,
         blank=True,
@@ -278,6 +302,9 @@ class FaqItem(models.Model):
 
     def save(self, *args, **kwargs):
         self.answer_html = render_markdown(self.answer)
+        if self.position is None:
+            last = FaqItem.objects.filter(faq_id=self.faq_id).aggregate(Max("position"))
+            self.position = (last["position__max"] or 0) + 1
         if not self.anchor:
             self.anchor = self._free_anchor()
         super().save(*args, **kwargs)

@@ -1,4 +1,15 @@
 from django.urls import path
 
+from conditions import views
+
 app_name = "conditions"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("conditions/", views.condition_list, name="condition_list"),
+    path("conditions/<slug:slug>/", views.condition_detail, name="condition"),
+    path("faqs/", views.faq_list, name="faq_list"),
+    path("faqs/<slug:slug>/", views.faq_detail, name="faq"),
+    path("symptoms/", views.symptom_list, name="symptom_list"),
+    path("symptoms/<str:slug>/", views.symptom_detail, name="symptom"),
+    path("search/", views.search, name="search"),
+]

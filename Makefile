@@ -1,0 +1,56 @@
+# NeckInfo: `make run` serves the site locally, `make test` runs the whole suite.
+PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PORT ?= 8000
+# The suite's second pass runs against this server; Django creates and drops test_neckinfo.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/neckinfo
+LOCAL := DJANGO_DEBUG=1
+
+.PHONY: run test test-sqlite test-postgres lint format clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON_BIN) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(LOCAL) $(PYTHON) manage.py migrate --noinput
+	$(LOCAL) $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
+	$(LOCAL) $(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed-dev
+	@echo "== Test suite on SQLite =="
+	$(PYTHON) -m pytest
+
+# Runs when PostgreSQL answers. Under CI (CI=true) a missing server is an error, not a skip.
+test-postgres: $(VENV)/.installed-dev
+	@if $(PYTHON) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('/neckinfo', '/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== Test suite on PostgreSQL =="; \
+		DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTHON) -m pytest; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL); CI requires it." >&2; exit 1; \
+	else \
+		echo "PostgreSQL is not answering at $(TEST_POSTGRES_URL): skipped the PostgreSQL pass."; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djhtml --check templates
+	$(LOCAL) $(PYTHON) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djhtml templates
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,156 @@
+"""The editors' workplace: articles, their questions, and the symptom vocabulary."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
+from django.db.models import Count
+from django.utils.translation import ngettext
+
+from conditions.models import (
+    Article,
+    ConditionArticle,
+    FaqArticle,
+    FaqItem,
+    Symptom,
+    published_q,
+)
+
+admin.site.site_header = "NeckInfo editors"
+admin.site.site_title = "NeckInfo editors"
+admin.site.index_title = "Articles and symptoms"
+
+
+class SymptomListFilter(admin.SimpleListFilter):
+    title = "symptom"
+    parameter_name = "symptom"
+
+    def lookups(self, request, model_admin):
+        return Symptom.objects.order_by("name").values_list("slug", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tagged_symptoms__tag__slug=self.value())
+        return queryset
+
+
+class ArticleAdmin(admin.ModelAdmin):
+    """What condition and FAQ articles share in the admin."""
+
+    list_display = ["title", "status", "symptom_names", "updated_at"]
+    list_filter = ["status", SymptomListFilter]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "updated_at"
+    actions = ["publish_selected", "unpublish_selected"]
+    save_on_top = True
+
+    def get_queryset(self, request):
+        # The symptoms column would otherwise cost a query per row.
+        return super().get_queryset(request).prefetch_related("symptoms")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "symptoms":
+            return self._symptom_field(db_field)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def _symptom_field(self, db_field):
+        # Symptoms are picked from the vocabulary with autocomplete, instead of taggit's
+        # free-text box, so a typo can't quietly create a new symptom. Adding one is a
+        # deliberate click on "+", which opens the symptom form.
+        widget = RelatedFieldWidgetWrapper(
+            AutocompleteSelectMultiple(db_field, self.admin_site),
+            db_field.remote_field,
+            self.admin_site,
+            can_add_related=True,
+        )
+        return forms.ModelMultipleChoiceField(
+            queryset=Symptom.objects.all(),
+            required=False,
+            widget=widget,
+            help_text="Type to find a symptom. Use + to add one that isn't in the list yet.",
+        )
+
+    @admin.display(description="symptoms")
+    def symptom_names(self, article):
+        return ", ".join(symptom.name for symptom in article.symptoms.all()) or "—"
+
+    @admin.action(description="Publish selected articles")
+    def publish_selected(self, request, queryset):
+        articles = [a for a in queryset if a.status != Article.Status.PUBLISHED]
+        for article in articles:
+            article.publish()
+        self.message_user(
+            request,
+            ngettext("Published %d article.", "Published %d articles.", len(articles))
+            % len(articles),
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Unpublish selected articles (back to draft)")
+    def unpublish_selected(self, request, queryset):
+        articles = [a for a in queryset if a.status == Article.Status.PUBLISHED]
+        for article in articles:
+            article.unpublish()
+        self.message_user(
+            request,
+            ngettext("Unpublished %d article.", "Unpublished %d articles.", len(articles))
+            % len(articles),
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ConditionArticle)
+class ConditionArticleAdmin(ArticleAdmin):
+    search_fields = ["title", "summary", "body"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "symptoms"]}),
+        ("Content", {"fields": ["body", "when_to_get_medical_help"]}),
+        ("Publishing", {"fields": ["status", "published_at"]}),
+    ]
+
+
+class FaqItemInline(admin.StackedInline):
+    model = FaqItem
+    fields = ["position", "question", "answer", "anchor"]
+    extra = 1
+    classes = ["collapse-none"]
+
+
+@admin.register(FaqArticle)
+class FaqArticleAdmin(ArticleAdmin):
+    search_fields = ["title", "summary", "intro", "items__question", "items__answer"]
+    inlines = [FaqItemInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "symptoms"]}),
+        ("Content", {"fields": ["intro"]}),
+        ("Publishing", {"fields": ["status", "published_at"]}),
+    ]
+
+
+@admin.register(Symptom)
+class SymptomAdmin(admin.ModelAdmin):
+    list_display = ["name", "synonyms", "published_articles", "all_articles"]
+    search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
+    prepopulated_fields = {"slug": ["name"]}
+    fields = ["name", "slug", "description", "synonyms"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                article_total=Count("tagged_articles", distinct=True),
+                published_total=Count(
+                    "tagged_articles",
+                    filter=published_q("tagged_articles__content_object__"),
+                    distinct=True,
+                ),
+            )
+        )
+
+    @admin.display(description="published articles", ordering="published_total")
+    def published_articles(self, symptom):
+        return symptom.published_total
+
+    @admin.display(description="all articles", ordering="article_total")
+    def all_articles(self, symptom):
+        return symptom.article_total

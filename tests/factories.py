@@ -1,0 +1,43 @@
+"""Content and people for tests, made the way the site makes them."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
+
+PUBLISHED = Article.Status.PUBLISHED
+DRAFT = Article.Status.DRAFT
+
+
+def make_symptom(name: str, **fields) -> Symptom:
+    symptom, _ = Symptom.objects.get_or_create(name__iexact=name, defaults={"name": name, **fields})
+    return symptom
+
+
+def make_condition(title: str, symptoms=(), status=PUBLISHED, **fields) -> ConditionArticle:
+    fields.setdefault("summary", f"What could cause {title.lower()} and what to do.")
+    fields.setdefault("body", f"## About {title}\n\nSome plain words about {title.lower()}.")
+    article = ConditionArticle.objects.create(title=title, status=status, **fields)
+    article.symptoms.set([make_symptom(name) for name in symptoms])
+    return article
+
+
+def make_faq(title: str, items=(), symptoms=(), status=PUBLISHED, **fields) -> FaqArticle:
+    fields.setdefault("summary", f"Common questions about {title.lower()}.")
+    article = FaqArticle.objects.create(title=title, status=status, **fields)
+    for question, answer in items:
+        FaqItem.objects.create(faq=article, question=question, answer=answer)
+    article.symptoms.set([make_symptom(name) for name in symptoms])
+    return article
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """Eve, a staff member who edits content in the admin."""
+    return User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
