@@ -111,8 +111,10 @@ class ConditionArticleAdmin(ArticleAdmin):
 class FaqItemInline(admin.StackedInline):
     model = FaqItem
     fields = ["position", "question", "answer", "anchor"]
+    # The anchor is made from the question on first save and then never changes, so links
+    # people have shared to a question keep working after its wording is edited.
+    readonly_fields = ["anchor"]
     extra = 1
-    classes = ["collapse-none"]
 
 
 @admin.register(FaqArticle)
@@ -130,6 +132,7 @@ class FaqArticleAdmin(ArticleAdmin):
 class SymptomAdmin(admin.ModelAdmin):
     list_display = ["name", "synonyms", "published_articles", "all_articles"]
     search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
     fields = ["name", "slug", "description", "synonyms"]
 

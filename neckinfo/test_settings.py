@@ -14,3 +14,6 @@ STORAGES = {
 
 # Hashing a password properly is slow on purpose; tests log in a lot.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Serve static files straight from the app folders, as `runserver` does, with no collectstatic.
+WHITENOISE_AUTOREFRESH = True

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
 
@@ -35,6 +36,12 @@ def make_faq(title: str, items=(), symptoms=(), status=PUBLISHED, **fields) -> F
 def editor(db) -> User:
     """Eve, a staff member who edits content in the admin."""
     return User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
+
+
+@pytest.fixture
+def reader(db) -> Client:
+    """A member of the public: not signed in."""
+    return Client()
 
 
 @pytest.fixture

@@ -1,0 +1,271 @@
+"""What editors do in the admin: write, tag, publish, correct and unpublish articles."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from conditions.models import Article, ConditionArticle, FaqArticle, Symptom
+from tests.factories import DRAFT, PUBLISHED, make_condition, make_faq, make_symptom
+
+pytestmark = pytest.mark.django_db
+
+
+def condition_form(**fields) -> dict:
+    """The add form of a condition article as an editor fills it in."""
+    return {
+        "title": "Whiplash",
+        "slug": "whiplash",
+        "summary": "A neck injury caused by a sudden jolt of the head.",
+        "symptoms": [],
+        "body": "## Causes\n\nA car accident or a fall.",
+        "when_to_get_medical_help": "Go to A&E if your arms feel weak.",
+        "status": DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+        **fields,
+    }
+
+
+def faq_form(items, **fields) -> dict:
+    """The add form of an FAQ article with its inline questions."""
+    data = {
+        "title": "Neck spasm questions",
+        "slug": "neck-spasm-questions",
+        "summary": "Answers to common questions about neck spasms.",
+        "symptoms": [],
+        "intro": "",
+        "status": DRAFT,
+        "published_at_0": "",
+        "published_at_1": "",
+        "items-TOTAL_FORMS": str(len(items)),
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        **fields,
+    }
+    for number, (question, answer, position) in enumerate(items):
+        data[f"items-{number}-question"] = question
+        data[f"items-{number}-answer"] = answer
+        data[f"items-{number}-position"] = position
+    return data
+
+
+def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, reader):
+    neck_pain, dizziness = make_symptom("Neck pain"), make_symptom("Dizziness")
+
+    response = editor_client.post(
+        "/admin/conditions/conditionarticle/add/",
+        condition_form(symptoms=[neck_pain.pk, dizziness.pk]),
+    )
+
+    assert response.status_code == 302
+    article = ConditionArticle.objects.get(slug="whiplash")
+    assert article.status == DRAFT
+    assert sorted(s.name for s in article.symptoms.all()) == ["Dizziness", "Neck pain"]
+    assert reader.get("/conditions/whiplash/").status_code == 404
+
+    response = editor_client.post(
+        "/admin/conditions/conditionarticle/",
+        {"action": "publish_selected", "_selected_action": [article.pk]},
+        follow=True,
+    )
+
+    assert "Published 1 article." in response.content.decode()
+    page = reader.get("/conditions/whiplash/").content.decode()
+    assert "A car accident or a fall." in page
+    assert 'href="/symptoms/dizziness/"' in page
+    assert "Whiplash" in reader.get("/symptoms/neck-pain/?with=dizziness").content.decode()
+
+
+def test_editor_creates_an_faq_with_ordered_questions(editor_client, reader):
+    spasm = make_symptom("Muscle spasm")
+
+    response = editor_client.post(
+        "/admin/conditions/faqarticle/add/",
+        faq_form(
+            [
+                ("How do you release a neck spasm?", "Apply **heat**.", "2"),
+                ("Why does my neck keep spasming?", "Usually a strain.", "1"),
+                ("Can anxiety cause neck spasms?", "Yes.", ""),  # left empty: goes last
+            ],
+            symptoms=[spasm.pk],
+            status=PUBLISHED,
+        ),
+    )
+
+    assert response.status_code == 302
+    faq = FaqArticle.objects.get(slug="neck-spasm-questions")
+    assert [item.question for item in faq.items.all()] == [
+        "Why does my neck keep spasming?",
+        "How do you release a neck spasm?",
+        "Can anxiety cause neck spasms?",
+    ]
+    page = reader.get("/faqs/neck-spasm-questions/").content.decode()
+    assert page.index("Why does my neck keep spasming?") < page.index("How do you release")
+    assert "Apply <strong>heat</strong>." in page
+    assert 'href="#can-anxiety-cause-neck-spasms"' in page
+
+
+def test_editor_corrects_a_published_article_and_readers_see_the_correction(editor_client, reader):
+    article = make_condition("Whiplash", ["Neck pain"])
+    first_published = article.published_at
+
+    response = editor_client.post(
+        f"/admin/conditions/conditionarticle/{article.pk}/change/",
+        condition_form(
+            status=PUBLISHED,
+            body="## Causes\n\nCorrected text.",
+            symptoms=[make_symptom("Neck pain").pk],
+            published_at_0=first_published.strftime("%d/%m/%Y"),
+            published_at_1=first_published.strftime("%H:%M:%S"),
+        ),
+    )
+
+    assert response.status_code == 302
+    assert "Corrected text." in reader.get("/conditions/whiplash/").content.decode()
+
+
+def test_unpublish_action_takes_the_article_off_the_site(editor_client, reader):
+    article = make_condition("Whiplash", ["Neck pain"])
+
+    editor_client.post(
+        "/admin/conditions/conditionarticle/",
+        {"action": "unpublish_selected", "_selected_action": [article.pk]},
+    )
+
+    article.refresh_from_db()
+    assert article.status == DRAFT
+    assert reader.get("/conditions/whiplash/").status_code == 404
+    assert "Whiplash" not in reader.get("/symptoms/").content.decode()
+
+
+def test_republishing_keeps_the_first_published_time(editor_client):
+    article = make_condition("Whiplash")
+    first_published = article.published_at
+    article.unpublish()
+
+    article.publish()
+
+    article.refresh_from_db()
+    assert article.published_at == first_published
+
+
+def test_symptom_field_only_offers_existing_symptoms(editor_client):
+    # An unknown id (e.g. a typo'd new symptom) is refused instead of created.
+    response = editor_client.post(
+        "/admin/conditions/conditionarticle/add/", condition_form(symptoms=["999999"])
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not ConditionArticle.objects.exists()
+    assert not Symptom.objects.filter(pk=999999).exists()
+
+
+def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(editor_client):
+    make_symptom("Dizziness", synonyms="vertigo, light-headedness")
+
+    response = editor_client.get(
+        "/admin/autocomplete/",
+        {
+            "term": "vertigo",
+            "app_label": "conditions",
+            "model_name": "conditionarticle",
+            "field_name": "symptoms",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["Dizziness"]
+
+
+def test_change_form_has_view_on_site_and_symptom_autocomplete(editor_client):
+    article = make_condition("Whiplash", ["Neck pain"])
+
+    page = editor_client.get(f"/admin/conditions/conditionarticle/{article.pk}/change/")
+
+    html = page.content.decode()
+    assert "View on site" in html
+    assert "admin-autocomplete" in html
+    assert 'id="add_id_symptoms"' in html  # the deliberate "+" to add a new symptom
+
+
+def test_article_list_shows_columns_and_filters(editor_client):
+    make_condition("Whiplash", ["Neck pain", "Headache"])
+    make_condition("Draft article", ["Jaw pain"], status=DRAFT)
+
+    html = editor_client.get("/admin/conditions/conditionarticle/").content.decode()
+
+    assert "Whiplash" in html and "Draft article" in html
+    assert "Headache, Neck pain" in html or "Neck pain, Headache" in html
+    assert "?status__exact=draft" in html
+    assert "?symptom=jaw-pain" in html
+    filtered = editor_client.get("/admin/conditions/conditionarticle/?symptom=jaw-pain")
+    assert "Whiplash" not in filtered.content.decode()
+
+
+def test_admin_article_search_finds_text_in_faq_questions(editor_client):
+    make_faq("Neck spasms", [("Can anxiety cause neck spasms?", "Yes.")])
+    make_faq("Other", [("Something else?", "No.")])
+
+    html = editor_client.get("/admin/conditions/faqarticle/?q=anxiety").content.decode()
+
+    assert "Neck spasms" in html
+    assert ">Other<" not in html
+
+
+def test_symptom_admin_shows_article_counts(editor_client):
+    make_condition("Whiplash", ["Neck pain"])
+    make_condition("Draft", ["Neck pain"], status=DRAFT)
+
+    response = editor_client.get("/admin/conditions/symptom/?q=neck+pain")
+
+    symptom = response.context["cl"].result_list.get(name="Neck pain")
+    assert (symptom.published_total, symptom.article_total) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/conditions/conditionarticle/",
+        "/admin/conditions/faqarticle/",
+        "/admin/conditions/symptom/",
+    ],
+)
+def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(editor_client, url):
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert editor_client.get(url).status_code == 200
+        return len(queries)
+
+    make_condition("Article 0", ["Neck pain", "Headache"])
+    make_faq("Faq 0", [("Why?", "Because.")], ["Neck pain"])
+    with_one = queries_for_list()
+
+    for number in range(1, 30):
+        make_condition(f"Article {number}", ["Neck pain", f"Symptom {number}"])
+        make_faq(f"Faq {number}", [("Why?", "Because.")], [f"Symptom {number}"])
+
+    assert queries_for_list() == with_one
+
+
+def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(editor_client):
+    make_symptom("Dizziness")
+
+    response = editor_client.post(
+        "/admin/conditions/symptom/add/",
+        {"name": "dizziness", "slug": "dizziness-2", "description": "", "synonyms": ""},
+    )
+
+    assert response.status_code == 200
+    assert "A symptom with this name already exists" in response.content.decode()
+    assert Symptom.objects.filter(name__iexact="dizziness").count() == 1
+
+
+def test_every_article_kind_is_reachable_from_the_base_table():
+    make_condition("Whiplash")
+    make_faq("Neck spasms", [("Why?", "Because.")])
+
+    kinds = dict(Article.objects.values_list("title", "kind"))
+
+    assert kinds == {"Whiplash": "condition", "Neck spasms": "faq"}

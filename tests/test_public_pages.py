@@ -1,0 +1,269 @@
+"""What readers see: the home page, A–Z lists, articles, symptom pages, and error pages."""
+
+import pytest
+from django.test import RequestFactory
+from django.views.defaults import server_error
+
+from tests.factories import DRAFT, make_condition, make_faq, make_symptom
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_shows_published_articles_and_popular_symptoms_but_not_drafts(client):
+    make_condition("Cervical spondylosis", ["Neck pain", "Dizziness"])
+    make_condition("Whiplash", ["Neck pain"])
+    make_condition("Secret draft", ["Jaw pain"], status=DRAFT)
+
+    page = client.get("/").content.decode()
+
+    assert "Cervical spondylosis" in page
+    assert "Whiplash" in page
+    assert "Secret draft" not in page
+    assert 'href="/symptoms/neck-pain/"' in page
+    assert "2 articles" in page  # neck pain, counted over published articles only
+    assert "Jaw pain" not in page  # only a draft has it
+    assert 'action="/search/"' in page
+
+
+def test_condition_list_is_alphabetical_by_letter_and_hides_drafts(client):
+    make_condition("whiplash")
+    make_condition("Anaemia")
+    make_condition("Cervical spondylosis")
+    make_condition("Draft only", status=DRAFT)
+    make_faq("A question page", [("Why?", "Because.")])
+
+    response = client.get("/conditions/")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert page.index("Anaemia") < page.index("Cervical spondylosis") < page.index("whiplash")
+    assert 'id="letter-A"' in page and 'id="letter-W"' in page
+    assert "Draft only" not in page
+    assert "A question page" not in page
+
+
+def test_condition_page_shows_body_help_callout_symptom_links_and_related(client):
+    article = make_condition(
+        "Cervical spondylosis",
+        ["Neck pain", "Neck stiffness", "Dizziness"],
+        body="## Causes\n\nWear and tear of the **spine**.",
+        when_to_get_medical_help="See a GP if the pain lasts more than **two weeks**.",
+    )
+    make_condition("Whiplash", ["Neck pain"])
+    make_condition("Poor posture", ["Neck pain", "Neck stiffness"])
+    make_condition("Unrelated", ["Jaw pain"])
+    make_condition("Hidden draft", ["Neck pain", "Neck stiffness", "Dizziness"], status=DRAFT)
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert "<h1>Cervical spondylosis</h1>" in page
+    assert '<h2 id="causes">Causes</h2>' in page
+    assert "<strong>spine</strong>" in page
+    assert "When to get medical help" in page
+    assert "<strong>two weeks</strong>" in page
+    for slug in ["neck-pain", "neck-stiffness", "dizziness"]:
+        assert f'href="/symptoms/{slug}/"' in page
+    related = page[page.index("Related articles") :]
+    assert related.index("Poor posture") < related.index("Whiplash")  # 2 shared before 1
+    assert "Unrelated" not in related
+    assert "Hidden draft" not in page
+
+
+def test_faq_page_lists_its_questions_linking_to_their_anchors(client):
+    faq = make_faq(
+        "Neck spasms",
+        [("Why does my neck keep spasming?", "Usually a **strain**."), ("Can anxiety cause it?", "Yes.")],
+        ["Muscle spasm"],
+    )
+
+    page = client.get("/faqs/neck-spasms/").content.decode()
+
+    first, second = faq.items.all()
+    assert first.anchor == "why-does-my-neck-keep-spasming"
+    assert f'<a href="#{first.anchor}">Why does my neck keep spasming?</a>' in page
+    assert f'id="{first.anchor}"' in page and f'id="{second.anchor}"' in page
+    assert page.index("Why does my neck keep spasming?") < page.index("Can anxiety cause it?")
+    assert "Usually a <strong>strain</strong>." in page
+
+
+def test_faq_list_shows_published_faqs_only(client):
+    make_faq("Neck spasms", [("Why?", "Because.")])
+    make_faq("Draft questions", [("Why?", "Because.")], status=DRAFT)
+    make_condition("A condition")
+
+    page = client.get("/faqs/").content.decode()
+
+    assert "Neck spasms" in page
+    assert "Draft questions" not in page
+    assert "A condition" not in page
+
+
+def test_draft_is_not_public(client):
+    condition = make_condition("Draft condition", status=DRAFT)
+    faq = make_faq("Draft faq", [("Why?", "Because.")], status=DRAFT)
+
+    assert client.get(condition.get_absolute_url()).status_code == 404
+    assert client.get(faq.get_absolute_url()).status_code == 404
+
+
+def test_staff_see_a_draft_marked_as_not_published(editor_client):
+    condition = make_condition("Draft condition", status=DRAFT)
+
+    response = editor_client.get(condition.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "Preview: not published." in response.content.decode()
+
+
+def test_a_condition_is_not_reachable_at_the_faq_address_or_the_other_way(client):
+    condition = make_condition("Whiplash")
+    faq = make_faq("Neck spasms", [("Why?", "Because.")])
+
+    assert client.get(f"/faqs/{condition.slug}/").status_code == 404
+    assert client.get(f"/conditions/{faq.slug}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/conditions/no-such-thing/", "/faqs/no-such-thing/", "/symptoms/no-such-thing/"]
+)
+def test_unknown_addresses_get_the_friendly_404_page(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page
+    assert 'href="/symptoms/"' in page
+    assert 'action="/search/"' in page
+
+
+def test_server_error_page_is_in_the_site_design():
+    response = server_error(RequestFactory().get("/"))
+
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in page
+    assert "NeckInfo" in page and "/static/css/site.css" in page
+
+
+def test_symptom_list_counts_published_articles_only(client):
+    make_condition("Whiplash", ["Neck pain", "Headache"])
+    make_faq("Neck questions", [("Why?", "Because.")], ["Neck pain"])
+    make_condition("Draft", ["Neck pain", "Jaw pain"], status=DRAFT)
+    make_symptom("Unused symptom")
+
+    page = client.get("/symptoms/").content.decode()
+
+    neck_pain = page[page.index('href="/symptoms/neck-pain/"') :]
+    assert "2 articles" in neck_pain[:300]
+    headache = page[page.index('href="/symptoms/headache/"') :]
+    assert "1 article<" in headache[:300]
+    assert "Jaw pain" not in page
+    assert "Unused symptom" not in page
+
+
+def test_symptom_page_lists_both_article_types_with_that_symptom(client):
+    make_condition("Whiplash", ["Neck pain"])
+    make_faq("Neck questions", [("Why?", "Because.")], ["Neck pain"])
+    make_condition("Jaw trouble", ["Jaw pain"])
+    make_condition("Draft", ["Neck pain"], status=DRAFT)
+
+    page = client.get("/symptoms/neck-pain/").content.decode()
+
+    assert "<h1>Neck pain</h1>" in page
+    assert "Whiplash" in page and "Neck questions" in page
+    assert "Jaw trouble" not in page and "Draft" not in page
+    assert "2 articles" in page
+
+
+def test_symptom_page_narrows_by_two_symptoms(client):
+    make_condition("Stiff and dizzy", ["Neck stiffness", "Dizziness", "Headache"])
+    make_condition("Stiff only", ["Neck stiffness", "Headache"])
+    make_faq("Dizzy only", [("Why?", "Because.")], ["Dizziness"])
+
+    response = client.get("/symptoms/neck-stiffness/", {"with": "dizziness"})
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "Stiff and dizzy" in page
+    assert "Stiff only" not in page and "Dizzy only" not in page
+    assert "Articles about neck stiffness and dizziness" in page
+    # Each selected symptom can be removed; removing one leaves the other selected.
+    assert 'href="/symptoms/dizziness/"' in page  # removes neck stiffness
+    assert 'href="/symptoms/neck-stiffness/"' in page  # removes dizziness
+    # The other symptom of the remaining result is offered, with its count.
+    options = page[page.index("Also have") :]
+    assert 'href="/symptoms/neck-stiffness/?with=dizziness&amp;with=headache"' in options
+
+
+def test_symptom_page_narrows_by_three_symptoms(client):
+    make_condition("All three", ["Neck pain", "Dizziness", "Headache"])
+    make_condition("Two of them", ["Neck pain", "Dizziness"])
+    make_condition("Other two", ["Neck pain", "Headache"])
+
+    response = client.get("/symptoms/neck-pain/?with=dizziness&with=headache")
+    page = response.content.decode()
+
+    assert "All three" in page
+    assert "Two of them" not in page and "Other two" not in page
+    assert "1 article<" in page
+
+
+def test_narrowing_options_count_the_current_results(client):
+    make_condition("One", ["Neck pain", "Headache", "Dizziness"])
+    make_condition("Two", ["Neck pain", "Headache"])
+    make_condition("Three", ["Neck pain"])
+    make_condition("Draft", ["Neck pain", "Dizziness"], status=DRAFT)
+
+    response = client.get("/symptoms/neck-pain/")
+
+    options = {symptom.name: url for symptom, url in response.context["narrowing_options"]}
+    counts = {s.name: s.match_count for s, _ in response.context["narrowing_options"]}
+    assert counts == {"Headache": 2, "Dizziness": 1}
+    assert options["Headache"] == "/symptoms/neck-pain/?with=headache"
+
+
+def test_narrowing_with_no_common_article_says_so(client):
+    make_condition("One", ["Neck pain"])
+    make_condition("Two", ["Jaw pain"])
+
+    page = client.get("/symptoms/neck-pain/?with=jaw-pain").content.decode()
+
+    assert "No article covers all of these symptoms together" in page
+
+
+def test_unknown_narrowing_symptom_is_ignored_with_a_note(client):
+    make_condition("One", ["Neck pain"])
+
+    response = client.get("/symptoms/neck-pain/?with=not-a-symptom&with=")
+    page = response.content.decode()
+
+    assert response.status_code == 200
+    assert "One" in page
+    assert "We couldn’t find" in page or "We couldn't find" in page
+
+
+def test_symptom_page_past_the_last_page_is_not_found(client):
+    make_condition("One", ["Neck pain"])
+
+    assert client.get("/symptoms/neck-pain/?page=99").status_code == 404
+    assert client.get("/symptoms/neck-pain/?page=abc").status_code == 404
+
+
+def test_search_finds_published_titles_only(client):
+    make_condition("Cervical spondylosis", summary="Wear and tear of the neck.")
+    make_condition("Cervical draft", status=DRAFT)
+
+    page = client.get("/search/", {"q": "cervical"}).content.decode()
+
+    assert "Cervical spondylosis" in page
+    assert "Cervical draft" not in page
+    assert "1 article found" in page
+
+
+@pytest.mark.parametrize("query", ["", "   ", "'; DROP TABLE x; --", "a" * 3000, '"(*OR'])
+def test_search_answers_normally_whatever_is_typed(client, query):
+    make_condition("Cervical spondylosis")
+
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 200

@@ -1,0 +1,66 @@
+"""Each public page costs a fixed number of queries, however many articles and symptoms."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_condition, make_faq
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/conditions/",
+    "/faqs/",
+    "/symptoms/",
+    "/symptoms/neck-pain/",
+    "/symptoms/neck-pain/?with=headache&with=dizziness",
+    "/conditions/article-0/",
+    "/faqs/faq-0/",
+    "/search/?q=article",
+]
+
+
+def add_articles(first: int, last: int) -> None:
+    for number in range(first, last):
+        make_condition(
+            f"Article {number}", ["Neck pain", "Headache", "Dizziness", f"Symptom {number}"]
+        )
+        make_faq(
+            f"Faq {number}",
+            [(f"Question {n}?", "An answer.") for n in range(3)],
+            ["Neck pain", "Headache", "Dizziness", f"Other symptom {number}"],
+        )
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def test_public_pages_cost_the_same_with_1_and_30_articles(client):
+    add_articles(0, 1)
+    with_one = {url: count_queries(client, url) for url in PAGES}
+
+    add_articles(1, 30)
+    with_thirty = {url: count_queries(client, url) for url in PAGES}
+
+    assert with_thirty == with_one
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/", 3),  # symptoms with counts, recent articles, their symptoms
+        ("/symptoms/neck-pain/?with=headache", 5),  # selected, count, page, symptoms, options
+        ("/conditions/article-0/", 3),  # article, its symptoms, related articles
+        ("/faqs/faq-0/", 4),  # article, its symptoms, questions, related articles
+    ],
+)
+def test_public_pages_make_few_queries(client, django_assert_num_queries, url, expected):
+    add_articles(0, 3)
+
+    with django_assert_num_queries(expected):
+        client.get(url)
