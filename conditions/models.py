@@ -197,6 +197,10 @@ class Article(models.Model):
             self.published_at = timezone.now()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
+        return reverse(name, args=[self.slug])
+
     def _free_slug(self) -> str:
         """A slug made from the title, numbered (-2, -3…) when another article has it."""
         base = slugify(self.title)[:190].strip("-") or "article"
@@ -209,10 +213,6 @@ class Article(models.Model):
         while slug in taken:
             slug, number = f"{base}-{number}", number + 1
         return slug
-
-    def get_absolute_url(self) -> str:
-        name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
-        return reverse(name, args=[self.slug])
 
     @property
     def is_public(self) -> bool:
@@ -309,6 +309,9 @@ class FaqItem(models.Model):
             self.anchor = self._free_anchor()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        return f"{self.faq.get_absolute_url()}#{self.anchor}"
+
     def _free_anchor(self) -> str:
         base = slugify(self.question)[:70].strip("-") or "question"
         taken = set(
@@ -320,6 +323,3 @@ class FaqItem(models.Model):
         while anchor in taken:
             anchor, number = f"{base}-{number}", number + 1
         return anchor
-
-    def get_absolute_url(self) -> str:
-        return f"{self.faq.get_absolute_url()}#{self.anchor}"

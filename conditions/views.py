@@ -84,10 +84,7 @@ def symptom_detail(request, slug):
     unknown = [s for s in wanted if s not in found]
 
     articles = (
-        Article.objects.published()
-        .narrowed_by(selected)
-        .with_symptoms()
-        .order_by(Lower("title"))
+        Article.objects.published().narrowed_by(selected).with_symptoms().order_by(Lower("title"))
     )
     page = _page_or_404(request, articles)
 

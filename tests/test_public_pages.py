@@ -72,7 +72,10 @@ def test_condition_page_shows_body_help_callout_symptom_links_and_related(client
 def test_faq_page_lists_its_questions_linking_to_their_anchors(client):
     faq = make_faq(
         "Neck spasms",
-        [("Why does my neck keep spasming?", "Usually a **strain**."), ("Can anxiety cause it?", "Yes.")],
+        [
+            ("Why does my neck keep spasming?", "Usually a **strain**."),
+            ("Can anxiety cause it?", "Yes."),
+        ],
         ["Muscle spasm"],
     )
 

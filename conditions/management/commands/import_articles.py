@@ -1,0 +1,57 @@
+"""`manage.py import_articles PATH [PATH ...] [--publish] [--only-if-empty]`."""
+
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+
+from conditions.importer import import_paths
+from conditions.models import Article
+
+
+class Command(BaseCommand):
+    help = (
+        "Import condition and FAQ articles from plain-text files, or folders of .txt files. "
+        "Importing a file again updates its article. A file that can't be imported is "
+        "reported and left out; the others still import."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths",
+            nargs="+",
+            metavar="PATH",
+            help="A text file, or a folder whose .txt files (subfolders included) are imported.",
+        )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help="Publish the articles. Without it new articles are drafts, and updated "
+            "articles keep their status.",
+        )
+        parser.add_argument(
+            "--only-if-empty",
+            action="store_true",
+            help="Do nothing if there are articles already (for filling a new database).",
+        )
+
+    def handle(self, *args, paths, publish, only_if_empty, **options):
+        if only_if_empty and Article.objects.exists():
+            self.stdout.write("Articles exist already, so nothing was imported (--only-if-empty).")
+            return
+
+        counts = Counter()
+        for outcome in import_paths(paths, publish=publish):
+            counts[outcome.action] += 1
+            if outcome.action == "failed":
+                self.stderr.write(f"error: {outcome.path}: {outcome.detail}")
+            else:
+                self.stdout.write(f"{outcome.action}: {outcome.detail}")
+
+        total = counts.total()
+        self.stdout.write(
+            f"Imported {total} file{'' if total == 1 else 's'}: {counts['created']} created, "
+            f"{counts['updated']} updated, {counts['failed']} failed."
+        )
+        if counts["failed"]:
+            failed = counts["failed"]
+            raise CommandError(f"{failed} file{'' if failed == 1 else 's'} could not be imported.")

@@ -1,0 +1,508 @@
+"""`manage.py import_articles`: importing condition and FAQ articles from text files."""
+
+import io
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem
+
+SAMPLES = Path(settings.BASE_DIR) / "conditions" / "sample_content"
+CONDITION_SAMPLE = SAMPLES / "000_cf1e57f4803ac2d1.txt"
+FAQ_SAMPLE = SAMPLES / "003_7b8f06cf41eee92d.txt"
+CONDITION_TITLE = "What causes neck stiffness and dizziness in the back of the neck?"
+FAQ_TITLE = "What causes muscle spasms in back of head?"
+NUMBERED_SECTION = re.compile(r"^\d+\.\s+(.*)$")
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*paths, **options) -> tuple[str, str]:
+    """Run the command as a person would; return what it printed (stdout, stderr)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    call_command("import_articles", *map(str, paths), stdout=stdout, stderr=stderr, **options)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def run_failing_import(*paths, **options) -> tuple[str, str]:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_articles", *map(str, paths), stdout=stdout, stderr=stderr, **options)
+    return stdout.getvalue(), stderr.getvalue()
+
+
+def sample_lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def symptom_names(article: Article) -> set[str]:
+    return {symptom.name for symptom in article.symptoms.all()}
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# The sample documents.
+
+
+def test_condition_sample_keeps_every_section_and_sentence_word_for_word():
+    run_import(CONDITION_SAMPLE)
+
+    article = ConditionArticle.objects.get()
+    assert article.title == CONDITION_TITLE
+    lines = sample_lines(CONDITION_SAMPLE)
+    headings = [match[1] for line in lines if (match := NUMBERED_SECTION.match(line))]
+    assert headings == [
+        "Muscle Tension and Fatigue",
+        "Poor Posture",
+        "Anemia",
+        "Cervical Spondylosis",
+        "Hypertension",
+    ]
+    for heading in headings:
+        assert f"\n## {heading}\n" in article.body
+        assert f">{heading}</h2>" in article.body_html
+    for line in lines[1:]:
+        if not NUMBERED_SECTION.match(line):
+            assert line in article.body
+    assert not re.search(r"^\d+\.", article.body, re.MULTILINE)
+
+
+def test_condition_sample_closing_advice_gets_its_own_heading():
+    run_import(CONDITION_SAMPLE)
+
+    body = ConditionArticle.objects.get().body
+    assert body.endswith(
+        "## What you can do\n\nIt is recommended to maintain proper sitting posture during "
+        "work and study, and to rotate the neck and stretch the shoulder muscles "
+        "periodically, which can help relieve symptoms."
+    )
+
+
+def test_condition_sample_advice_to_see_a_doctor_is_copied_to_when_to_get_help():
+    run_import(CONDITION_SAMPLE)
+
+    article = ConditionArticle.objects.get()
+    advice = "If discomfort occurs, seek medical attention promptly to avoid delaying treatment."
+    assert article.when_to_get_medical_help == advice
+    assert advice in article.body
+    # Advice about taking medication is not advice to get help.
+    assert "follow medical advice" not in article.when_to_get_medical_help
+
+
+def test_condition_without_advice_to_get_help_has_an_empty_callout(tmp_path):
+    path = write(tmp_path, "a.txt", "Stiff neck\nIt is common.\n1. Posture\nSit up straight.\n")
+    run_import(path)
+
+    assert ConditionArticle.objects.get().when_to_get_medical_help == ""
+
+
+def test_condition_summary_is_the_first_sentences_of_the_introduction():
+    run_import(CONDITION_SAMPLE)
+
+    assert ConditionArticle.objects.get().summary == (
+        "Generally, stiffness and dizziness in the back of the neck may be caused by muscle "
+        "tension and fatigue, poor posture, anemia, cervical spondylosis, hypertension, and "
+        "other factors. Symptomatic treatment such as general therapy and medication may be "
+        "needed."
+    )
+
+
+def test_summary_of_a_long_introduction_is_cut_short(tmp_path):
+    intro = "Neck pain " + "and more " * 60 + "ends here. Second sentence."
+    path = write(tmp_path, "long.txt", f"Title\n{intro}\n1. Section\nText.\n")
+    run_import(path)
+
+    summary = ConditionArticle.objects.get().summary
+    assert len(summary) <= 300
+    assert summary.startswith("Neck pain and more")
+    assert summary.endswith("…")
+
+
+def test_faq_sample_keeps_every_question_and_answer_word_for_word():
+    run_import(FAQ_SAMPLE)
+
+    faq = FaqArticle.objects.get()
+    assert faq.title == FAQ_TITLE
+    lines = sample_lines(FAQ_SAMPLE)
+    questions = [line for line in lines if line.endswith("?")]
+    items = list(faq.items.all())
+    assert [item.question for item in items] == questions
+    assert [item.position for item in items] == list(range(12))
+    answers = "\n".join(item.answer for item in items)
+    for line in lines:
+        if not line.endswith("?"):
+            assert line in answers
+    why_spasming = faq.items.get(question="Why does the back of my neck keep spasming?")
+    assert why_spasming.answer.startswith("Most neck spasms occur because of a sudden")
+    assert why_spasming.answer.endswith("visit your doctor.")
+
+
+def test_faq_summary_names_the_most_mentioned_symptoms():
+    run_import(FAQ_SAMPLE)
+
+    assert FaqArticle.objects.get().summary == (
+        "Answers to 12 common questions about muscle spasm, headache "
+        "and pain at the base of the skull."
+    )
+
+
+# Symptom tags.
+
+
+def test_condition_sample_is_tagged_with_the_symptoms_it_mentions():
+    run_import(CONDITION_SAMPLE)
+
+    names = symptom_names(ConditionArticle.objects.get())
+    assert {
+        "Neck stiffness",
+        "Dizziness",
+        "Neck pain",
+        "Shoulder pain",  # "shoulder discomfort"
+        "Arm numbness",
+        "Fatigue",
+        "Palpitations",
+        "Pale skin",  # "pale complexion"
+        "Unsteady walking",  # "unsteady gait"
+        "Muscle spasm",  # "neck muscle spasms"
+        "Muscle tension",
+    } <= names
+    # "uneven stress on the neck muscles" is not anxiety; nothing mentions a headache.
+    assert not names & {"Anxiety", "Headache", "Fever", "Nausea", "Jaw pain"}
+
+
+def test_faq_sample_is_tagged_with_the_symptoms_it_mentions():
+    run_import(FAQ_SAMPLE)
+
+    names = symptom_names(FaqArticle.objects.get())
+    assert {
+        "Muscle spasm",
+        "Headache",
+        "Neck pain",
+        "Tingling",
+        "Numbness",
+        "Weakness",
+        "Anxiety",
+        "Pain at the base of the skull",
+        "Shooting pain",  # "sharp jabbing pains that radiate"
+        "Pain behind the eyes",  # "pressure behind the eyes"
+    } <= names
+    assert not names & {"Dizziness", "Palpitations", "Fever", "Double vision"}
+
+
+def test_synonyms_match_whatever_the_spacing_hyphens_plurals_and_capitals(tmp_path):
+    text = (
+        "Feeling LIGHT HEADED?\n"
+        "Some people feel lightheaded, get Pins-and-Needles and stiff necks.\n"
+        "1. Causes\n"
+        "Headaches and migraines.\n"
+    )
+    run_import(write(tmp_path, "variants.txt", text))
+
+    assert symptom_names(Article.objects.get()) == {
+        "Dizziness",
+        "Tingling",
+        "Neck stiffness",
+        "Headache",
+    }
+
+
+def test_generic_words_and_parts_of_words_do_not_tag(tmp_path):
+    text = (
+        "Is a stiff mattress bad?\n"
+        "Stress on the spine from a stiff, tired old mattress is not a symptom.\n"
+        "1. Comfort\n"
+        "A spasmodic, fevered, numbed list of painful words.\n"
+    )
+    run_import(write(tmp_path, "generic.txt", text))
+
+    assert symptom_names(Article.objects.get()) == set()
+
+
+# Drafts and publishing.
+
+
+def test_import_without_publish_makes_drafts():
+    run_import(CONDITION_SAMPLE, FAQ_SAMPLE)
+
+    assert Article.objects.count() == 2
+    assert set(Article.objects.values_list("status", flat=True)) == {Article.Status.DRAFT}
+    assert not Article.objects.published().exists()
+
+
+def test_import_with_publish_makes_public_articles():
+    run_import(CONDITION_SAMPLE, FAQ_SAMPLE, publish=True)
+
+    assert Article.objects.published().count() == 2
+    assert all(article.published_at for article in Article.objects.all())
+
+
+# Importing again.
+
+
+def test_reimport_updates_the_article_instead_of_adding_another(tmp_path):
+    path = tmp_path / CONDITION_SAMPLE.name
+    shutil.copy(CONDITION_SAMPLE, path)
+    run_import(path)
+    slug = ConditionArticle.objects.get().slug
+
+    text = CONDITION_SAMPLE.read_text()
+    text = text.replace(CONDITION_TITLE, "Why is my neck stiff?", 1)
+    text = text.replace("2. Poor Posture", "2. Bad Posture")
+    path.write_text(text)
+    stdout, stderr = run_import(path)
+
+    article = ConditionArticle.objects.get()
+    assert Article.objects.count() == 1
+    assert article.title == "Why is my neck stiff?"
+    assert "## Bad Posture" in article.body
+    assert "## Poor Posture" not in article.body
+    assert article.slug == slug
+    assert "updated: Why is my neck stiff?" in stdout
+    assert stderr == ""
+
+
+def test_reimport_of_the_same_file_is_idempotent():
+    run_import(CONDITION_SAMPLE, FAQ_SAMPLE)
+    before = {
+        article.pk: (article.slug, article.title, article.summary, symptom_names(article))
+        for article in Article.objects.all()
+    }
+    stdout, _ = run_import(CONDITION_SAMPLE, FAQ_SAMPLE)
+
+    after = {
+        article.pk: (article.slug, article.title, article.summary, symptom_names(article))
+        for article in Article.objects.all()
+    }
+    assert after == before
+    assert FaqItem.objects.count() == 12
+    assert stdout.endswith("Imported 2 files: 0 created, 2 updated, 0 failed.\n")
+
+
+def test_reimport_without_publish_keeps_a_published_article_published():
+    run_import(CONDITION_SAMPLE, publish=True)
+    published_at = Article.objects.get().published_at
+
+    run_import(CONDITION_SAMPLE)
+
+    article = Article.objects.get()
+    assert article.status == Article.Status.PUBLISHED
+    assert article.published_at == published_at
+
+
+def test_reimport_with_publish_publishes_a_draft():
+    run_import(CONDITION_SAMPLE)
+    run_import(CONDITION_SAMPLE, publish=True)
+
+    assert Article.objects.published().count() == 1
+
+
+def test_reimport_keeps_question_anchors_of_unchanged_questions(tmp_path):
+    path = write(
+        tmp_path,
+        "faq.txt",
+        "Why does my neck hurt?\nUsually strain.\n\n"
+        "Is it serious?\nRarely.\n\n"
+        "When should I see a doctor?\nIf it lasts more than a few weeks.\n",
+    )
+    run_import(path)
+    anchors = {item.question: item.anchor for item in FaqItem.objects.all()}
+
+    # A new first question whose anchor would clash with a kept one, an edited question,
+    # and the others moved about.
+    path.write_text(
+        "Why does my neck hurt!?\nA new question.\n\n"
+        "When should I see a doctor?\nIf it lasts more than a few weeks.\n\n"
+        "Is it ever serious?\nRarely.\n\n"
+        "Why does my neck hurt?\nUsually strain, sometimes posture.\n"
+    )
+    run_import(path)
+
+    items = {item.question: item for item in FaqItem.objects.all()}
+    assert items["Why does my neck hurt?"].anchor == anchors["Why does my neck hurt?"]
+    assert items["Why does my neck hurt?"].answer == "Usually strain, sometimes posture."
+    assert items["When should I see a doctor?"].anchor == anchors["When should I see a doctor?"]
+    assert items["Is it ever serious?"].anchor == "is-it-ever-serious"
+    assert items["Why does my neck hurt!?"].anchor == "why-does-my-neck-hurt-2"
+    assert [item.question for item in FaqItem.objects.all()] == [
+        "Why does my neck hurt!?",
+        "When should I see a doctor?",
+        "Is it ever serious?",
+        "Why does my neck hurt?",
+    ]
+
+
+def test_new_article_with_a_taken_title_gets_its_own_address(tmp_path):
+    for name in ["one.txt", "two.txt", "three.txt"]:
+        write(tmp_path, name, "Neck pain\nIt is common.\n1. Posture\nSit up straight.\n")
+    run_import(tmp_path)
+
+    assert sorted(Article.objects.values_list("slug", flat=True)) == [
+        "neck-pain",
+        "neck-pain-2",
+        "neck-pain-3",
+    ]
+
+
+# Bad input.
+
+
+BAD_FILES = [
+    pytest.param(b"", "file is empty", id="empty"),
+    pytest.param(b"  \n\n\t\n", "file is empty", id="whitespace-only"),
+    pytest.param(b"Neck pain\n\n", "only a title line, with no article text after it", id="title"),
+    pytest.param(
+        "Nacken\nSteifer Nacken tut weh.\n".encode("latin-1") + b"\xe9\xe8\n",
+        "not UTF-8 text",
+        id="latin-1",
+    ),  # fmt: skip
+    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file, not text", id="binary"),
+    pytest.param(
+        b"Neck pain\nNeck pain is common.\nIt usually gets better.\n",
+        "unknown format (expected a condition article with numbered sections, "
+        "or questions each followed by an answer)",
+        id="unknown-format",
+    ),
+    pytest.param(
+        b"Why does my neck hurt?\nStrain.\nIs it serious?\n",
+        "a question has no answer: Is it serious?",
+        id="unanswered-question",
+    ),
+]
+
+
+@pytest.mark.parametrize("content, reason", BAD_FILES)
+def test_bad_file_gets_one_error_line_and_saves_nothing(tmp_path, content, reason):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+
+    stdout, stderr = run_failing_import(path)
+
+    assert stderr == f"error: {path}: {reason}\n"
+    assert stdout == "Imported 1 file: 0 created, 0 updated, 1 failed.\n"
+    assert not Article.objects.exists()
+
+
+def test_missing_path_is_reported(tmp_path):
+    missing = tmp_path / "nowhere.txt"
+    stdout, stderr = run_failing_import(missing)
+
+    assert stderr == f"error: {missing}: no such file or folder\n"
+    assert stdout == "Imported 1 file: 0 created, 0 updated, 1 failed.\n"
+
+
+def test_bad_reimport_leaves_the_existing_article_untouched(tmp_path):
+    path = tmp_path / CONDITION_SAMPLE.name
+    shutil.copy(CONDITION_SAMPLE, path)
+    run_import(path, publish=True)
+    before = ConditionArticle.objects.get()
+
+    path.write_bytes(b"Neck pain\n\xff\xfe broken\n1. Section\ntext\n")
+    _, stderr = run_failing_import(path, publish=True)
+
+    after = ConditionArticle.objects.get()
+    assert stderr == f"error: {path}: not UTF-8 text\n"
+    assert (after.title, after.body, after.summary, after.updated_at) == (
+        before.title,
+        before.body,
+        before.summary,
+        before.updated_at,
+    )
+    assert symptom_names(after) == symptom_names(before)
+
+
+def test_reimport_as_the_other_kind_of_article_fails_and_changes_nothing(tmp_path):
+    path = tmp_path / "neck.txt"
+    path.write_text("Neck pain\nIt is common.\n1. Posture\nSit up straight.\n")
+    run_import(path)
+    path.write_text("Why does my neck hurt?\nStrain.\n\nIs it serious?\nRarely.\n")
+
+    _, stderr = run_failing_import(path)
+
+    assert stderr.startswith(f"error: {path}: an earlier import of neck.txt made the Condition")
+    assert stderr.count("\n") == 1
+    assert ConditionArticle.objects.get().title == "Neck pain"
+    assert not FaqArticle.objects.exists()
+
+
+def test_mixed_run_imports_the_good_files_and_exits_with_an_error(tmp_path):
+    empty = write(tmp_path, "empty.txt", "")
+
+    stdout, stderr = run_failing_import(CONDITION_SAMPLE, empty, FAQ_SAMPLE)
+
+    assert Article.objects.count() == 2
+    assert stderr == f"error: {empty}: file is empty\n"
+    assert stdout == (
+        f"created: {CONDITION_TITLE}\n"
+        f"created: {FAQ_TITLE}\n"
+        "Imported 3 files: 2 created, 0 updated, 1 failed.\n"
+    )
+
+
+def test_two_files_with_the_same_name_in_one_run_do_not_overwrite_each_other(tmp_path):
+    first = write(tmp_path / "a", "neck.txt", "Neck pain\nCommon.\n1. Posture\nSit up.\n")
+    second = write(tmp_path / "b", "neck.txt", "Neck ache\nCommon.\n1. Posture\nSit up.\n")
+
+    _, stderr = run_failing_import(first, second)
+
+    assert Article.objects.get().title == "Neck pain"
+    assert stderr.startswith(f"error: {second}: same file name as {first}")
+
+
+# Folders and --only-if-empty.
+
+
+def test_folder_imports_its_txt_files_and_subfolders_in_order(tmp_path):
+    article = "{title}\nIt is common.\n1. Posture\nSit up straight.\n"
+    write(tmp_path, "b.txt", article.format(title="Second"))
+    write(tmp_path, "a.txt", article.format(title="First"))
+    (tmp_path / "more").mkdir()
+    write(tmp_path / "more", "c.txt", article.format(title="Third"))
+    write(tmp_path, "notes.md", "not an article")
+
+    stdout, stderr = run_import(tmp_path)
+
+    assert stdout == (
+        "created: First\ncreated: Second\ncreated: Third\n"
+        "Imported 3 files: 3 created, 0 updated, 0 failed.\n"
+    )
+    assert stderr == ""
+    assert set(Article.objects.values_list("import_source", flat=True)) == {
+        "a.txt",
+        "b.txt",
+        "c.txt",
+    }
+
+
+def test_sample_folder_imports_both_samples():
+    stdout, _ = run_import(SAMPLES, publish=True)
+
+    assert stdout.endswith("Imported 2 files: 2 created, 0 updated, 0 failed.\n")
+    assert ConditionArticle.objects.published().count() == 1
+    assert FaqArticle.objects.published().count() == 1
+
+
+def test_only_if_empty_imports_into_an_empty_database():
+    stdout, _ = run_import(SAMPLES, publish=True, only_if_empty=True)
+
+    assert Article.objects.published().count() == 2
+    assert "2 created" in stdout
+
+
+def test_only_if_empty_does_nothing_when_articles_exist(tmp_path):
+    run_import(CONDITION_SAMPLE)
+    shutil.copy(FAQ_SAMPLE, tmp_path / "changed.txt")
+
+    stdout, _ = run_import(tmp_path, CONDITION_SAMPLE, publish=True, only_if_empty=True)
+
+    assert stdout == "Articles exist already, so nothing was imported (--only-if-empty).\n"
+    assert Article.objects.get().status == Article.Status.DRAFT
