@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
 from django.db.models import Count
 from django.utils.translation import ngettext
+from taggit.models import Tag
 
 from conditions.models import (
     Article,
@@ -18,6 +19,9 @@ from conditions.models import (
 admin.site.site_header = "NeckInfo editors"
 admin.site.site_title = "NeckInfo editors"
 admin.site.index_title = "Articles and symptoms"
+
+# taggit's own generic Tag model is unused: symptoms are NeckInfo's tags.
+admin.site.unregister(Tag)
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -50,6 +54,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "symptoms":
             return self._symptom_field(db_field)
+        if db_field.name == "summary":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def _symptom_field(self, db_field):

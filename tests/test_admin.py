@@ -269,3 +269,10 @@ def test_every_article_kind_is_reachable_from_the_base_table():
     kinds = dict(Article.objects.values_list("title", "kind"))
 
     assert kinds == {"Whiplash": "condition", "Neck spasms": "faq"}
+
+
+def test_admin_index_offers_symptoms_but_not_taggits_unused_tags(editor_client):
+    html = editor_client.get("/admin/").content.decode()
+
+    assert "/admin/conditions/symptom/" in html
+    assert "/admin/taggit/tag/" not in html
