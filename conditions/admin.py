@@ -91,7 +91,7 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Unpublish selected articles (back to draft)")
+    @admin.action(description="Unpublish selected articles")
     def unpublish_selected(self, request, queryset):
         articles = [a for a in queryset if a.status == Article.Status.PUBLISHED]
         for article in articles:

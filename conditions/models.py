@@ -5,6 +5,8 @@ listings, symptom pages and related articles read one table whatever the article
 `ConditionArticle` and `FaqArticle` add their own content on top (multi-table inheritance).
 """
 
+import reversion
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
@@ -15,6 +17,16 @@ from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
 from conditions.markdown import render_markdown
+
+REVIEW_INTERVAL_YEARS = 3
+
+
+def review_due_after(reviewed_on):
+    """When a review done on `reviewed_on` falls due again (29 February moves to 28th)."""
+    try:
+        return reviewed_on.replace(year=reviewed_on.year + REVIEW_INTERVAL_YEARS)
+    except ValueError:
+        return reviewed_on.replace(year=reviewed_on.year + REVIEW_INTERVAL_YEARS, day=28)
 
 
 def published_q(prefix: str = "") -> Q:
@@ -143,7 +155,9 @@ class Article(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
         PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, editable=False)
     title = models.CharField(max_length=200)
@@ -161,13 +175,43 @@ class Article(models.Model):
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     published_at = models.DateTimeField(
-        "first published",
+        "publish time",
         null=True,
         blank=True,
-        help_text="Set when the article is first published.",
+        help_text="Filled in when the article is first published. A time in the future "
+        "schedules it: the article appears on the site at that time.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField("last updated", auto_now=True, db_index=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    reviewed_by = models.CharField(
+        "medically reviewed by",
+        max_length=200,
+        blank=True,
+        help_text="Name and credentials, as readers should see them, "
+        "e.g. Dr Asha Patel, MRCGP (general practitioner).",
+    )
+    last_reviewed_on = models.DateField("last reviewed", null=True, blank=True)
+    next_review_due = models.DateField(
+        null=True,
+        blank=True,
+        help_text=f"Left empty, it is set to {REVIEW_INTERVAL_YEARS} years after the review.",
+    )
+    reading_grade = models.FloatField(
+        "reading grade",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Flesch–Kincaid grade level of the whole article; aim for 8 or lower.",
+    )
     # The file an article was imported from, so that importing it again updates the
     # article instead of adding a duplicate.
     import_source = models.CharField(
@@ -186,6 +230,10 @@ class Article(models.Model):
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["status", "published_at"])]
+        permissions = [
+            ("publish_article", "Can publish, unpublish and schedule articles"),
+            ("sign_off_review", "Can sign off medical reviews"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -195,6 +243,8 @@ class Article(models.Model):
             self.slug = self._free_slug()
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        if self.last_reviewed_on and not self.next_review_due:
+            self.next_review_due = review_due_after(self.last_reviewed_on)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -202,12 +252,19 @@ class Article(models.Model):
         return reverse(name, args=[self.slug])
 
     def _free_slug(self) -> str:
-        """A slug made from the title, numbered (-2, -3…) when another article has it."""
+        """A slug made from the title, numbered (-2, -3…) when another article has it.
+
+        A slug that still redirects to another article counts as taken.
+        """
         base = slugify(self.title)[:190].strip("-") or "article"
         taken = set(
             Article.objects.filter(slug__startswith=base)
             .exclude(pk=self.pk)
             .values_list("slug", flat=True)
+        ) | set(
+            SlugRedirect.objects.filter(old_slug__startswith=base)
+            .exclude(article_id=self.pk)
+            .values_list("old_slug", flat=True)
         )
         slug, number = base, 2
         while slug in taken:
@@ -222,13 +279,38 @@ class Article(models.Model):
             and self.published_at <= timezone.now()
         )
 
+    @property
+    def is_scheduled(self) -> bool:
+        """Published, but with a publish time still to come."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def review_is_overdue(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
+
     def publish(self) -> None:
         self.status = self.Status.PUBLISHED
         self.save()
 
     def unpublish(self) -> None:
-        self.status = self.Status.DRAFT
+        self.status = self.Status.UNPUBLISHED
         self.save()
+
+    def sign_off_review(self, reviewed_by: str, on=None) -> None:
+        """Record a medical review today (or `on`), due again in three years."""
+        self.reviewed_by = reviewed_by
+        self.last_reviewed_on = on or timezone.localdate()
+        self.next_review_due = review_due_after(self.last_reviewed_on)
+        self.save()
+
+    def specific(self) -> "Article":
+        """This article as its own type (ConditionArticle or FaqArticle)."""
+        model = ConditionArticle if self.kind == self.Kind.CONDITION else FaqArticle
+        return self if isinstance(self, model) else model.objects.get(pk=self.pk)
 
 
 class ConditionArticle(Article):
@@ -250,10 +332,14 @@ class ConditionArticle(Article):
         verbose_name = "condition article"
 
     def save(self, *args, **kwargs):
+        self.render_markdown()
+        super().save(*args, **kwargs)
+
+    def render_markdown(self) -> None:
+        """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
         self.kind = Article.Kind.CONDITION
         self.body_html = render_markdown(self.body)
         self.when_to_get_medical_help_html = render_markdown(self.when_to_get_medical_help)
-        super().save(*args, **kwargs)
 
 
 class FaqArticle(Article):
@@ -266,9 +352,13 @@ class FaqArticle(Article):
         verbose_name = "FAQ article"
 
     def save(self, *args, **kwargs):
+        self.render_markdown()
+        super().save(*args, **kwargs)
+
+    def render_markdown(self) -> None:
+        """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
         self.kind = Article.Kind.FAQ
         self.intro_html = render_markdown(self.intro)
-        super().save(*args, **kwargs)
 
 
 class FaqItem(models.Model):
@@ -301,7 +391,7 @@ class FaqItem(models.Model):
         return self.question
 
     def save(self, *args, **kwargs):
-        self.answer_html = render_markdown(self.answer)
+        self.render_markdown()
         if self.position is None:
             last = FaqItem.objects.filter(faq_id=self.faq_id).aggregate(Max("position"))
             self.position = (last["position__max"] or 0) + 1
@@ -311,6 +401,9 @@ class FaqItem(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.faq.get_absolute_url()}#{self.anchor}"
+
+    def render_markdown(self) -> None:
+        self.answer_html = render_markdown(self.answer)
 
     def _free_anchor(self) -> str:
         base = slugify(self.question)[:70].strip("-") or "question"
@@ -323,3 +416,98 @@ class FaqItem(models.Model):
         while anchor in taken:
             anchor, number = f"{base}-{number}", number + 1
         return anchor
+
+
+class Source(models.Model):
+    """A reference an article is based on, listed at the end of its page."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True, help_text="e.g. NHS, NICE, BMJ.")
+    url = models.URLField("address", max_length=500, blank=True)
+    accessed_on = models.DateField("date accessed", null=True, blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SlugRedirect(models.Model):
+    """An address a published article had before its slug changed; it redirects for good."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.article.slug}"
+
+
+class SymptomRedirect(models.Model):
+    """The slug of a renamed or merged-away symptom, redirecting to the symptom now used."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.symptom.slug}"
+
+
+class AuditEvent(models.Model):
+    """Who published, unpublished, restored, merged or signed off what, and when."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted for review"
+        PUBLISHED = "published", "Published"
+        SCHEDULED = "scheduled", "Scheduled"
+        UNPUBLISHED = "unpublished", "Unpublished"
+        RESTORED = "restored", "Restored a revision"
+        REVIEW_SIGNED_OFF = "review_signed_off", "Signed off medical review"
+        SYMPTOMS_MERGED = "symptoms_merged", "Merged symptoms"
+        SYMPTOM_RENAMED = "symptom_renamed", "Renamed a symptom"
+
+    action = models.CharField(max_length=30, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept as text so the record still reads right after the article is renamed or deleted.
+    subject = models.CharField(max_length=300)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "audit event"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.subject}"
+
+    @classmethod
+    def record(cls, action: str, user=None, article=None, subject: str = "", detail: str = ""):
+        if user is not None and not user.is_authenticated:
+            user = None
+        return cls.objects.create(
+            action=action,
+            user=user,
+            article=article,
+            subject=subject or (article.title if article else ""),
+            detail=detail,
+        )
+
+
+# Revision history (django-reversion). A revision of an article holds its own fields, the
+# shared Article fields, its symptoms, sources and FAQ questions, so restoring one brings
+# all of them back together.
+reversion.register(Article, follow=["tagged_symptoms", "sources"])
+reversion.register(ConditionArticle, follow=["article_ptr"])
+reversion.register(FaqArticle, follow=["article_ptr", "items"])
+reversion.register(FaqItem)
+reversion.register(TaggedArticle)
+reversion.register(Source)

@@ -134,7 +134,7 @@ def test_unpublish_action_takes_the_article_off_the_site(editor_client, reader):
     )
 
     article.refresh_from_db()
-    assert article.status == DRAFT
+    assert article.status == Article.Status.UNPUBLISHED
     assert reader.get("/conditions/whiplash/").status_code == 404
     assert "Whiplash" not in reader.get("/symptoms/").content.decode()
 
