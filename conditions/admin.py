@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
-from django.db.models import Count
 from django.utils.translation import ngettext
 from taggit.models import Tag
 
@@ -13,7 +12,6 @@ from conditions.models import (
     FaqArticle,
     FaqItem,
     Symptom,
-    published_q,
 )
 
 admin.site.site_header = "NeckInfo editors"
@@ -22,6 +20,9 @@ admin.site.index_title = "Articles and symptoms"
 
 # taggit's own generic Tag model is unused: symptoms are NeckInfo's tags.
 admin.site.unregister(Tag)
+
+# The symptom vocabulary's admin lives in its own module.
+import conditions.symptom_admin  # noqa: E402,F401
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -132,34 +133,3 @@ class FaqArticleAdmin(ArticleAdmin):
         ("Content", {"fields": ["intro"]}),
         ("Publishing", {"fields": ["status", "published_at"]}),
     ]
-
-
-@admin.register(Symptom)
-class SymptomAdmin(admin.ModelAdmin):
-    list_display = ["name", "synonyms", "published_articles", "all_articles"]
-    search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
-    ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "description", "synonyms"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                article_total=Count("tagged_articles", distinct=True),
-                published_total=Count(
-                    "tagged_articles",
-                    filter=published_q("tagged_articles__content_object__"),
-                    distinct=True,
-                ),
-            )
-        )
-
-    @admin.display(description="published articles", ordering="published_total")
-    def published_articles(self, symptom):
-        return symptom.published_total
-
-    @admin.display(description="all articles", ordering="article_total")
-    def all_articles(self, symptom):
-        return symptom.article_total

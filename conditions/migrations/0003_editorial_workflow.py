@@ -7,99 +7,226 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conditions', '0002_symptom_vocabulary'),
+        ("conditions", "0002_symptom_vocabulary"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='article',
-            options={'ordering': ['title'], 'permissions': [('publish_article', 'Can publish, unpublish and schedule articles'), ('sign_off_review', 'Can sign off medical reviews')]},
+            name="article",
+            options={
+                "ordering": ["title"],
+                "permissions": [
+                    ("publish_article", "Can publish, unpublish and schedule articles"),
+                    ("sign_off_review", "Can sign off medical reviews"),
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='article',
-            name='last_reviewed_on',
-            field=models.DateField(blank=True, null=True, verbose_name='last reviewed'),
+            model_name="article",
+            name="last_reviewed_on",
+            field=models.DateField(blank=True, null=True, verbose_name="last reviewed"),
         ),
         migrations.AddField(
-            model_name='article',
-            name='next_review_due',
-            field=models.DateField(blank=True, help_text='Left empty, it is set to 3 years after the review.', null=True),
+            model_name="article",
+            name="next_review_due",
+            field=models.DateField(
+                blank=True,
+                help_text="Left empty, it is set to 3 years after the review.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='reading_grade',
-            field=models.FloatField(blank=True, editable=False, help_text='Flesch–Kincaid grade level of the whole article; aim for 8 or lower.', null=True, verbose_name='reading grade'),
+            model_name="article",
+            name="reading_grade",
+            field=models.FloatField(
+                blank=True,
+                editable=False,
+                help_text="Flesch–Kincaid grade level of the whole article; aim for 8 or lower.",
+                null=True,
+                verbose_name="reading grade",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='reviewed_by',
-            field=models.CharField(blank=True, help_text='Name and credentials, as readers should see them, e.g. Dr Asha Patel, MRCGP (general practitioner).', max_length=200, verbose_name='medically reviewed by'),
+            model_name="article",
+            name="reviewed_by",
+            field=models.CharField(
+                blank=True,
+                help_text="Name and credentials, as readers should see them, e.g. Dr Asha Patel, MRCGP (general practitioner).",
+                max_length=200,
+                verbose_name="medically reviewed by",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='updated_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="article",
+            name="updated_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='article',
-            name='published_at',
-            field=models.DateTimeField(blank=True, help_text='Filled in when the article is first published. A time in the future schedules it: the article appears on the site at that time.', null=True, verbose_name='publish time'),
+            model_name="article",
+            name="published_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="Filled in when the article is first published. A time in the future schedules it: the article appears on the site at that time.",
+                null=True,
+                verbose_name="publish time",
+            ),
         ),
         migrations.AlterField(
-            model_name='article',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('published', 'Published'), ('unpublished', 'Unpublished')], db_index=True, default='draft', max_length=20),
+            model_name="article",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("in_review", "In review"),
+                    ("published", "Published"),
+                    ("unpublished", "Unpublished"),
+                ],
+                db_index=True,
+                default="draft",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submitted', 'Submitted for review'), ('published', 'Published'), ('scheduled', 'Scheduled'), ('unpublished', 'Unpublished'), ('restored', 'Restored a revision'), ('review_signed_off', 'Signed off medical review'), ('symptoms_merged', 'Merged symptoms'), ('symptom_renamed', 'Renamed a symptom')], max_length=30)),
-                ('subject', models.CharField(max_length=300)),
-                ('detail', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='conditions.article')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted for review"),
+                            ("published", "Published"),
+                            ("scheduled", "Scheduled"),
+                            ("unpublished", "Unpublished"),
+                            ("restored", "Restored a revision"),
+                            ("review_signed_off", "Signed off medical review"),
+                            ("symptoms_merged", "Merged symptoms"),
+                            ("symptom_renamed", "Renamed a symptom"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                ("detail", models.TextField(blank=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="conditions.article",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "audit event",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SlugRedirect',
+            name="SlugRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slug_redirects', to='conditions.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_slug", models.SlugField(max_length=200, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="slug_redirects",
+                        to="conditions.article",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('publisher', models.CharField(blank=True, help_text='e.g. NHS, NICE, BMJ.', max_length=200)),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='address')),
-                ('accessed_on', models.DateField(blank=True, null=True, verbose_name='date accessed')),
-                ('position', models.PositiveIntegerField(default=0, help_text='Lower numbers come first.')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='conditions.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300)),
+                (
+                    "publisher",
+                    models.CharField(blank=True, help_text="e.g. NHS, NICE, BMJ.", max_length=200),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="address")),
+                (
+                    "accessed_on",
+                    models.DateField(blank=True, null=True, verbose_name="date accessed"),
+                ),
+                (
+                    "position",
+                    models.PositiveIntegerField(default=0, help_text="Lower numbers come first."),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sources",
+                        to="conditions.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SymptomRedirect',
+            name="SymptomRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(allow_unicode=True, max_length=100, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('symptom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='conditions.symptom')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_slug", models.SlugField(allow_unicode=True, max_length=100, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "symptom",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="redirects",
+                        to="conditions.symptom",
+                    ),
+                ),
             ],
         ),
     ]
