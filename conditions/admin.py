@@ -1,18 +1,39 @@
-"""The editors' workplace: articles, their questions, and the symptom vocabulary."""
+"""The editors' workplace: articles, their questions and sources, review and history.
+
+Who may do what is decided in `conditions.editorial`; this module applies it to the admin's
+forms, actions and views, so a refused change is refused however it is posted.
+"""
+
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import ngettext
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 from taggit.models import Tag
 
+from conditions import editorial, history, readability
 from conditions.models import (
     Article,
+    AuditEvent,
     ConditionArticle,
     FaqArticle,
     FaqItem,
+    Source,
     Symptom,
 )
+from conditions.views import render_article
 
 admin.site.site_header = "NeckInfo editors"
 admin.site.site_title = "NeckInfo editors"
@@ -23,6 +44,32 @@ admin.site.unregister(Tag)
 
 # The symptom vocabulary's admin lives in its own module.
 import conditions.symptom_admin  # noqa: E402,F401
+
+Status = Article.Status
+
+# Fields that say whether and when an article is public, and its medical review. Restoring
+# an old revision brings back content, never these: publishing stays a reviewer's decision.
+PUBLISHING_FIELDS = ["status", "published_at"]
+REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
+KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS]
+
+MARKDOWN_CHEAT_SHEET = """
+<details class="markdown-help"><summary>Markdown cheat sheet</summary>
+<table>
+<tr><th scope="col">Type this</th><th scope="col">to get</th></tr>
+<tr><td><code>## Poor posture</code></td><td>a section heading</td></tr>
+<tr><td><code>### Exercises</code></td><td>a smaller heading inside a section</td></tr>
+<tr><td><code>**very important**</code></td><td><strong>bold</strong></td></tr>
+<tr><td><code>*gently*</code></td><td><em>italic</em></td></tr>
+<tr><td><code>- heat pack</code><br><code>- rest</code></td>
+<td>a bulleted list (a line each)</td></tr>
+<tr><td><code>1. first</code><br><code>2. second</code></td><td>a numbered list</td></tr>
+<tr><td><code>[NHS advice](https://www.nhs.uk/)</code></td><td>a link</td></tr>
+<tr><td>an empty line</td><td>a new paragraph</td></tr>
+</table>
+<p>Use <strong>Preview</strong> (beside Save) to see the page as readers will, before saving.</p>
+</details>
+"""
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -38,19 +85,188 @@ class SymptomListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ArticleAdmin(admin.ModelAdmin):
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = "medical review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Review overdue"),
+            ("due_30", "Due within 30 days"),
+            ("never", "Never reviewed"),
+        ]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(next_review_due__lt=today)
+        if self.value() == "due_30":
+            return queryset.filter(
+                next_review_due__gte=today, next_review_due__lte=today + timedelta(days=30)
+            )
+        if self.value() == "never":
+            return queryset.filter(last_reviewed_on__isnull=True)
+        return queryset
+
+
+class ArticleAdminForm(forms.ModelForm):
+    """The change form, refusing lost updates and changes of state the user may not make."""
+
+    # The "last updated" time of the article as the form was opened. If the article has been
+    # saved since, someone else changed it and this save would silently undo their work.
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    user = None  # set on the form class by ArticleAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Read from the database, not the instance: when restoring a revision the
+            # instance holds the old revision's time.
+            saved = Article.objects.filter(pk=self.instance.pk).values_list("updated_at").first()
+            self.fields["loaded_version"].initial = saved[0].isoformat() if saved else ""
+        self._saved_status = self._status_in_database()
+        if "status" in self.fields and not editorial.can_publish(self.user):
+            allowed = {Status.DRAFT, Status.IN_REVIEW, self._saved_status}
+            self.fields["status"].choices = [
+                choice for choice in Status.choices if choice[0] in allowed
+            ]
+            self.fields["status"].error_messages["invalid_choice"] = editorial.REFUSED_STATUS_CHANGE
+
+    def _status_in_database(self) -> str:
+        if not self.instance.pk:
+            return Status.DRAFT
+        return Article.objects.filter(pk=self.instance.pk).values_list("status", flat=True)[0]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._refuse_lost_update()
+        if "status" in cleaned_data:
+            refusal = editorial.status_change_refusal(
+                self.user, self._saved_status, cleaned_data["status"]
+            )
+            if refusal:
+                self.add_error("status", refusal)
+        return cleaned_data
+
+    def _refuse_lost_update(self) -> None:
+        if not self.instance.pk:
+            return
+        latest = (
+            Article.objects.filter(pk=self.instance.pk)
+            .select_related("updated_by")
+            .only("updated_at", "updated_by__username", "updated_by__first_name")
+            .first()
+        )
+        if latest is None or latest.updated_at.isoformat() == self.cleaned_data.get(
+            "loaded_version"
+        ):
+            return
+        who = (
+            (latest.updated_by.get_full_name() or latest.updated_by.username)
+            if (latest.updated_by)
+            else "someone else (an import or a script)"
+        )
+        when = date_format(timezone.localtime(latest.updated_at), "j F Y, H:i:s")
+        raise ValidationError(
+            format_html(
+                "This article was changed by {} at {}, after you opened it. Your changes have "
+                "<strong>not</strong> been saved; they are still in the form below. "
+                '<a href="{}" target="_blank">Open the latest version in a new tab</a>, '
+                "bring your changes across, and save there.",
+                who,
+                when,
+                reverse(
+                    f"admin:conditions_{self._meta.model._meta.model_name}_change",
+                    args=[self.instance.pk],
+                ),
+            ),
+            code="changed_meanwhile",
+        )
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    fields = ["position", "title", "publisher", "url", "accessed_on"]
+    extra = 1
+    verbose_name = "source"
+    verbose_name_plural = "sources (shown at the end of the page)"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # "nhs.uk/…" means https://nhs.uk/…
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class ArticleAdmin(VersionAdmin):
     """What condition and FAQ articles share in the admin."""
 
-    list_display = ["title", "status", "symptom_names", "updated_at"]
-    list_filter = ["status", SymptomListFilter]
+    form = ArticleAdminForm
+    list_display = [
+        "title",
+        "state",
+        "symptom_names",
+        "reading_grade_column",
+        "next_review_due",
+        "updated_at",
+    ]
+    list_filter = ["status", ReviewDueFilter, SymptomListFilter]
     prepopulated_fields = {"slug": ["title"]}
-    date_hierarchy = "updated_at"
-    actions = ["publish_selected", "unpublish_selected"]
+    actions = ["submit_for_review", "publish_selected", "unpublish_selected"]
     save_on_top = True
+    change_form_template = "admin/conditions/article_change_form.html"
+    object_history_template = "admin/conditions/article_history.html"
+    content_fields: list[str] = []  # the type's own Markdown fields
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["title", "slug", "summary", "symptoms", "loaded_version"]}),
+            (
+                "Content",
+                {
+                    "fields": [*self.content_fields, "readability_report"],
+                    "description": MARKDOWN_CHEAT_SHEET,
+                },
+            ),
+            (
+                "Publishing",
+                {
+                    "fields": PUBLISHING_FIELDS,
+                    "description": "Editors save drafts and choose “In review” when an "
+                    "article is ready; a medical reviewer publishes it. A publish time in "
+                    "the future schedules it.",
+                },
+            ),
+            ("Medical review", {"fields": REVIEW_FIELDS}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["readability_report"]
+        if not editorial.can_publish(request.user) or self._is_restoring(request):
+            readonly += ["published_at"]
+        if self._is_restoring(request):
+            readonly += ["status"]
+        if not editorial.can_sign_off_review(request.user) or self._is_restoring(request):
+            readonly += REVIEW_FIELDS
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a fresh class per request, so this is not shared
+        return form
 
     def get_queryset(self, request):
         # The symptoms column would otherwise cost a query per row.
         return super().get_queryset(request).prefetch_related("symptoms")
+
+    def has_change_permission(self, request, obj=None):
+        if self._is_restoring(request):
+            # revision_view has judged the article as it is now; `obj` is the old revision.
+            obj = None
+        return super().has_change_permission(request, obj) and editorial.can_edit(request.user, obj)
+
+    def has_publish_permission(self, request):
+        return editorial.can_publish(request.user)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "symptoms":
@@ -76,43 +292,243 @@ class ArticleAdmin(admin.ModelAdmin):
             help_text="Type to find a symptom. Use + to add one that isn't in the list yet.",
         )
 
+    # List columns
+
+    @admin.display(description="state", ordering="status")
+    def state(self, article):
+        if article.is_scheduled:
+            return f"Scheduled for {editorial.describe_publish_time(article)}"
+        return article.get_status_display()
+
     @admin.display(description="symptoms")
     def symptom_names(self, article):
         return ", ".join(symptom.name for symptom in article.symptoms.all()) or "—"
 
-    @admin.action(description="Publish selected articles")
-    def publish_selected(self, request, queryset):
-        articles = [a for a in queryset if a.status != Article.Status.PUBLISHED]
-        for article in articles:
-            article.publish()
-        self.message_user(
-            request,
-            ngettext("Published %d article.", "Published %d articles.", len(articles))
-            % len(articles),
-            messages.SUCCESS,
+    @admin.display(description="readability (Flesch–Kincaid grade)")
+    def readability_report(self, article):
+        if article.pk is None:
+            return "The reading grade appears here after you save some text."
+        return readability.report_html(article.readability())
+
+    @admin.display(description="reading grade", ordering="reading_grade")
+    def reading_grade_column(self, article):
+        return "—" if article.reading_grade is None else f"{article.reading_grade:.1f}"
+
+    # Saving
+
+    def save_model(self, request, obj, form, change):
+        if self._is_restoring(request):
+            before = request.state_before_restore
+            for field, value in before.items():
+                setattr(obj, field, value)
+        elif change:
+            before = Article.objects.filter(pk=obj.pk).values(*KEPT_ON_RESTORE).first()
+        else:
+            before = None
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        editorial.record_status_change(
+            obj, before["status"] if before else Status.DRAFT, request.user
+        )
+        editorial.record_review_sign_off(
+            obj, before["last_reviewed_on"] if before else None, request.user
         )
 
-    @admin.action(description="Unpublish selected articles")
+    # Actions
+
+    @admin.action(description="Submit selected articles for review")
+    def submit_for_review(self, request, queryset):
+        self._change_status(request, queryset, Status.IN_REVIEW, {Status.DRAFT, Status.UNPUBLISHED})
+
+    @admin.action(description="Publish selected articles", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._change_status(
+            request,
+            queryset,
+            Status.PUBLISHED,
+            {Status.DRAFT, Status.IN_REVIEW, Status.UNPUBLISHED},
+        )
+
+    @admin.action(description="Unpublish selected articles", permissions=["publish"])
     def unpublish_selected(self, request, queryset):
-        articles = [a for a in queryset if a.status == Article.Status.PUBLISHED]
-        for article in articles:
-            article.unpublish()
+        self._change_status(request, queryset, Status.UNPUBLISHED, {Status.PUBLISHED})
+
+    def _change_status(self, request, queryset, new_status, from_states):
+        changed = 0
+        for article in queryset.filter(status__in=from_states):
+            if editorial.status_change_refusal(request.user, article.status, new_status):
+                raise PermissionDenied
+            editorial.change_status(article, new_status, request.user)
+            changed += 1
+        label = Status(new_status).label.lower()
         self.message_user(
             request,
-            ngettext("Unpublished %d article.", "Unpublished %d articles.", len(articles))
-            % len(articles),
-            messages.SUCCESS,
+            ngettext(
+                "%(count)d article is now %(label)s.",
+                "%(count)d articles are now %(label)s.",
+                changed,
+            )
+            % {"count": changed, "label": label},
+            messages.SUCCESS if changed else messages.WARNING,
         )
+
+    # Preview, history and restore
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name=f"{info[0]}_{info[1]}_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_preview" in request.POST:
+            return self.preview_view(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def preview_view(self, request, object_id=None):
+        """The page as readers would see it with the form's (unsaved) content."""
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        if object_id and obj is None:
+            raise Http404
+        if not (
+            self.has_view_or_change_permission(request, obj) or self.has_add_permission(request)
+        ):
+            raise PermissionDenied
+        form = self.get_form(request, obj, change=bool(obj))(request.POST, instance=obj)
+        # Only the article's own fields must be valid to show it; a save would check it all.
+        form.is_valid()
+        wanted_errors = {k: v for k, v in form.errors.items() if k not in ("__all__", "status")}
+        if wanted_errors:
+            return TemplateResponse(
+                request,
+                "admin/conditions/preview_errors.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "form": form,
+                    "title": "Can't preview yet",
+                },
+            )
+        article = form.instance
+        article.render_markdown()
+        article.slug = article.slug or "preview"
+        items = self._previewed_items(request, article)
+        sources = self._previewed_sources(request, article)
+        symptoms = list(form.cleaned_data.get("symptoms") or [])
+        response = render_article(
+            request,
+            article,
+            symptoms=symptoms,
+            sources=sources,
+            items=items,
+            related=Article.objects.published().related_to(article, symptoms),
+            preview=True,
+        )
+        response["X-Robots-Tag"] = "noindex"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def _previewed_items(self, request, article):
+        return []
+
+    def _previewed_sources(self, request, article):
+        return self._inline_instances_from_post(request, article, SourceInline)
+
+    def _inline_instances_from_post(self, request, article, inline_class):
+        """The unsaved rows an inline formset holds in the POST, in their position order."""
+        inline = inline_class(self.model, self.admin_site)
+        formset_class = inline.get_formset(request, article if article.pk else None)
+        formset = formset_class(
+            request.POST, instance=article, prefix=formset_class.get_default_prefix()
+        )
+        rows = []
+        for form in formset.forms:
+            if not form.is_valid() or not form.has_changed() and not form.instance.pk:
+                continue
+            if form.cleaned_data.get("DELETE"):
+                continue
+            rows.append(form.instance)
+        return sorted(rows, key=lambda row: (row.position is None, row.position or 0))
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        versions = (
+            Version.objects.get_for_object(obj).select_related("revision__user")
+            if obj
+            else Version.objects.none()
+        )
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "versions": versions}
+        )
+
+    def compare_view(self, request, object_id):
+        """What changed between two revisions of one article."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object(obj).select_related("revision__user")
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+        )
+        try:
+            chosen = versions.in_bulk([int(request.GET["from"]), int(request.GET["to"])])
+            older, newer = sorted(chosen.values(), key=lambda v: v.revision.date_created)
+        except (KeyError, ValueError):
+            self.message_user(request, "Choose two different revisions to compare.", messages.ERROR)
+            return redirect(history_url)
+        return TemplateResponse(
+            request,
+            "admin/conditions/article_compare.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": obj,
+                "title": f"Compare revisions of “{obj}”",
+                "older": older,
+                "newer": newer,
+                "parts": history.compare_snapshots(
+                    history.article_snapshot(older), history.article_snapshot(newer)
+                ),
+                "history_url": history_url,
+            },
+        )
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        # Permission is judged on the article as it is now, not as it was in the revision:
+        # an editor can't change a published article by restoring an old draft of it.
+        current = self.get_object(request, unquote(object_id))
+        if current is None or not self.has_change_permission(request, current):
+            raise PermissionDenied
+        request.restoring_revision = True
+        request.state_before_restore = (
+            Article.objects.filter(pk=current.pk).values(*KEPT_ON_RESTORE).first()
+        )
+        response = super().revision_view(request, object_id, version_id, extra_context)
+        if request.method == "POST" and response.status_code == 302:
+            version = Version.objects.select_related("revision").get(pk=version_id)
+            AuditEvent.record(
+                AuditEvent.Action.RESTORED,
+                request.user,
+                current,
+                detail="Restored the revision of "
+                f"{date_format(timezone.localtime(version.revision.date_created), 'j F Y, H:i')}",
+            )
+        return response
+
+    @staticmethod
+    def _is_restoring(request) -> bool:
+        return getattr(request, "restoring_revision", False)
 
 
 @admin.register(ConditionArticle)
 class ConditionArticleAdmin(ArticleAdmin):
     search_fields = ["title", "summary", "body"]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "symptoms"]}),
-        ("Content", {"fields": ["body", "when_to_get_medical_help"]}),
-        ("Publishing", {"fields": ["status", "published_at"]}),
-    ]
+    content_fields = ["body", "when_to_get_medical_help"]
+    inlines = [SourceInline]
 
 
 class FaqItemInline(admin.StackedInline):
@@ -127,9 +543,32 @@ class FaqItemInline(admin.StackedInline):
 @admin.register(FaqArticle)
 class FaqArticleAdmin(ArticleAdmin):
     search_fields = ["title", "summary", "intro", "items__question", "items__answer"]
-    inlines = [FaqItemInline]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "symptoms"]}),
-        ("Content", {"fields": ["intro"]}),
-        ("Publishing", {"fields": ["status", "published_at"]}),
-    ]
+    content_fields = ["intro"]
+    inlines = [FaqItemInline, SourceInline]
+
+    def _previewed_items(self, request, article):
+        items = self._inline_instances_from_post(request, article, FaqItemInline)
+        for number, item in enumerate(items, start=1):
+            item.render_markdown()
+            item.anchor = item.anchor or f"question-{number}"
+        return items
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """A read-only record: nobody edits or deletes history."""
+
+    list_display = ["created_at", "action", "subject", "user", "detail"]
+    list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["subject", "detail", "user__username"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,15 +7,19 @@ listings, symptom pages and related articles read one table whatever the article
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
+from conditions import readability
 from conditions.markdown import render_markdown
 
 REVIEW_INTERVAL_YEARS = 3
@@ -119,10 +123,15 @@ class ArticleQuerySet(models.QuerySet):
             queryset = queryset.filter(tagged_symptoms__tag=symptom)
         return queryset
 
-    def related_to(self, article: "Article") -> "ArticleQuerySet":
-        """Other articles sharing symptoms with `article`, most shared symptoms first."""
+    def related_to(self, article: "Article", symptoms=None) -> "ArticleQuerySet":
+        """Other articles sharing symptoms with `article`, most shared symptoms first.
+
+        `symptoms` stands in for the article's own (a preview of unsaved changes).
+        """
+        if symptoms is None:
+            symptoms = article.symptoms.all()
         return (
-            self.filter(tagged_symptoms__tag__in=article.symptoms.all())
+            self.filter(tagged_symptoms__tag__in=symptoms)
             .exclude(pk=article.pk)
             .annotate(shared_symptoms=Count("tagged_symptoms"))
             .order_by("-shared_symptoms", "-updated_at", "title")
@@ -238,6 +247,21 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self):
+        taken_by = (
+            SlugRedirect.objects.filter(old_slug=self.slug)
+            .exclude(article_id=self.pk)
+            .select_related("article")
+            .first()
+        )
+        if self.slug and taken_by:
+            raise ValidationError(
+                {
+                    "slug": f"This address still redirects to “{taken_by.article.title}”, "
+                    "which used to have it. Choose another."
+                }
+            )
+
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self._free_slug()
@@ -245,7 +269,22 @@ class Article(models.Model):
             self.published_at = timezone.now()
         if self.last_reviewed_on and not self.next_review_due:
             self.next_review_due = review_due_after(self.last_reviewed_on)
+        previous_slug = (
+            Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if self.pk
+            else None
+        )
         super().save(*args, **kwargs)
+        self._keep_old_address(previous_slug)
+
+    def _keep_old_address(self, previous_slug: str | None) -> None:
+        """After a change of slug, make the old address of a published article redirect."""
+        # The live article wins over a redirect using its slug (e.g. taking back its own).
+        SlugRedirect.objects.filter(old_slug=self.slug).delete()
+        if previous_slug and previous_slug != self.slug and self.published_at is not None:
+            SlugRedirect.objects.update_or_create(
+                old_slug=previous_slug, defaults={"article": self}
+            )
 
     def get_absolute_url(self) -> str:
         name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
@@ -333,7 +372,13 @@ class ConditionArticle(Article):
 
     def save(self, *args, **kwargs):
         self.render_markdown()
+        self.reading_grade = self.readability().overall
         super().save(*args, **kwargs)
+
+    def readability(self) -> readability.ReadabilityReport:
+        return readability.report_for_condition(
+            self.title, self.body, self.when_to_get_medical_help
+        )
 
     def render_markdown(self) -> None:
         """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
@@ -353,12 +398,21 @@ class FaqArticle(Article):
 
     def save(self, *args, **kwargs):
         self.render_markdown()
+        self.reading_grade = self.readability().overall
         super().save(*args, **kwargs)
+
+    def readability(self) -> readability.ReadabilityReport:
+        items = self.items.values_list("question", "answer") if self.pk else []
+        return readability.report_for_faq(self.title, self.intro, list(items))
 
     def render_markdown(self) -> None:
         """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
         self.kind = Article.Kind.FAQ
         self.intro_html = render_markdown(self.intro)
+
+    def refresh_reading_grade(self) -> None:
+        """Re-grade after the questions changed (they are saved after the article)."""
+        Article.objects.filter(pk=self.pk).update(reading_grade=self.readability().overall)
 
 
 class FaqItem(models.Model):
@@ -416,6 +470,16 @@ class FaqItem(models.Model):
         while anchor in taken:
             anchor, number = f"{base}-{number}", number + 1
         return anchor
+
+
+@receiver([post_save, post_delete], sender=FaqItem)
+def regrade_faq(sender, instance, raw=False, **kwargs):
+    """Keep an FAQ's reading grade right as its questions are added, edited and removed."""
+    if raw:  # loading fixtures or restoring a revision: the stored grade comes with it
+        return
+    faq = FaqArticle.objects.filter(pk=instance.faq_id).first()
+    if faq is not None:  # None while the whole FAQ is being deleted
+        faq.refresh_reading_grade()
 
 
 class Source(models.Model):

@@ -1,9 +1,24 @@
-"""The symptom vocabulary in the admin: names, synonyms, and how many articles use each."""
+"""The symptom vocabulary in the admin: names, synonyms, how many articles use each, and
+renaming, merging and deleting symptoms without breaking links (see `conditions.vocabulary`).
+"""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
-from conditions.models import Symptom, published_q
+from conditions import vocabulary
+from conditions.models import Article, Symptom, published_q
+
+# The admin page where each kind of article is edited.
+ARTICLE_CHANGE_URL_NAMES = {
+    Article.Kind.CONDITION: "admin:conditions_conditionarticle_change",
+    Article.Kind.FAQ: "admin:conditions_faqarticle_change",
+}
 
 
 @admin.register(Symptom)
@@ -12,9 +27,15 @@ class SymptomAdmin(admin.ModelAdmin):
     search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    fields = ["name", "slug", "description", "synonyms"]
+    actions = ["delete_selected", "merge_selected"]
+    delete_confirmation_template = "admin/conditions/symptom/delete_confirmation.html"
+    delete_selected_confirmation_template = (
+        "admin/conditions/symptom/delete_selected_confirmation.html"
+    )
+    merge_confirmation_template = "admin/conditions/symptom/merge_confirmation.html"
 
     def get_queryset(self, request):
+        # Both counts in the list's one query, instead of two queries per row.
         return (
             super()
             .get_queryset(request)
@@ -28,6 +49,47 @@ class SymptomAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_fields(self, request, obj=None):
+        fields = ["name", "slug", "description", "synonyms"]
+        return [*fields, "old_addresses"] if obj else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["old_addresses"] if obj else []
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slug":
+            field.help_text = (
+                "The last part of the symptom page's address (neck-pain for "
+                "/symptoms/neck-pain/). If you change it, the old address keeps working: "
+                "it redirects here."
+            )
+        elif db_field.name == "synonyms":
+            field.widget = forms.Textarea(attrs={"rows": 2, "cols": 80})
+            field.help_text = (
+                "Other words readers use for this symptom, separated by commas, e.g. for "
+                "Dizziness: vertigo, light-headedness, giddiness. The importer tags articles "
+                "that use any of them. Merging symptoms into this one adds their names here."
+            )
+        return field
+
+    def save_model(self, request, obj, form, change):
+        changes = vocabulary.save_symptom(obj, user=request.user)
+        if changes.redirected_from:
+            self.message_user(
+                request,
+                f"The old address /symptoms/{changes.redirected_from}/ now redirects to "
+                f"/symptoms/{obj.slug}/.",
+                messages.INFO,
+            )
+        if changes.taken_over_from:
+            self.message_user(
+                request,
+                f"/symptoms/{obj.slug}/ used to redirect to “{changes.taken_over_from}”; "
+                f"it now shows “{obj}”.",
+                messages.WARNING,
+            )
+
     @admin.display(description="published articles", ordering="published_total")
     def published_articles(self, symptom):
         return symptom.published_total
@@ -35,3 +97,83 @@ class SymptomAdmin(admin.ModelAdmin):
     @admin.display(description="all articles", ordering="article_total")
     def all_articles(self, symptom):
         return symptom.article_total
+
+    @admin.display(description="old addresses")
+    def old_addresses(self, symptom):
+        slugs = symptom.redirects.order_by("old_slug").values_list("old_slug", flat=True)
+        if not slugs:
+            return "None: this symptom has never been renamed or had others merged into it."
+        return format_html(
+            "<ul>{}</ul><p>These redirect here.</p>",
+            format_html_join("", "<li>/symptoms/{}/</li>", ((slug,) for slug in slugs)),
+        )
+
+    # Deleting: warn which articles lose the symptom.
+
+    def render_delete_form(self, request, context):
+        context["affected"] = self._affected_articles([context["object"]])
+        return super().render_delete_form(request, context)
+
+    @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")
+    def delete_selected(self, request, queryset):
+        response = django_delete_selected(self, request, queryset)
+        if isinstance(response, TemplateResponse):  # the confirmation page, not yet rendered
+            response.context_data["affected"] = self._affected_articles(queryset)
+        return response
+
+    def _affected_articles(self, symptoms) -> list[tuple[Symptom, list[tuple[Article, str]]]]:
+        """The symptoms that articles use, each with those articles and their admin pages."""
+        articles = vocabulary.articles_by_symptom(symptoms)
+        return [
+            (
+                symptom,
+                [
+                    (article, reverse(ARTICLE_CHANGE_URL_NAMES[article.kind], args=[article.pk]))
+                    for article in articles[symptom.pk]
+                ],
+            )
+            for symptom in symptoms
+            if symptom.pk in articles
+        ]
+
+    # Merging.
+
+    @admin.action(permissions=["delete"], description="Merge selected symptoms into one…")
+    def merge_selected(self, request, queryset):
+        # Most used first: the one offered as the symptom to keep.
+        symptoms = list(queryset.order_by("-published_total", "-article_total", "name"))
+        if len(symptoms) < 2:
+            self.message_user(
+                request,
+                "Select at least two symptoms to merge. Nothing was changed.",
+                messages.WARNING,
+            )
+            return None
+
+        by_id = {str(symptom.pk): symptom for symptom in symptoms}
+        keep = by_id.get(request.POST.get("keep", ""))
+        if request.POST.get("confirm") and keep:
+            merged = [symptom for symptom in symptoms if symptom != keep]
+            articles = vocabulary.merge_symptoms(keep, merged, user=request.user)
+            self.message_user(
+                request,
+                f"Merged {vocabulary.joined_with_and(f'“{s}”' for s in merged)} into “{keep}”: "
+                f"{len(articles)} article{'s' if len(articles) != 1 else ''} re-tagged. "
+                "Their addresses now redirect to it.",
+                messages.SUCCESS,
+            )
+            return None
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge symptoms",
+            "subtitle": None,
+            "opts": self.opts,
+            "symptoms": symptoms,
+            "keep": keep or symptoms[0],
+            "not_chosen": bool(request.POST.get("confirm")),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.merge_confirmation_template, context)

@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import reverse
 
-from conditions.models import Article, ConditionArticle, FaqArticle, Symptom
+from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 
 ARTICLES_PER_PAGE = 20
 RELATED_ARTICLES_SHOWN = 5
@@ -45,26 +45,63 @@ def faq_list(request):
 
 
 def condition_detail(request, slug):
-    article = get_object_or_404(ConditionArticle.objects.visible_to(request.user), slug=slug)
-    return _article_page(request, article, "conditions/condition_detail.html")
+    article = ConditionArticle.objects.visible_to(request.user).filter(slug=slug).first()
+    if article is None:
+        return _redirect_renamed_article(request, slug, Article.Kind.CONDITION)
+    return _article_page(request, article, items=[])
 
 
 def faq_detail(request, slug):
-    article = get_object_or_404(FaqArticle.objects.visible_to(request.user), slug=slug)
-    return _article_page(
-        request, article, "conditions/faq_detail.html", {"items": article.items.all()}
+    article = FaqArticle.objects.visible_to(request.user).filter(slug=slug).first()
+    if article is None:
+        return _redirect_renamed_article(request, slug, Article.Kind.FAQ)
+    return _article_page(request, article, items=article.items.all())
+
+
+def _article_page(request, article, items):
+    return render_article(
+        request,
+        article,
+        symptoms=list(article.symptoms.all()),
+        sources=article.sources.all(),
+        items=items,
+        related=Article.objects.published().related_to(article),
     )
 
 
-def _article_page(request, article, template_name, extra_context=None):
-    related = Article.objects.published().related_to(article)[:RELATED_ARTICLES_SHOWN]
-    context = {
-        "article": article,
-        "symptoms": list(article.symptoms.all()),
-        "related_articles": related,
-        **(extra_context or {}),
-    }
-    return render(request, template_name, context)
+def _redirect_renamed_article(request, slug: str, kind: str):
+    """A permanent redirect from an article's old address to its current one, or 404."""
+    renamed = (
+        SlugRedirect.objects.filter(old_slug=slug, article__kind=kind)
+        .filter(article__in=Article.objects.visible_to(request.user))
+        .select_related("article")
+        .first()
+    )
+    if renamed is None:
+        raise Http404("No such article")
+    return HttpResponsePermanentRedirect(renamed.article.get_absolute_url())
+
+
+ARTICLE_TEMPLATES = {
+    Article.Kind.CONDITION: "conditions/condition_detail.html",
+    Article.Kind.FAQ: "conditions/faq_detail.html",
+}
+
+
+def render_article(request, article, *, symptoms, sources, items, related, preview=False):
+    """An article's page. The admin's preview renders unsaved content through this too."""
+    return render(
+        request,
+        ARTICLE_TEMPLATES[article.kind],
+        {
+            "article": article,
+            "symptoms": symptoms,
+            "sources": sources,
+            "items": items,
+            "related_articles": related[:RELATED_ARTICLES_SHOWN],
+            "is_preview": preview,
+        },
+    )
 
 
 def symptom_list(request):
@@ -78,6 +115,14 @@ def symptom_detail(request, slug):
     """Articles with this symptom, narrowed by every `?with=<slug>` the reader added."""
     wanted = list(dict.fromkeys([slug, *request.GET.getlist("with")]))[: MAX_NARROWING_SYMPTOMS + 1]
     found = {symptom.slug: symptom for symptom in Symptom.objects.filter(slug__in=wanted)}
+    if len(found) < len(wanted):
+        # Only when something wasn't found (so the usual page costs no extra query): it may
+        # be the old slug of a renamed or merged-away symptom.
+        from conditions.vocabulary import redirect_from_old_slugs
+
+        missing = [s for s in wanted if s not in found]
+        if redirect := redirect_from_old_slugs(request, slug, missing):
+            return redirect
     if slug not in found:
         raise Http404("No such symptom")
     selected = [found[s] for s in wanted if s in found]

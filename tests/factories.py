@@ -1,7 +1,7 @@
 """Content and people for tests, made the way the site makes them."""
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
@@ -36,6 +36,42 @@ def make_faq(title: str, items=(), symptoms=(), status=PUBLISHED, **fields) -> F
 def editor(db) -> User:
     """Eve, a staff member who edits content in the admin."""
     return User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
+
+
+def make_staff(username: str, group: str, full_name: str) -> User:
+    first, last = full_name.split(" ", 1)
+    user = User.objects.create_user(
+        username, f"{username}@example.org", "correct horse battery", is_staff=True,
+        first_name=first, last_name=last,
+    )  # fmt: skip
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def ed(db) -> User:
+    """Ed, in the Editor group: writes drafts and submits them for review."""
+    return make_staff("ed", "Editor", "Ed Writer")
+
+
+@pytest.fixture
+def rita(db) -> User:
+    """Rita, in the Medical reviewer group: publishes and signs off reviews."""
+    return make_staff("rita", "Medical reviewer", "Rita Okafor")
+
+
+@pytest.fixture
+def ed_client(ed) -> Client:
+    client = Client()
+    client.force_login(ed)
+    return client
+
+
+@pytest.fixture
+def rita_client(rita) -> Client:
+    client = Client()
+    client.force_login(rita)
+    return client
 
 
 @pytest.fixture

@@ -10,9 +10,19 @@ from tests.factories import DRAFT, PUBLISHED, make_condition, make_faq, make_sym
 pytestmark = pytest.mark.django_db
 
 
+def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
 def condition_form(**fields) -> dict:
     """The add form of a condition article as an editor fills it in."""
     return {
+        **inline_management("sources"),
         "title": "Whiplash",
         "slug": "whiplash",
         "summary": "A neck injury caused by a sudden jolt of the head.",
@@ -29,6 +39,7 @@ def condition_form(**fields) -> dict:
 def faq_form(items, **fields) -> dict:
     """The add form of an FAQ article with its inline questions."""
     data = {
+        **inline_management("sources"),
         "title": "Neck spasm questions",
         "slug": "neck-spasm-questions",
         "summary": "Answers to common questions about neck spasms.",
@@ -70,7 +81,7 @@ def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, re
         follow=True,
     )
 
-    assert "Published 1 article." in response.content.decode()
+    assert "1 article is now published." in response.content.decode()
     page = reader.get("/conditions/whiplash/").content.decode()
     assert "A car accident or a fall." in page
     assert 'href="/symptoms/dizziness/"' in page
@@ -118,6 +129,7 @@ def test_editor_corrects_a_published_article_and_readers_see_the_correction(edit
             symptoms=[make_symptom("Neck pain").pk],
             published_at_0=first_published.strftime("%d/%m/%Y"),
             published_at_1=first_published.strftime("%H:%M:%S"),
+            loaded_version=article.updated_at.isoformat(),
         ),
     )
 

@@ -115,7 +115,7 @@ def test_staff_see_a_draft_marked_as_not_published(editor_client):
     response = editor_client.get(condition.get_absolute_url())
 
     assert response.status_code == 200
-    assert "Preview: not published." in response.content.decode()
+    assert "Preview — not published." in response.content.decode()
 
 
 def test_a_condition_is_not_reachable_at_the_faq_address_or_the_other_way(client):

@@ -1,0 +1,118 @@
+"""Reading an article's revisions (stored by django-reversion) and comparing two of them."""
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from reversion.models import Version
+
+from conditions.models import Article, FaqItem, Source, Symptom, TaggedArticle
+
+# What an editor sees compared, in this order: (label, field name) of the article's fields.
+ARTICLE_FIELDS = [
+    ("Title", "title"),
+    ("Slug", "slug"),
+    ("Summary", "summary"),
+    ("Status", "status"),
+    ("Publish time", "published_at"),
+    ("Body", "body"),
+    ("When to get medical help", "when_to_get_medical_help"),
+    ("Introduction", "intro"),
+    ("Medically reviewed by", "reviewed_by"),
+    ("Last reviewed", "last_reviewed_on"),
+    ("Next review due", "next_review_due"),
+]
+STATUS_LABELS = dict(Article.Status.choices)
+# A word with the space after it: diffing these keeps a change of several words together.
+WORD = re.compile(r"\s*\S+\s*")
+
+
+def article_snapshot(version: Version) -> dict[str, str]:
+    """The article as it was in `version`'s revision: readable text for each part."""
+    article_id = int(version.object_id)
+    fields = version.field_dict  # includes the shared Article fields (parent link followed)
+    snapshot = {}
+    for label, name in ARTICLE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            if name == "status":
+                value = STATUS_LABELS.get(value, value)
+            snapshot[label] = "" if value is None else str(value)
+
+    related = version.revision.version_set.all()
+    symptom_ids = [
+        v.field_dict["tag_id"]
+        for v in _versions_of(related, TaggedArticle)
+        if v.field_dict["content_object_id"] == article_id
+    ]
+    names = Symptom.objects.in_bulk(symptom_ids)
+    snapshot["Symptoms"] = ", ".join(
+        sorted(names[i].name if i in names else f"(deleted symptom {i})" for i in symptom_ids)
+    )
+
+    if version.content_type.model_class()._meta.model_name == "faqarticle":
+        items = sorted(
+            (v.field_dict for v in _versions_of(related, FaqItem)),
+            key=lambda item: (item["position"] or 0, item["id"]),
+        )
+        snapshot["Questions and answers"] = "\n\n".join(
+            f"Q: {item['question']}\nA: {item['answer']}"
+            for item in items
+            if item["faq_id"] == article_id
+        )
+    sources = sorted(
+        (v.field_dict for v in _versions_of(related, Source)),
+        key=lambda source: (source["position"], source["id"]),
+    )
+    snapshot["Sources"] = "\n".join(
+        " · ".join(str(part) for part in [s["title"], s["publisher"], s["url"]] if part)
+        for s in sources
+        if s["article_id"] == article_id
+    )
+    return snapshot
+
+
+def _versions_of(versions, model) -> list[Version]:
+    return [v for v in versions if v.content_type.model_class() is model]
+
+
+@dataclass
+class PartComparison:
+    label: str
+    changed: bool
+    html: SafeString  # the newer text, with removed words in <del> and added ones in <ins>
+
+
+def compare_snapshots(older: dict[str, str], newer: dict[str, str]) -> list[PartComparison]:
+    labels = list(dict.fromkeys([*older, *newer]))
+    return [
+        PartComparison(
+            label=label,
+            changed=older.get(label, "") != newer.get(label, ""),
+            html=word_diff(older.get(label, ""), newer.get(label, "")),
+        )
+        for label in labels
+    ]
+
+
+def word_diff(older: str, newer: str) -> SafeString:
+    """`newer` as HTML, marking the words removed from and added to `older`."""
+    old_words = WORD.findall(older)
+    new_words = WORD.findall(newer)
+    parts = []
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        removed = escape("".join(old_words[old_start:old_end]))
+        added = escape("".join(new_words[new_start:new_end]))
+        if operation == "equal":
+            parts.append(added)
+            continue
+        if removed.strip():
+            parts.append(f"<del>{removed}</del>")
+        if added.strip():
+            parts.append(f"<ins>{added}</ins>")
+        elif added:
+            parts.append(added)
+    return mark_safe("".join(parts))  # every piece of text was escaped above

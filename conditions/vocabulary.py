@@ -1,0 +1,199 @@
+"""Looking after the symptom vocabulary: renaming and merging symptoms, and keeping every
+address a symptom ever had working (`SymptomRedirect`), so links and bookmarks never break.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import reversion
+from django.db import transaction
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.urls import reverse
+
+from conditions.models import Article, AuditEvent, Symptom, SymptomRedirect, TaggedArticle
+
+
+@dataclass
+class AddressChanges:
+    """What saving a symptom did to symptom addresses, to tell the editor."""
+
+    # The symptom's previous slug, which now redirects to it ("" if the slug didn't change).
+    redirected_from: str = ""
+    # The symptom an old address redirected to before this symptom took that slug over.
+    taken_over_from: Symptom | None = None
+
+
+@transaction.atomic
+def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
+    """Save an added or edited symptom; a changed slug leaves a redirect behind.
+
+    A symptom taking a slug that was someone's old address wins: that redirect goes.
+    """
+    changes = AddressChanges()
+    before = None
+    if symptom.pk:
+        before = Symptom.objects.filter(pk=symptom.pk).values("name", "slug").first()
+
+    taken_over = (
+        SymptomRedirect.objects.filter(old_slug=symptom.slug).select_related("symptom").first()
+    )
+    if taken_over:
+        # Also removes a redirect to this very symptom (renamed and then renamed back),
+        # which would otherwise point its current address at itself.
+        taken_over.delete()
+        if taken_over.symptom_id != symptom.pk:
+            changes.taken_over_from = taken_over.symptom
+
+    symptom.save()
+
+    if before is None or (before["name"], before["slug"]) == (symptom.name, symptom.slug):
+        return changes
+    if before["slug"] != symptom.slug:
+        SymptomRedirect.objects.create(old_slug=before["slug"], symptom=symptom)
+        changes.redirected_from = before["slug"]
+    AuditEvent.record(
+        AuditEvent.Action.SYMPTOM_RENAMED,
+        user=user,
+        subject=f"{before['name']} → {symptom.name}",
+        detail=f"Address /symptoms/{before['slug']}/ → /symptoms/{symptom.slug}/"
+        if changes.redirected_from
+        else "Address unchanged.",
+    )
+    return changes
+
+
+def current_slugs(old_slugs: Iterable[str]) -> dict[str, str]:
+    """Where old symptom addresses lead now: {old slug: slug of the symptom now used}."""
+    return dict(
+        SymptomRedirect.objects.filter(old_slug__in=list(old_slugs)).values_list(
+            "old_slug", "symptom__slug"
+        )
+    )
+
+
+def redirect_from_old_slugs(
+    request: HttpRequest, slug: str, missing: list[str]
+) -> HttpResponsePermanentRedirect | None:
+    """A permanent redirect to the symptom page's current address, if any of the `missing`
+    slugs (the page's own or a `with=` one) is an old address of a symptom.
+
+    Other query parameters are kept as they are.
+    """
+    current = current_slugs(missing)
+    if not current or (slug in missing and slug not in current):
+        return None
+    slug = current.get(slug, slug)
+    query = request.GET.copy()
+    if "with" in query:
+        narrowing = [current.get(s, s) for s in query.getlist("with")]
+        narrowing = [s for s in dict.fromkeys(narrowing) if s != slug]
+        if narrowing:
+            query.setlist("with", narrowing)
+        else:
+            del query["with"]
+    url = reverse("conditions:symptom", args=[slug])
+    return HttpResponsePermanentRedirect(f"{url}?{query.urlencode()}" if query else url)
+
+
+def articles_by_symptom(symptoms: Iterable[Symptom]) -> dict[int, list[Article]]:
+    """Every article (published or not) carrying each symptom: {symptom id: [articles]}."""
+    tagged = (
+        TaggedArticle.objects.filter(tag__in=list(symptoms))
+        .select_related("content_object")
+        .order_by("content_object__title", "content_object_id")
+    )
+    articles = defaultdict(list)
+    for row in tagged:
+        articles[row.tag_id].append(row.content_object)
+    return dict(articles)
+
+
+@transaction.atomic
+def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[Article]:
+    """Fold the `merge` symptoms into `keep`, and return the articles that were re-tagged.
+
+    Their articles are tagged with `keep` instead, their names and synonyms become its
+    synonyms, and their addresses (old ones too) redirect to it. Each re-tagged article
+    gets its own revision, so restoring one article never touches another.
+    """
+    merge_ids = {symptom.pk for symptom in merge} - {keep.pk}
+    if not merge_ids:
+        raise ValueError("Choose at least one other symptom to merge into the one kept.")
+    # Fresh rows, locked (on PostgreSQL) so that a concurrent edit can't be lost.
+    symptoms = Symptom.objects.select_for_update().in_bulk([keep.pk, *merge_ids])
+    keep = symptoms[keep.pk]
+    merged = sorted((symptoms[pk] for pk in merge_ids), key=lambda s: s.name.lower())
+
+    merged_names_by_article = defaultdict(list)
+    for article_id, tag_id in TaggedArticle.objects.filter(tag__in=merge_ids).values_list(
+        "content_object_id", "tag_id"
+    ):
+        merged_names_by_article[article_id].append(symptoms[tag_id].name)
+    already_kept = set(
+        TaggedArticle.objects.filter(
+            tag=keep, content_object_id__in=merged_names_by_article
+        ).values_list("content_object_id", flat=True)
+    )
+    TaggedArticle.objects.bulk_create(
+        TaggedArticle(content_object_id=article_id, tag=keep)
+        for article_id in merged_names_by_article
+        if article_id not in already_kept
+    )
+    TaggedArticle.objects.filter(tag__in=merge_ids).delete()
+
+    keep.synonyms = _combined_synonyms(keep, merged)
+    keep.save(update_fields=["synonyms"])
+
+    merged_slugs = [symptom.slug for symptom in merged]
+    # A stray redirect using one of these slugs would block the new ones (old_slug is unique),
+    # and one using the kept symptom's own slug would point its address at itself.
+    SymptomRedirect.objects.filter(old_slug__in=[*merged_slugs, keep.slug]).delete()
+    SymptomRedirect.objects.filter(symptom__in=merge_ids).update(symptom=keep)
+    SymptomRedirect.objects.bulk_create(
+        SymptomRedirect(old_slug=slug, symptom=keep) for slug in merged_slugs
+    )
+    Symptom.objects.filter(pk__in=merge_ids).delete()
+
+    articles = list(Article.objects.filter(pk__in=merged_names_by_article).order_by("title"))
+    for article in articles:
+        names = merged_names_by_article[article.pk]
+        with reversion.create_revision():
+            reversion.set_user(user)
+            reversion.set_comment(
+                f"Symptom {joined_with_and(names)} merged into {keep.name}"
+                if len(names) == 1
+                else f"Symptoms {joined_with_and(names)} merged into {keep.name}"
+            )
+            reversion.add_to_revision(article.specific())
+
+    names = [symptom.name for symptom in merged]
+    AuditEvent.record(
+        AuditEvent.Action.SYMPTOMS_MERGED,
+        user=user,
+        subject=f"{joined_with_and(names)} into {keep.name}"[:300],
+        detail=(
+            f"Merged {joined_with_and(f'{s.name} (/symptoms/{s.slug}/)' for s in merged)} into "
+            f"{keep.name} (/symptoms/{keep.slug}/). "
+            f"Re-tagged {len(articles)} article{'s' if len(articles) != 1 else ''}"
+            + (": " + "; ".join(article.title for article in articles) if articles else ".")
+        ),
+    )
+    return articles
+
+
+def _combined_synonyms(keep: Symptom, merged: list[Symptom]) -> str:
+    """`keep`'s synonyms, then the merged symptoms' names and synonyms, each word once."""
+    seen = {keep.name.casefold()}
+    words = []
+    for word in [*keep.synonym_list, *(term for symptom in merged for term in symptom.terms)]:
+        if word.casefold() not in seen:
+            seen.add(word.casefold())
+            words.append(word)
+    return ", ".join(words)
+
+
+def joined_with_and(words: Iterable[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    words = list(words)
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)

@@ -1,0 +1,236 @@
+"""Revision history, restoring, no lost updates between two editors, and renamed addresses."""
+
+import pytest
+from django.core.management import call_command
+from reversion.models import Version
+
+from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, SlugRedirect
+from tests.browser_forms import admin_change_form, form_data
+from tests.factories import make_condition
+
+pytestmark = pytest.mark.django_db
+
+Status = Article.Status
+FAQS = "/admin/conditions/faqarticle/"
+
+
+def change_url(article) -> str:
+    return f"/admin/conditions/{article._meta.model_name}/{article.pk}/change/"
+
+
+def save(client, article, **changes):
+    data = admin_change_form(client, change_url(article))
+    data.update(changes)
+    response = client.post(change_url(article), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    return response
+
+
+def faq_with_two_questions(client) -> FaqArticle:
+    data = admin_change_form(client, f"{FAQS}add/")
+    data.update(
+        {
+            "title": "Neck spasms",
+            "slug": "neck-spasms",
+            "summary": "Questions about neck spasms.",
+            "items-0-question": "Why does my neck spasm?",
+            "items-0-answer": "Usually a strain.",
+            "items-1-question": "Can anxiety cause it?",
+            "items-1-answer": "Yes, it can.",
+            "items-TOTAL_FORMS": "2",
+            "status": Status.PUBLISHED,
+        }
+    )
+    assert client.post(f"{FAQS}add/", data).status_code == 302
+    return FaqArticle.objects.get(slug="neck-spasms")
+
+
+def test_every_save_is_a_revision_with_author_and_time(rita_client):
+    article = make_condition("Whiplash")
+
+    save(rita_client, article, body="First correction.")
+    save(rita_client, article, body="Second correction.")
+
+    versions = Version.objects.get_for_object(article)
+    assert versions.count() == 2
+    assert {v.revision.user.username for v in versions} == {"rita"}
+    history = rita_client.get(f"/admin/conditions/conditionarticle/{article.pk}/history/")
+    assert history.content.decode().count('name="from"') == 2
+
+
+def test_two_revisions_can_be_compared(rita_client):
+    article = make_condition("Whiplash", ["Neck pain"])
+    save(rita_client, article, body="Rest your neck for a day.")
+    save(rita_client, article, body="Rest your neck for two days.", summary="A new summary.")
+    newer, older = Version.objects.get_for_object(article)
+
+    response = rita_client.get(
+        f"/admin/conditions/conditionarticle/{article.pk}/history/compare/",
+        {"from": older.pk, "to": newer.pk},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "<del>a day.</del>" in page or "<del>a</del>" in page
+    assert "<ins>two days.</ins>" in page or "<ins>two</ins>" in page
+    assert "A new summary." in page
+    assert "Unchanged:" in page and "Symptoms" in page[page.index("Unchanged:") :]
+
+
+def test_comparing_with_a_missing_revision_is_a_clear_message(rita_client):
+    article = make_condition("Whiplash")
+
+    response = rita_client.get(
+        f"/admin/conditions/conditionarticle/{article.pk}/history/compare/",
+        {"from": "999", "to": "nonsense"},
+        follow=True,
+    )
+
+    assert "Choose two different revisions to compare." in response.content.decode()
+
+
+def test_restoring_an_faq_brings_back_its_questions_as_a_new_revision(rita_client, reader):
+    faq = faq_with_two_questions(rita_client)
+    first_revision = Version.objects.get_for_object(faq).get()
+    data = admin_change_form(rita_client, change_url(faq))
+    data.update(
+        {
+            "items-0-answer": "A rewritten answer.",
+            "items-1-DELETE": "on",
+            "items-2-question": "A third question?",
+            "items-2-answer": "A third answer.",
+        }
+    )
+    assert rita_client.post(change_url(faq), data).status_code == 302
+    assert [i.question for i in faq.items.all()] == [
+        "Why does my neck spasm?",
+        "A third question?",
+    ]
+
+    restore_url = f"/admin/conditions/faqarticle/{faq.pk}/history/{first_revision.pk}/"
+    form = form_data(rita_client.get(restore_url).content.decode(), "faqarticle_form")
+    assert rita_client.post(restore_url, form).status_code == 302
+
+    assert [(i.question, i.answer) for i in faq.items.all()] == [
+        ("Why does my neck spasm?", "Usually a strain."),
+        ("Can anxiety cause it?", "Yes, it can."),
+    ]
+    assert Version.objects.get_for_object(faq).count() == 3  # the restore is a revision too
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.RESTORED).count() == 1
+    faq.refresh_from_db()
+    assert faq.status == Status.PUBLISHED  # restoring never changes whether it is public
+    assert "Can anxiety cause it?" in reader.get("/faqs/neck-spasms/").content.decode()
+
+
+def test_restoring_keeps_the_current_address_and_publication(rita_client, reader):
+    article = make_condition("Whiplash", status=Status.DRAFT)
+    save(rita_client, article, body="Old text.")
+    old = Version.objects.get_for_object(article).get()
+    save(rita_client, article, slug="whiplash-injury", status=Status.PUBLISHED, body="New text.")
+
+    restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
+    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
+    assert rita_client.post(restore_url, form).status_code == 302
+
+    article.refresh_from_db()
+    assert (article.slug, article.status, article.body) == (
+        "whiplash-injury",
+        Status.PUBLISHED,
+        "Old text.",
+    )
+    assert "Old text." in reader.get("/conditions/whiplash-injury/").content.decode()
+
+
+def test_editor_cannot_restore_over_a_published_article(rita_client, ed_client, reader):
+    article = make_condition("Whiplash", status=Status.DRAFT)
+    save(rita_client, article, body="Unreviewed draft text.")
+    draft = Version.objects.get_for_object(article).get()
+    save(rita_client, article, status=Status.PUBLISHED, body="Reviewed text.")
+
+    restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{draft.pk}/"
+    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
+    response = ed_client.post(restore_url, form)
+
+    assert response.status_code == 403
+    assert "Reviewed text." in reader.get("/conditions/whiplash/").content.decode()
+
+
+def test_second_editor_save_is_refused_and_their_text_is_kept(ed_client, rita_client, ed):
+    ed.first_name, ed.last_name = "Ed", "Writer"
+    ed.save()
+    article = make_condition("Whiplash", status=Status.DRAFT, body="Original.")
+    eds_form = admin_change_form(ed_client, change_url(article))
+    ritas_form = admin_change_form(rita_client, change_url(article))
+
+    eds_form["body"] = "Ed's improvement."
+    assert ed_client.post(change_url(article), eds_form).status_code == 302
+    ritas_form["body"] = "Rita's long careful rewrite."
+    response = rita_client.post(change_url(article), ritas_form)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "This article was changed by Ed Writer at" in page
+    assert "Rita's long careful rewrite.</textarea>" in page.replace("&#x27;", "'")
+    article.refresh_from_db()
+    assert article.body == "Ed's improvement."
+
+
+def test_a_form_opened_before_an_import_is_refused(rita_client, tmp_path):
+    source = tmp_path / "whiplash.txt"
+    source.write_text("Whiplash\nIntro text.\n1. Causes\nA fall.\n")
+    call_command("import_articles", str(source), stdout=open("/dev/null", "w"))
+    article = ConditionArticle.objects.get()
+    form = admin_change_form(rita_client, change_url(article))
+    source.write_text("Whiplash\nNew intro text.\n1. Causes\nA fall.\n")
+    call_command("import_articles", str(source), stdout=open("/dev/null", "w"))
+
+    form["body"] = "Stale edit."
+    response = rita_client.post(change_url(article), form)
+
+    assert "an import or a script" in response.content.decode()
+    article.refresh_from_db()
+    assert "New intro text." in article.body
+
+
+def test_renamed_article_redirects_from_every_old_address(rita_client, reader):
+    article = make_condition("Whiplash")
+
+    save(rita_client, article, slug="whiplash-injury")
+    save(rita_client, article, slug="whiplash-neck-injury")
+
+    for old in ["whiplash", "whiplash-injury"]:
+        response = reader.get(f"/conditions/{old}/")
+        assert response.status_code == 301
+        assert response["Location"] == "/conditions/whiplash-neck-injury/"
+    assert reader.get("/conditions/whiplash-neck-injury/").status_code == 200
+
+
+def test_a_draft_that_was_never_published_leaves_no_redirect(rita_client):
+    article = make_condition("Whiplash", status=Status.DRAFT)
+
+    save(rita_client, article, slug="whiplash-injury")
+
+    assert not SlugRedirect.objects.exists()
+
+
+def test_a_new_article_cannot_take_an_address_that_still_redirects(rita_client):
+    article = make_condition("Whiplash")
+    save(rita_client, article, slug="whiplash-injury")
+    data = admin_change_form(rita_client, "/admin/conditions/conditionarticle/add/")
+    data.update(title="Whiplash", slug="whiplash", summary="Another.", body="Text.")
+
+    response = rita_client.post("/admin/conditions/conditionarticle/add/", data)
+
+    assert response.status_code == 200
+    assert "still redirects" in response.content.decode()
+    assert make_condition("Whiplash").slug == "whiplash-2"  # automatic slugs skip it too
+
+
+def test_an_article_can_take_back_its_own_old_address(rita_client, reader):
+    article = make_condition("Whiplash")
+    save(rita_client, article, slug="whiplash-injury")
+
+    save(rita_client, article, slug="whiplash")
+
+    assert reader.get("/conditions/whiplash/").status_code == 200
+    assert reader.get("/conditions/whiplash-injury/")["Location"] == "/conditions/whiplash/"
