@@ -32,6 +32,8 @@ from conditions.models import (
     FaqItem,
     Source,
     Symptom,
+    SymptomRedirect,
+    TaggedArticle,
 )
 from conditions.views import render_article
 
@@ -185,6 +187,24 @@ class ArticleAdminForm(forms.ModelForm):
         )
 
 
+def restore_merged_symptoms(article: Article) -> list[Symptom]:
+    """After restoring a revision, drop the tags of symptoms merged away since, and return
+    the symptoms they were merged into, to tag the article with instead.
+
+    The revision's tags name symptoms by id; a merged-away symptom's id no longer exists
+    (its row would break the database's foreign key). One deleted outright is just dropped.
+    """
+    orphans = TaggedArticle.objects.filter(content_object=article).exclude(
+        tag_id__in=Symptom.objects.values("pk")
+    )
+    orphan_tag_ids = list(orphans.values_list("tag_id", flat=True))
+    if not orphan_tag_ids:
+        return []
+    merged_into = SymptomRedirect.objects.filter(former_symptom_id__in=orphan_tag_ids)
+    orphans.delete()
+    return list(Symptom.objects.filter(pk__in=merged_into.values("symptom_id")))
+
+
 class SourceInline(admin.TabularInline):
     model = Source
     fields = ["position", "title", "publisher", "url", "accessed_on"]
@@ -321,6 +341,8 @@ class ArticleAdmin(VersionAdmin):
             before = request.state_before_restore
             for field, value in before.items():
                 setattr(obj, field, value)
+            replacements = restore_merged_symptoms(obj)
+            form.cleaned_data["symptoms"] = [*form.cleaned_data["symptoms"], *replacements]
         elif change:
             before = Article.objects.filter(pk=obj.pk).values(*KEPT_ON_RESTORE).first()
         else:

@@ -154,6 +154,11 @@ class TaggedArticle(ItemBase):
             )
         ]
 
+    def __str__(self) -> str:
+        # taggit's version loads the article and the symptom; revision history calls this
+        # for every tag of every saved article.
+        return f"article {self.content_object_id} has symptom {self.tag_id}"
+
 
 class Article(models.Model):
     """What every article has: the parts listings, symptom pages and search show."""
@@ -247,21 +252,6 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def clean(self):
-        taken_by = (
-            SlugRedirect.objects.filter(old_slug=self.slug)
-            .exclude(article_id=self.pk)
-            .select_related("article")
-            .first()
-        )
-        if self.slug and taken_by:
-            raise ValidationError(
-                {
-                    "slug": f"This address still redirects to “{taken_by.article.title}”, "
-                    "which used to have it. Choose another."
-                }
-            )
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self._free_slug()
@@ -277,6 +267,25 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         self._keep_old_address(previous_slug)
 
+    def get_absolute_url(self) -> str:
+        name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
+        return reverse(name, args=[self.slug])
+
+    def clean(self):
+        taken_by = (
+            SlugRedirect.objects.filter(old_slug=self.slug)
+            .exclude(article_id=self.pk)
+            .select_related("article")
+            .first()
+        )
+        if self.slug and taken_by:
+            raise ValidationError(
+                {
+                    "slug": f"This address still redirects to “{taken_by.article.title}”, "
+                    "which used to have it. Choose another."
+                }
+            )
+
     def _keep_old_address(self, previous_slug: str | None) -> None:
         """After a change of slug, make the old address of a published article redirect."""
         # The live article wins over a redirect using its slug (e.g. taking back its own).
@@ -285,10 +294,6 @@ class Article(models.Model):
             SlugRedirect.objects.update_or_create(
                 old_slug=previous_slug, defaults={"article": self}
             )
-
-    def get_absolute_url(self) -> str:
-        name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
-        return reverse(name, args=[self.slug])
 
     def _free_slug(self) -> str:
         """A slug made from the title, numbered (-2, -3…) when another article has it.
@@ -515,6 +520,9 @@ class SymptomRedirect(models.Model):
 
     old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
     symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="redirects")
+    # The id of a merged-away symptom: old revisions of articles still name it, and restoring
+    # one tags the article with the symptom it was merged into instead.
+    former_symptom_id = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
+from conditions.vocabulary import redirect_from_old_slugs
 
 ARTICLES_PER_PAGE = 20
 RELATED_ARTICLES_SHOWN = 5
@@ -118,8 +119,6 @@ def symptom_detail(request, slug):
     if len(found) < len(wanted):
         # Only when something wasn't found (so the usual page costs no extra query): it may
         # be the old slug of a renamed or merged-away symptom.
-        from conditions.vocabulary import redirect_from_old_slugs
-
         missing = [s for s in wanted if s not in found]
         if redirect := redirect_from_old_slugs(request, slug, missing):
             return redirect

@@ -151,7 +151,8 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
     SymptomRedirect.objects.filter(old_slug__in=[*merged_slugs, keep.slug]).delete()
     SymptomRedirect.objects.filter(symptom__in=merge_ids).update(symptom=keep)
     SymptomRedirect.objects.bulk_create(
-        SymptomRedirect(old_slug=slug, symptom=keep) for slug in merged_slugs
+        SymptomRedirect(old_slug=symptom.slug, symptom=keep, former_symptom_id=symptom.pk)
+        for symptom in merged
     )
     Symptom.objects.filter(pk__in=merge_ids).delete()
 

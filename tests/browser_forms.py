@@ -62,7 +62,9 @@ def form_data(html: str, form_id: str) -> dict[str, str | list[str]]:
     """The fields of the form with `form_id` as a browser would post them, unchanged."""
     reader = _FormReader(form_id)
     reader.feed(html)
-    return {name: values if len(values) > 1 else values[0] for name, values in reader.values.items()}
+    return {
+        name: values if len(values) > 1 else values[0] for name, values in reader.values.items()
+    }
 
 
 def admin_change_form(client, url: str) -> dict:

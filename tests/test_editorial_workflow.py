@@ -1,4 +1,4 @@
-"""Roles, review states, scheduling, preview and medical review, as editors and reviewers use them."""
+"""Roles, review states, scheduling, preview and medical review: what editors and reviewers do."""
 
 from datetime import date, timedelta
 

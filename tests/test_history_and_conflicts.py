@@ -1,10 +1,20 @@
 """Revision history, restoring, no lost updates between two editors, and renamed addresses."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 from reversion.models import Version
 
-from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, SlugRedirect
+from conditions.models import (
+    Article,
+    AuditEvent,
+    ConditionArticle,
+    FaqArticle,
+    SlugRedirect,
+    Symptom,
+)
+from conditions.vocabulary import merge_symptoms
 from tests.browser_forms import admin_change_form, form_data
 from tests.factories import make_condition
 
@@ -178,11 +188,11 @@ def test_second_editor_save_is_refused_and_their_text_is_kept(ed_client, rita_cl
 def test_a_form_opened_before_an_import_is_refused(rita_client, tmp_path):
     source = tmp_path / "whiplash.txt"
     source.write_text("Whiplash\nIntro text.\n1. Causes\nA fall.\n")
-    call_command("import_articles", str(source), stdout=open("/dev/null", "w"))
+    call_command("import_articles", str(source), stdout=StringIO())
     article = ConditionArticle.objects.get()
     form = admin_change_form(rita_client, change_url(article))
     source.write_text("Whiplash\nNew intro text.\n1. Causes\nA fall.\n")
-    call_command("import_articles", str(source), stdout=open("/dev/null", "w"))
+    call_command("import_articles", str(source), stdout=StringIO())
 
     form["body"] = "Stale edit."
     response = rita_client.post(change_url(article), form)
@@ -234,3 +244,22 @@ def test_an_article_can_take_back_its_own_old_address(rita_client, reader):
 
     assert reader.get("/conditions/whiplash/").status_code == 200
     assert reader.get("/conditions/whiplash-injury/")["Location"] == "/conditions/whiplash/"
+
+
+def test_restoring_a_revision_from_before_a_symptom_merge_uses_the_merged_symptom(
+    rita_client, rita
+):
+    article = make_condition("Whiplash", ["Vertigo", "Neck pain"])
+    save(rita_client, article, body="Old text.")
+    old = Version.objects.get_for_object(article).get()
+    vertigo, dizziness = Symptom.objects.get(name="Vertigo"), Symptom.objects.get(name="Dizziness")
+    merge_symptoms(dizziness, [vertigo], rita)
+    save(rita_client, article, body="New text.")
+
+    restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
+    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
+    assert rita_client.post(restore_url, form).status_code == 302
+
+    article.refresh_from_db()
+    assert article.body == "Old text."
+    assert sorted(s.name for s in article.symptoms.all()) == ["Dizziness", "Neck pain"]
