@@ -3,7 +3,10 @@
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
@@ -36,10 +39,7 @@ def article_snapshot(version: Version) -> dict[str, str]:
     snapshot = {}
     for label, name in ARTICLE_FIELDS:
         if name in fields:
-            value = fields[name]
-            if name == "status":
-                value = STATUS_LABELS.get(value, value)
-            snapshot[label] = "" if value is None else str(value)
+            snapshot[label] = _readable(name, fields[name])
 
     related = version.revision.version_set.all()
     symptom_ids = [
@@ -72,6 +72,18 @@ def article_snapshot(version: Version) -> dict[str, str]:
         if s["article_id"] == article_id
     )
     return snapshot
+
+
+def _readable(name: str, value) -> str:
+    if value is None:
+        return ""
+    if name == "status":
+        return STATUS_LABELS.get(value, value)
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "j F Y, H:i")
+    if isinstance(value, date):
+        return date_format(value, "j F Y")
+    return str(value)
 
 
 def _versions_of(versions, model) -> list[Version]:
