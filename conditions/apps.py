@@ -5,3 +5,7 @@ class ConditionsConfig(AppConfig):
     name = "conditions"
     verbose_name = "Articles and symptoms"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Connects the handlers that keep the search index fresh.
+        from conditions import search  # noqa: F401

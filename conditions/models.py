@@ -583,3 +583,37 @@ reversion.register(FaqArticle, follow=["article_ptr", "items"])
 reversion.register(FaqItem)
 reversion.register(TaggedArticle)
 reversion.register(Source)
+
+
+class SearchEntry(models.Model):
+    """One searchable unit: an article, or one question of an FAQ (so a hit can link to it).
+
+    The text is kept here in plain words; the database's own full-text index is built over
+    it (an FTS5 table on SQLite, a weighted tsvector column on PostgreSQL: see
+    `conditions.search`). Entries exist for every article; who may see them is decided at
+    query time with `Article.objects.published()`, so publishing, unpublishing and a
+    scheduled time passing need no re-indexing.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    faq_item = models.ForeignKey(
+        FaqItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    title = models.TextField()
+    symptoms = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SearchTerm(models.Model):
+    """A word that occurs in the indexed text: what "Did you mean …?" suggestions come from."""
+
+    word = models.CharField(max_length=40, unique=True)
+
+    def __str__(self) -> str:
+        return self.word

@@ -11,5 +11,6 @@ urlpatterns = [
     path("faqs/<slug:slug>/", views.faq_detail, name="faq"),
     path("symptoms/", views.symptom_list, name="symptom_list"),
     path("symptoms/<str:slug>/", views.symptom_detail, name="symptom"),
-    path("search/", views.search, name="search"),
+    path("search/", views.search_page, name="search"),
+    path("search/suggest/", views.symptom_suggestions, name="symptom_suggestions"),
 ]

@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from conditions import search
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
 
@@ -17,6 +18,7 @@ ARTICLES_PER_PAGE = 20
 RELATED_ARTICLES_SHOWN = 5
 # More than this many `with=` symptoms is not a real reader's query; the rest are ignored.
 MAX_NARROWING_SYMPTOMS = 8
+SYMPTOM_SUGGESTIONS = 8
 
 
 def home(request):
@@ -161,19 +163,51 @@ def symptom_detail(request, slug):
     )
 
 
-def search(request):
-    """Title and summary search over published articles."""
-    query = request.GET.get("q", "").strip()[:200]
-    page = None
-    if query:
-        articles = (
-            Article.objects.published()
-            .filter(Q(title__icontains=query) | Q(summary__icontains=query))
-            .with_symptoms()
-            .order_by(Lower("title"))
+def search_page(request):
+    """Full-text search over published articles, with type and symptom filters."""
+    query = request.GET.get("q", "")
+    kind = request.GET.get("type") or None
+    symptom = request.GET.get("symptom") or None
+    try:
+        results = search.search(
+            query, kind=kind, symptom=symptom, page=request.GET.get("page") or 1
         )
-        page = _page_or_404(request, articles)
-    return render(request, "conditions/search.html", {"query": query, "page": page})
+    except InvalidPage as error:
+        raise Http404("No such page of results") from error
+    return render(
+        request,
+        "conditions/search.html",
+        {
+            "query": results.query,
+            "results": results,
+            "kind": kind,
+            "symptom": symptom,
+            "kinds": Article.Kind.choices,
+            "filter_symptoms": Symptom.objects.in_use().order_by(Lower("name")),
+        },
+    )
+
+
+def symptom_suggestions(request):
+    """Symptoms whose name or synonyms contain what the reader is typing (JSON)."""
+    typed = request.GET.get("q", "").strip()[:60]
+    matches = []
+    if len(typed) >= 2:
+        matches = (
+            Symptom.objects.in_use()
+            .filter(Q(name__icontains=typed) | Q(synonyms__icontains=typed))
+            .order_by("-article_count", "name")[:SYMPTOM_SUGGESTIONS]
+        )
+    response = JsonResponse(
+        {
+            "symptoms": [
+                {"name": s.name, "url": s.get_absolute_url(), "articles": s.article_count}
+                for s in matches
+            ]
+        }
+    )
+    response["Cache-Control"] = "max-age=300"
+    return response
 
 
 def _symptom_url(slugs: list[str]) -> str:

@@ -1,0 +1,265 @@
+"""Search finds the right published article however readers describe their symptoms.
+
+The whole file runs on SQLite (FTS5) and again on PostgreSQL (full-text search, pg_trgm).
+"""
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from conditions.models import Article, FaqItem, SearchEntry, Symptom
+from conditions.search import search
+from tests.factories import DRAFT, make_condition, make_faq, make_symptom
+
+pytestmark = pytest.mark.django_db
+
+SAMPLES = Path(__file__).resolve().parent.parent / "conditions" / "sample_content"
+STIFF_AND_DIZZY = "What causes neck stiffness and dizziness in the back of the neck?"
+SPASMS_FAQ = "What causes muscle spasms in back of head?"
+
+
+def titles(query: str, **filters) -> list[str]:
+    return [hit.article.title for hit in search(query, **filters).hits]
+
+
+@pytest.fixture
+def library(db):
+    """The two sample articles, plus others a search must rank below them."""
+    call_command("import_articles", str(SAMPLES), "--publish", stdout=StringIO())
+    make_condition("Jaw pain and clicking", ["Jaw pain"], body="## Causes\n\nGrinding teeth.")
+    make_condition(
+        "Carpal tunnel syndrome",
+        ["Tingling", "Numbness"],
+        body="Pins and needles in the fingers at night. A stiff wrist in the morning.",
+    )
+    make_condition("Blurred vision", ["Blurred vision"], body="Tired eyes from screens.")
+    make_faq(
+        "Headache questions",
+        [("Can a headache make you feel sick?", "Yes, migraines often do.")],
+        ["Headache", "Nausea"],
+    )
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("dizzyness", STIFF_AND_DIZZY),
+        ("vertigo", STIFF_AND_DIZZY),
+        ("lightheaded", STIFF_AND_DIZZY),
+        ("stiff nek", STIFF_AND_DIZZY),
+        ("stiffening", STIFF_AND_DIZZY),
+        ("anaemia", STIFF_AND_DIZZY),  # the article says "anemia"
+        ("anémia", STIFF_AND_DIZZY),
+        ("why does my neck keep spasming", SPASMS_FAQ),
+        ("spasm", SPASMS_FAQ),
+        ("muscle knots at the base of the skull", SPASMS_FAQ),
+        ("pins and needles", "Carpal tunnel syndrome"),
+    ],
+)
+def test_readers_words_find_the_right_article_in_the_top_three(library, query, expected):
+    assert expected in titles(query)[:3], titles(query)
+
+
+def test_british_spelling_in_an_article_is_found_by_the_american_one():
+    make_condition("Anaemia", body="Anaemia can make you tired and breathless.")
+
+    assert titles("anemia") == ["Anaemia"]
+
+
+def test_typo_gets_a_did_you_mean_suggestion(library):
+    results = search("stiff nek")
+
+    assert results.suggestion == "stiff neck"
+
+
+def test_a_misspelling_that_finds_nothing_shows_the_corrected_results():
+    make_condition("Whiplash", body="A sudden jolt of the head strains the neck.")
+
+    results = search("whiplsh")
+
+    assert results.showing_suggestion and results.suggestion == "whiplash"
+    assert [hit.article.title for hit in results.hits] == ["Whiplash"]
+
+
+def test_title_match_ranks_above_body_match():
+    make_condition("Something else", body="Whiplash is mentioned here in the body only.")
+    make_condition("Whiplash", body="An injury of the neck.")
+
+    assert titles("whiplash") == ["Whiplash", "Something else"]
+
+
+def test_an_article_whose_symptoms_match_more_query_words_ranks_higher():
+    make_condition("One match", ["Headache"], body="About heads.")
+    make_condition("Two matches", ["Headache", "Nausea"], body="About heads.")
+
+    assert titles("headache nausea")[0] == "Two matches"
+
+
+def test_drafts_never_appear_and_publishing_is_findable_at_once(reader):
+    article = make_condition("Occipital neuralgia", status=DRAFT)
+    assert titles("occipital") == []
+
+    article.publish()
+    assert titles("occipital") == ["Occipital neuralgia"]
+
+    article.unpublish()
+    assert titles("occipital") == []
+
+
+def test_a_scheduled_article_appears_in_search_when_its_time_comes():
+    publish_time = timezone.now() + timedelta(hours=3)
+    make_condition("Occipital neuralgia", published_at=publish_time)
+
+    assert titles("occipital") == []
+    with time_machine.travel(publish_time + timedelta(minutes=1)):
+        assert titles("occipital") == ["Occipital neuralgia"]
+
+
+def test_an_edit_is_findable_at_once():
+    article = make_condition("Whiplash", body="A neck injury.")
+
+    article.body = "A neck injury, often after a car crash on a motorway."
+    article.save()
+
+    assert titles("motorway") == ["Whiplash"]
+
+
+def test_faq_question_edits_and_deletions_are_reflected_at_once():
+    faq = make_faq("Neck questions", [("Why does my neck click?", "Gas bubbles in the joint.")])
+    item = faq.items.get()
+
+    item.answer = "Usually harmless cracking of the facet joints."
+    item.save()
+    assert titles("facet") == ["Neck questions"]
+    assert titles("bubbles") == []
+
+    item.delete()
+    assert titles("facet") == []
+
+
+def test_a_new_synonym_or_renamed_symptom_is_findable_at_once():
+    make_condition("Torticollis", ["Neck stiffness"], body="The head tilts to one side.")
+    symptom = Symptom.objects.get(name="Neck stiffness")
+
+    symptom.synonyms += ", wry neck"
+    symptom.save()
+    assert titles('"wry neck"') == ["Torticollis"]
+
+    symptom.name = "Cricked neck"
+    symptom.save()
+    assert titles("cricked") == ["Torticollis"]
+
+
+def test_changing_an_articles_symptoms_is_reflected_at_once():
+    article = make_condition("Torticollis", body="The head tilts to one side.")
+
+    article.symptoms.add(make_symptom("Dizziness"))
+    assert titles("vertigo") == ["Torticollis"]
+
+    article.symptoms.clear()
+    assert titles("vertigo") == []
+
+
+def test_a_deleted_article_leaves_the_index():
+    article = make_condition("Torticollis")
+
+    Article.objects.filter(pk=article.pk).delete()
+
+    assert not SearchEntry.objects.exists()
+    assert titles("torticollis") == []
+
+
+def test_faq_hit_links_to_its_question(library):
+    hit = next(h for h in search("pinched nerve").hits if h.question)
+
+    anchor = FaqItem.objects.get(question="Can a pinched nerve in neck cause muscle spasms?").anchor
+    assert hit.url == f"/faqs/what-causes-muscle-spasms-in-back-of-head/#{anchor}"
+
+
+def test_results_page_shows_type_marked_snippet_and_symptoms(client, library):
+    page = client.get("/search/", {"q": "spasm"}).content.decode()
+
+    assert "Questions and answers" in page and "Condition" in page
+    assert "<mark>spasms</mark>" in page or "<mark>Spasms</mark>" in page
+    assert 'href="/symptoms/muscle-spasm/"' in page
+
+
+def test_everything_but_the_marks_is_escaped(client):
+    make_condition("Neck <b>pain</b> & stiffness", body="Text with <i>tags</i> & ampersands.")
+
+    page = client.get("/search/", {"q": "ampersands"}).content.decode()
+
+    results = page[page.index('class="search-results"') :]
+    assert "<b>" not in results and "<i>" not in results
+    assert "Neck &lt;b&gt;pain&lt;/b&gt; &amp; stiffness" in results
+    assert "<mark>ampersands</mark>" in results
+
+
+def test_filters_by_type_and_symptom(library):
+    assert titles("neck", kind="faq") == [SPASMS_FAQ]
+    assert STIFF_AND_DIZZY in titles("neck", kind="condition")
+    assert SPASMS_FAQ not in titles("neck", kind="condition")
+    assert titles("neck", symptom="dizziness") == [STIFF_AND_DIZZY]
+
+
+def test_results_are_paginated_and_a_page_past_the_end_is_not_found(client):
+    for number in range(12):
+        make_condition(f"Whiplash case {number}", body="Whiplash.")
+
+    first = client.get("/search/", {"q": "whiplash"})
+    second = client.get("/search/", {"q": "whiplash", "page": "2"})
+
+    assert "12 articles found" in first.content.decode()
+    assert first.content.decode().count('class="search-result"') == 10
+    assert second.content.decode().count('class="search-result"') == 2
+    assert client.get("/search/", {"q": "whiplash", "page": "3"}).status_code == 404
+    assert client.get("/search/", {"q": "whiplash", "page": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"', '""', '"unbalanced', "neck*", "*", "-", "--neck", "neck -pain", "OR", "neck OR",
+        "AND NOT", "NEAR(", "NEAR(neck pain", "((neck", "neck)", "'; DROP TABLE x; --",
+        "1=1 OR 'a'='a'", "title:neck", "^neck", "neck:*", "a" * 3000, "", "   ", "😀 neck",
+        "\x00", "<script>alert(1)</script>", "%", "_", "\\",
+    ],
+)  # fmt: skip
+def test_any_input_gives_a_normal_page(client, library, query):
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 200
+    assert "error" not in response.content.decode().lower()
+
+
+def test_rebuild_search_index_rebuilds_it_from_scratch():
+    make_condition("Torticollis")
+    SearchEntry.objects.all().delete()
+    assert titles("torticollis") == []
+
+    output = StringIO()
+    call_command("rebuild_search_index", stdout=output)
+
+    assert titles("torticollis") == ["Torticollis"]
+    assert "Indexed 1 search entries" in output.getvalue()
+
+
+def test_symptom_suggestions_as_the_reader_types(client, library):
+    response = client.get("/search/suggest/", {"q": "verti"})
+
+    assert response.json()["symptoms"] == [
+        {"name": "Dizziness", "url": "/symptoms/dizziness/", "articles": 1}
+    ]
+    assert client.get("/search/suggest/", {"q": "x"}).json() == {"symptoms": []}
+
+
+@pytest.mark.parametrize("url", ["/", "/symptoms/", "/conditions/", "/faqs/", "/nowhere/"])
+def test_every_page_has_a_search_box(client, url):
+    page = client.get(url).content.decode()
+
+    assert 'action="/search/"' in page and 'name="q"' in page
