@@ -17,7 +17,6 @@ PAGES = [
     "/symptoms/neck-pain/?with=headache&with=dizziness",
     "/conditions/article-0/",
     "/faqs/faq-0/",
-    "/search/?q=article",
 ]
 
 
@@ -64,3 +63,14 @@ def test_public_pages_make_few_queries(client, django_assert_num_queries, url, e
 
     with django_assert_num_queries(expected):
         client.get(url)
+
+
+def test_search_costs_the_same_with_3_and_30_matching_articles(client):
+    # Both above the "finds little" threshold, where a spelling check would add queries.
+    search_url = "/search/?q=question+answer"
+    add_articles(0, 3)
+    with_three = count_queries(client, search_url)
+
+    add_articles(3, 30)
+
+    assert count_queries(client, search_url) == with_three

@@ -821,12 +821,12 @@ class Command(BaseCommand):
         if not 0 <= faq_share <= 1:
             raise CommandError("--faq-share must be between 0 and 1.")
         self.verbose = options["verbosity"] >= 2
-        started = time.perf_counter()
+        started = self.phase_started = time.perf_counter()
         with transaction.atomic():
             symptom_list, new_symptoms = ensure_symptoms(symptoms, seed)
             if len(symptom_list) < 2:
                 raise CommandError("Articles need at least two symptoms to choose from.")
-            self.phase("symptoms", started)
+            self.phase("symptoms")
             made = self.create_articles(articles, faq_share, Writer(symptom_list, seed))
         seconds = time.perf_counter() - started
 
@@ -837,17 +837,19 @@ class Command(BaseCommand):
         )
         self.rebuild_search_index()
 
-    def phase(self, name: str, since: float) -> None:
+    def phase(self, name: str) -> None:
+        """With -v 2, how long the step just finished took."""
+        now = time.perf_counter()
         if self.verbose:
-            self.stdout.write(f"  {name}: {time.perf_counter() - since:.1f} s")
+            self.stdout.write(f"  {name}: {now - self.phase_started:.1f} s")
+        self.phase_started = now
 
     def create_articles(self, count: int, faq_share: float, writer: Writer) -> dict[str, int]:
-        started = time.perf_counter()
         faq_count = round(count * faq_share)
         kinds = [Article.Kind.FAQ] * faq_count + [Article.Kind.CONDITION] * (count - faq_count)
         writer.rng.shuffle(kinds)
         drafts = [writer.article(kind) for kind in kinds]
-        self.phase("writing", started)
+        self.phase("writing")
 
         # Each article's own dates: first published up to five years ago, some updated since,
         # reviewed on publishing (so the older ones are due for review again).
@@ -883,7 +885,7 @@ class Command(BaseCommand):
         for parent, (created_at, updated_at) in zip(parents, dates, strict=True):
             parent.created_at, parent.updated_at = created_at, updated_at
         Article.objects.bulk_update(parents, ["created_at", "updated_at"], batch_size=BATCH_SIZE)
-        self.phase("articles", started)
+        self.phase("article rows")
 
         conditions, faqs, items, tags = [], [], [], []
         for parent, draft in zip(parents, drafts, strict=True):
@@ -923,13 +925,13 @@ class Command(BaseCommand):
                 TaggedArticle(content_object_id=parent.pk, tag_id=symptom_id)
                 for symptom_id in draft.symptom_ids
             )
-        self.phase("rendering", started)
+        self.phase("rendering Markdown")
 
         insert_child_rows(ConditionArticle, conditions)
         insert_child_rows(FaqArticle, faqs)
         FaqItem.objects.bulk_create(items, batch_size=BATCH_SIZE)
         TaggedArticle.objects.bulk_create(tags, batch_size=BATCH_SIZE)
-        self.phase("child rows, questions and symptoms", started)
+        self.phase("condition/FAQ rows, questions, symptom tags")
         return {"condition": len(conditions), "faq": len(faqs), "questions": len(items)}
 
     def rebuild_search_index(self) -> None:

@@ -1,0 +1,364 @@
+"""Search latency on SQLite and PostgreSQL, over a fresh database of demo articles.
+
+    .venv/bin/python bench/search_bench.py [--articles 10000] [--queries 200]
+                                           [--backend sqlite|postgres|both]
+
+For each database it creates a fresh one (a temporary SQLite file; the PostgreSQL database
+`neckinfo_bench`, dropped and created again), migrates it, fills it with
+`generate_demo_content`, then times a fixed mix of reader queries through
+`conditions.search.search()` and through the test client on `/search/?q=…`. It prints a
+Markdown table per database and writes them all to bench/RESULTS-search.md.
+
+Each database is measured in a child process of this script, started with its own
+DATABASE_URL: Django's settings are read once per process.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PROJECT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = PROJECT / "bench" / "RESULTS-search.md"
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/neckinfo_bench"
+WARM_UP_QUERIES = 20
+
+# What readers type, by kind of query. The demo content is written in British English
+# (anaemia, oedema, tumour), so the American spellings test spelling-variant matching.
+QUERIES = {
+    "single word": [
+        "dizziness", "headache", "whiplash", "tingling", "numbness", "migraine", "spasm",
+        "jaw", "fatigue", "posture", "nausea", "shoulder", "stiffness", "swallowing",
+        "physiotherapy", "thyroid", "fever", "palpitations", "fingers", "collarbone",
+    ],
+    "two words": [
+        "stiff neck", "neck pain", "shoulder blade", "blurred vision", "tension headache",
+        "trapped nerve", "upper back", "left arm", "swollen glands", "muscle spasm",
+        "heat pack", "neck stretches", "cervical spondylosis", "arm numbness", "pale skin",
+        "double vision", "sleep problems", "burning hands", "jaw joint", "ear ringing",
+    ],
+    "quoted phrase": [
+        '"pins and needles"', '"stiff neck"', '"base of the skull"', '"neck pain"',
+        '"left shoulder blade"', '"tension headache"', '"herniated disc"',
+        '"ringing in the ears"', '"heat pack"', '"car accident"', '"low iron"',
+        '"turn your head"', '"between the shoulder blades"', '"physiotherapy" neck',
+        '"trapped nerve"',
+    ],
+    "typo": [
+        "dizzyness", "stiff nek", "hedache", "migrane", "whiplsh", "numbnes", "tinglng",
+        "spondilosis", "nausia", "palpitatons", "torticolis", "nueralgia", "anxeity",
+        "swolen glands", "blured vision", "shouldr pain", "faitgue", "menigitis",
+    ],
+    "synonym": [
+        "vertigo", "pins and needles", "lightheaded", "tinnitus", "photophobia",
+        "crick in the neck", "brain fog", "dysphagia", "tiredness", "insomnia",
+        "queasy", "diplopia", "racing heart", "giddy", "pallor", "dead arm", "feeling faint",
+        "jaw ache",
+    ],
+    "British/American": [
+        "anaemia", "anemia", "oedema", "edema", "tumour", "tumor", "haemorrhage",
+        "hemorrhage", "orthopaedic", "orthopedic", "manoeuvre", "maneuver", "lymphoedema",
+        "lymphedema", "anemia tiredness", "edema fingers",
+    ],
+    "question": [
+        "why does my neck keep spasming", "why does my neck click when I turn my head",
+        "why do I feel dizzy when I stand up", "can anaemia cause dizziness",
+        "what causes tingling in the fingers at night", "is neck pain a sign of something serious",
+        "when should I see a GP about a headache", "how long does whiplash last",
+        "why do my fingers go numb at night", "can stress cause neck pain",
+        "what helps a stiff neck", "why does the back of my head hurt",
+        "is dizziness with neck pain serious", "why does my jaw click when I chew",
+        "how do I know if I have meningitis",
+    ],
+}  # fmt: skip
+
+
+def query_mix(count: int) -> list[tuple[str, str]]:
+    """`count` (kind, query) pairs, the kinds in turn so each gets its share."""
+    kinds = list(QUERIES)
+    return [
+        (kind, QUERIES[kind][(n // len(kinds)) % len(QUERIES[kind])])
+        for n, kind in ((n, kinds[n % len(kinds)]) for n in range(count))
+    ]
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile, nearest rank: 95% of the values are at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# The parent process: one child per database, then the report.
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--postgres-url",
+        default=POSTGRES_URL,
+        help="The benchmark's own database, dropped and created again (its name must end "
+        f"in _bench). Default {POSTGRES_URL}.",
+    )
+    parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: write results here
+    options = parser.parse_args()
+    if options.child:
+        return measure(options)
+
+    backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
+    reports = []
+    for backend in backends:
+        print(f"== {backend}: {options.articles} articles, {options.queries} queries ==")
+        result = run_child(backend, options)
+        if result is not None:
+            reports.append(report(result))
+    if not reports:
+        return 1
+    text = header(options) + "\n\n".join(reports) + "\n"
+    print("\n" + text)
+    RESULTS_FILE.write_text(text)
+    print(f"Written to {RESULTS_FILE.relative_to(PROJECT)}")
+    return 0
+
+
+def run_child(backend: str, options) -> dict | None:
+    with tempfile.TemporaryDirectory(prefix="neckinfo-bench-") as folder:
+        if backend == "sqlite":
+            database_url = f"sqlite:///{folder}/bench.sqlite3"
+        else:
+            database_url = options.postgres_url
+            if not recreate_postgres_database(database_url):
+                return None
+        results_path = Path(folder) / "results.json"
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "neckinfo.settings",
+            "DJANGO_SECRET_KEY": "bench",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "testserver",
+            # Measure searching, not opening a database connection for every request.
+            "DJANGO_CONN_MAX_AGE": "600",
+        }
+        command = [
+            sys.executable, __file__, "--child", str(results_path),
+            "--articles", str(options.articles), "--queries", str(options.queries),
+            "--seed", str(options.seed),
+        ]  # fmt: skip
+        finished = subprocess.run(command, env=env, cwd=PROJECT)
+        if backend == "postgres" and not options.keep:
+            drop_postgres_database(database_url)
+        if finished.returncode != 0 or not results_path.exists():
+            print(f"{backend}: the benchmark failed (exit status {finished.returncode}).")
+            return None
+        return json.loads(results_path.read_text())
+
+
+def maintenance_connection(database_url: str):
+    """A connection to the server's `postgres` database, and the benchmark database's name."""
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not name.endswith("_bench"):
+        raise SystemExit(f"Refusing to drop {name!r}: the benchmark's database must end in _bench.")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    return psycopg.connect(server, autocommit=True, connect_timeout=5), name
+
+
+def recreate_postgres_database(database_url: str) -> bool:
+    import psycopg
+    from psycopg import sql
+
+    try:
+        connection, name = maintenance_connection(database_url)
+    except psycopg.OperationalError as error:
+        print(f"postgres: skipped, no server answers at {database_url}: {error}")
+        return False
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)
+        ))  # fmt: skip
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
+
+
+def drop_postgres_database(database_url: str) -> None:
+    from psycopg import sql
+
+    connection, name = maintenance_connection(database_url)
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)
+        ))  # fmt: skip
+
+
+def header(options) -> str:
+    return (
+        "# Search benchmark\n\n"
+        f"`bench/search_bench.py --articles {options.articles} --queries {options.queries} "
+        f"--seed {options.seed}`, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}.\n\n"
+        "Each database is new: migrated, filled by `generate_demo_content` (which rebuilds "
+        f"the search index at the end), then warmed up with {WARM_UP_QUERIES} queries. "
+        "Latencies are wall-clock milliseconds per query: `search()` is "
+        "`conditions.search.search(query)`; `/search/` is the whole page through Django's "
+        "test client (DEBUG off, persistent database connection), rendering included. "
+        "Results: the mean `SearchResults.total`; none: queries that found nothing.\n\n"
+    )
+
+
+def report(result: dict) -> str:
+    lines = [
+        f"## {result['backend']}\n",
+        f"Database {result['database']}. Setup: migrate {result['migrate_s']:.1f} s, "
+        f"`generate_demo_content {result['articles']}` {result['generate_s']:.1f} s "
+        f"(index rebuild included); database size {result['database_mb']:.0f} MB.\n",
+        "```\n" + result["generate_output"].strip("\n") + "\n```\n",
+    ]
+    if result.get("search_missing"):
+        lines.append("`conditions.search` is missing: no queries were timed.\n")
+        return "\n".join(lines)
+    lines += [
+        "| query type | queries | `search()` median | `search()` p95 | `/search/` median "
+        "| `/search/` p95 | results (mean) | none |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    samples = result["samples"]
+    kinds = [*QUERIES, "all"]
+    for kind in kinds:
+        rows = [s for s in samples if kind in (s["kind"], "all")]
+        if not rows:
+            continue
+        search_ms = [s["search_ms"] for s in rows]
+        page_ms = [s["page_ms"] for s in rows]
+        label = f"**{kind}**" if kind == "all" else kind
+        lines.append(
+            f"| {label} | {len(rows)} | {statistics.median(search_ms):.1f} "
+            f"| {p95(search_ms):.1f} | {statistics.median(page_ms):.1f} | {p95(page_ms):.1f} "
+            f"| {statistics.mean(s['total'] for s in rows):.1f} "
+            f"| {sum(1 for s in rows if s['total'] == 0)} |"
+        )
+    slowest = sorted(samples, key=lambda s: s["search_ms"], reverse=True)[:5]
+    lines.append(
+        "\nSlowest `search()` calls: "
+        + ", ".join(f"`{s['query']}` {s['search_ms']:.0f} ms" for s in slowest)
+        + "."
+    )
+    if failed := [s for s in samples if s["status"] != 200]:
+        lines.append(f"\n{len(failed)} page requests did not answer 200: {failed[:5]}")
+    return "\n".join(lines) + "\n"
+
+
+# The child process: one database, set up and measured.
+
+
+def measure(options) -> int:
+    sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+    from io import StringIO
+
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    result = {
+        "backend": connection.vendor,
+        "articles": options.articles,
+        "database": f"{connection.display_name} {'.'.join(map(str, database_version()))}",
+    }
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    result["migrate_s"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    output = StringIO()
+    call_command(
+        "generate_demo_content", options.articles, seed=options.seed, stdout=output, verbosity=2
+    )
+    result["generate_s"] = time.perf_counter() - started
+    result["generate_output"] = output.getvalue()
+    result["database_mb"] = database_bytes() / 1e6
+    print(output.getvalue(), end="")
+
+    try:
+        from conditions import search
+    except ModuleNotFoundError as error:
+        if error.name != "conditions.search":
+            raise
+        print("conditions.search does not exist yet: no queries timed.")
+        result["search_missing"] = True
+        Path(options.child).write_text(json.dumps(result))
+        return 0
+
+    # DEBUG is off, so pages need the hashed static files' manifest, as in production;
+    # collect them into a throwaway folder.
+    with tempfile.TemporaryDirectory(prefix="neckinfo-bench-static-") as static_root:
+        settings.STATIC_ROOT = static_root
+        call_command("collectstatic", interactive=False, verbosity=0)
+        client = Client()
+        queries = query_mix(options.queries)
+        for _, query in queries[:WARM_UP_QUERIES]:
+            search.search(query)
+            client.get("/search/", {"q": query})
+
+        samples = []
+        for kind, query in queries:
+            started = time.perf_counter()
+            total = search.search(query).total
+            search_ms = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            response = client.get("/search/", {"q": query})
+            page_ms = (time.perf_counter() - started) * 1000
+            samples.append(
+                {
+                    "kind": kind,
+                    "query": query,
+                    "total": total,
+                    "search_ms": search_ms,
+                    "page_ms": page_ms,
+                    "status": response.status_code,
+                }
+            )
+    result["samples"] = samples
+    Path(options.child).write_text(json.dumps(result))
+    return 0
+
+
+def database_version() -> tuple:
+    from django.db import connection
+
+    return connection.get_database_version()
+
+
+def database_bytes() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_database_size(current_database())")
+        else:
+            cursor.execute(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            )
+        return cursor.fetchone()[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
