@@ -453,7 +453,7 @@ def capitalise(text: str) -> str:
 
 
 def lower_first(text: str) -> str:
-    """ "Tingling in the fingers" -> "tingling in the fingers", but "TMJ pain" stays."""
+    """Lower-case the first letter ("Tingling in …" → "tingling in …"), but not in "TMJ pain"."""
     if len(text) > 1 and text[1].isupper():
         return text
     return text[:1].lower() + text[1:]
@@ -580,7 +580,7 @@ class Writer:
     def pick_symptoms(self, condition: Condition) -> list[DemoSymptom]:
         """2–6 symptoms: mostly the condition's own, plus some from the wider vocabulary."""
         rng = self.rng
-        wanted = rng.randint(2, 6)
+        wanted = min(rng.randint(2, 6), len(self.symptoms))
         own = self.condition_symptoms[condition.name]
         picked = rng.sample(own, min(len(own), rng.randint(1, wanted)))
         while len(picked) < wanted:
