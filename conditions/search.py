@@ -244,7 +244,8 @@ class _Filters:
 
     def sql(self) -> tuple[str, list]:
         """Conditions on `e` (the entry): public, and the reader's filters."""
-        published_sql, params = Article.objects.published().values("pk").query.sql_with_params()
+        published = Article.objects.published().values("pk").order_by()
+        published_sql, params = published.query.sql_with_params()
         clauses = [f"e.article_id IN ({published_sql})"]
         params = list(params)
         if self.kind in Article.Kind.values:
@@ -367,6 +368,10 @@ def rebuild_index(batch_size: int = 500) -> int:
             SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
             _remember_words(entries)
             made += len(entries)
+        if connection.vendor == "postgresql":
+            # Fresh statistics, so the planner knows how many rows the index now has.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE conditions_searchentry, conditions_searchterm")
     return made
 
 
