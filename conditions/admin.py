@@ -549,7 +549,7 @@ class ArticleAdmin(VersionAdmin):
 @admin.register(ConditionArticle)
 class ConditionArticleAdmin(ArticleAdmin):
     search_fields = ["title", "summary", "body"]
-    content_fields = ["body", "when_to_get_medical_help"]
+    content_fields = ["body", "when_to_get_medical_help", "urgent_help", "emergency_help"]
     inlines = [SourceInline]
 
 

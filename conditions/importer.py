@@ -47,6 +47,14 @@ MEDICAL_HELP = re.compile(
     r")",
     re.IGNORECASE,
 )
+# Which level of the "when to get medical help" callouts a sentence belongs in.
+EMERGENCY_HELP = re.compile(
+    r"\b(?:999|911|112|ambulance|a&e|emergency|immediately|right away|straight away)\b",
+    re.IGNORECASE,
+)
+URGENT_HELP = re.compile(
+    r"\b(?:111|urgent(?:ly)?|promptly|as soon as possible|same day|today)\b", re.IGNORECASE
+)
 # Line starts that Markdown would turn into a heading, list, quote or rule.
 MARKDOWN_BLOCK_START = re.compile(r"^(?:#|>|[-*+](?:\s|$)|[-*_=]{3,}\s*$)")
 MARKDOWN_ORDERED_LIST_START = re.compile(r"^(\d+)([.)])(\s)")
@@ -103,14 +111,31 @@ class ParsedCondition:
         return "\n\n".join(blocks)
 
     @property
-    def when_to_get_medical_help(self) -> str:
-        """Sentences of the article that advise getting medical help, copied, a paragraph each."""
-        advice = []
+    def medical_help_by_level(self) -> dict[str, str]:
+        """Sentences of the article that advise getting medical help, copied (a paragraph
+        each) into the level they ask for: "emergency", "urgent" or "non_urgent"."""
+        advice = {"emergency": [], "urgent": [], "non_urgent": []}
         for paragraph in self.paragraphs:
             for sentence in split_sentences(paragraph):
-                if MEDICAL_HELP.search(sentence) and sentence not in advice:
-                    advice.append(sentence)
-        return "\n\n".join(as_markdown_paragraph(sentence) for sentence in advice)
+                if not MEDICAL_HELP.search(sentence):
+                    continue
+                if EMERGENCY_HELP.search(sentence):
+                    level = "emergency"
+                elif URGENT_HELP.search(sentence):
+                    level = "urgent"
+                else:
+                    level = "non_urgent"
+                if sentence not in advice[level]:
+                    advice[level].append(sentence)
+        return {
+            level: "\n\n".join(as_markdown_paragraph(sentence) for sentence in sentences)
+            for level, sentences in advice.items()
+        }
+
+    @property
+    def when_to_get_medical_help(self) -> str:
+        """All the sentences advising medical help, whatever their level."""
+        return "\n\n".join(text for text in self.medical_help_by_level.values() if text)
 
     def summary(self, symptoms: list[Symptom]) -> str:
         """The first sentences of the introduction. (FAQ summaries use `symptoms`.)"""
@@ -365,7 +390,10 @@ def save_article(
         article.summary = parsed.summary(symptoms)
         if isinstance(parsed, ParsedCondition):
             article.body = parsed.body
-            article.when_to_get_medical_help = parsed.when_to_get_medical_help
+            help_by_level = parsed.medical_help_by_level
+            article.when_to_get_medical_help = help_by_level["non_urgent"]
+            article.urgent_help = help_by_level["urgent"]
+            article.emergency_help = help_by_level["emergency"]
         if publish:
             article.status = Article.Status.PUBLISHED
         article.save()

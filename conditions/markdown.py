@@ -6,6 +6,7 @@ tags, attributes and URL schemes below can reach a public page.
 """
 
 import re
+from html import unescape as html_unescape
 
 import markdown
 import nh3
@@ -51,3 +52,15 @@ def render_markdown(text: str) -> str:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+HEADING_2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+def section_headings(html: str) -> list[dict[str, str]]:
+    """The level-two headings of rendered HTML, for an "On this page" list."""
+    return [
+        {"id": anchor, "name": html_unescape(TAG.sub("", name)).strip()}
+        for anchor, name in HEADING_2.findall(html)
+    ]

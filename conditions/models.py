@@ -20,7 +20,7 @@ from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
 from conditions import readability
-from conditions.markdown import render_markdown
+from conditions.markdown import render_markdown, section_headings
 
 REVIEW_INTERVAL_YEARS = 3
 
@@ -76,6 +76,23 @@ class Symptom(TagBase):
         "(for Dizziness: vertigo, light-headedness). Used to tag imported articles.",
     )
 
+    class RedFlagLevel(models.TextChoices):
+        URGENT = "urgent", "Urgent: urgent GP appointment or call 111"
+        EMERGENCY = "emergency", "Emergency: call 999 or go to A&E"
+
+    # Written once here, shown in the matching callout of every article with this symptom.
+    red_flag_advice = models.TextField(
+        "red-flag advice",
+        blank=True,
+        help_text="When this symptom needs urgent or emergency care, e.g. “a severe headache "
+        "with a stiff neck and a high temperature”. Markdown. Shown on every article with "
+        "this symptom.",
+    )
+    red_flag_level = models.CharField(
+        max_length=20, choices=RedFlagLevel.choices, default=RedFlagLevel.EMERGENCY
+    )
+    red_flag_advice_html = models.TextField(editable=False, default="")
+
     objects = SymptomQuerySet.as_manager()
 
     class Meta:
@@ -88,6 +105,10 @@ class Symptom(TagBase):
                 "(names ignore capital letters).",
             )
         ]
+
+    def save(self, *args, **kwargs):
+        self.red_flag_advice_html = render_markdown(self.red_flag_advice)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("conditions:symptom", args=[self.slug])
@@ -364,13 +385,29 @@ class ConditionArticle(Article):
         help_text="The introduction and sections, in Markdown. Start each section with "
         "a heading line such as `## Poor posture`."
     )
+    # When to get medical help, in the three levels readers know from the NHS website. Each
+    # is Markdown (usually a short list) and shown as its own callout.
     when_to_get_medical_help = models.TextField(
+        "non-urgent: see a GP if",
         blank=True,
-        help_text="When to see a doctor or get urgent help, in Markdown. "
-        "Shown as a separate callout.",
+        help_text="Shown under “Non-urgent advice: see a GP if:”. In Markdown, e.g. a list.",
+    )
+    urgent_help = models.TextField(
+        "urgent: urgent GP appointment or call 111 if",
+        blank=True,
+        help_text="Shown under “Urgent advice: ask for an urgent GP appointment or call 111 if:”.",
+    )
+    emergency_help = models.TextField(
+        "emergency: call 999 or go to A&E if",
+        blank=True,
+        help_text="Shown under “Immediate action required: call 999 or go to A&E if:”.",
     )
     body_html = models.TextField(editable=False, default="")
     when_to_get_medical_help_html = models.TextField(editable=False, default="")
+    urgent_help_html = models.TextField(editable=False, default="")
+    emergency_help_html = models.TextField(editable=False, default="")
+    # The body's headings, for the "On this page" list: [{"id": ..., "name": ...}].
+    contents = models.JSONField(editable=False, default=list)
 
     class Meta:
         verbose_name = "condition article"
@@ -381,15 +418,22 @@ class ConditionArticle(Article):
         super().save(*args, **kwargs)
 
     def readability(self) -> readability.ReadabilityReport:
-        return readability.report_for_condition(
-            self.title, self.body, self.when_to_get_medical_help
-        )
+        return readability.report_for_condition(self.title, self.body, self.medical_help_text)
+
+    @property
+    def medical_help_text(self) -> str:
+        """All three levels of "when to get medical help", as one Markdown text."""
+        levels = [self.when_to_get_medical_help, self.urgent_help, self.emergency_help]
+        return "\n\n".join(level for level in levels if level.strip())
 
     def render_markdown(self) -> None:
         """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
         self.kind = Article.Kind.CONDITION
         self.body_html = render_markdown(self.body)
+        self.contents = section_headings(self.body_html)
         self.when_to_get_medical_help_html = render_markdown(self.when_to_get_medical_help)
+        self.urgent_help_html = render_markdown(self.urgent_help)
+        self.emergency_help_html = render_markdown(self.emergency_help)
 
 
 class FaqArticle(Article):

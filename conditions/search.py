@@ -391,7 +391,7 @@ def _entries_for(article) -> list[SearchEntry]:
         f"{symptom.name} {symptom.synonyms.replace(',', ' ')}" for symptom in article.symptoms.all()
     )
     if isinstance(article, ConditionArticle):
-        body = [article.summary, article.body, article.when_to_get_medical_help]
+        body = [article.summary, article.body, article.medical_help_text]
         return [_entry(article, None, article.title, symptoms, body)]
     entries = [_entry(article, None, article.title, symptoms, [article.summary, article.intro])]
     for item in article.items.all():

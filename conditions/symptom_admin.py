@@ -50,7 +50,7 @@ class SymptomAdmin(admin.ModelAdmin):
         )
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "slug", "description", "synonyms"]
+        fields = ["name", "slug", "description", "synonyms", "red_flag_advice", "red_flag_level"]
         return [*fields, "old_addresses"] if obj else fields
 
     def get_readonly_fields(self, request, obj=None):

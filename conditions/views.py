@@ -93,6 +93,19 @@ ARTICLE_TEMPLATES = {
 
 def render_article(request, article, *, symptoms, sources, items, related, preview=False):
     """An article's page. The admin's preview renders unsaved content through this too."""
+    # Red-flag advice is written once on a symptom and shown on every article with it.
+    red_flags = {
+        level: [s for s in symptoms if s.red_flag_advice_html and s.red_flag_level == level]
+        for level in Symptom.RedFlagLevel.values
+    }
+    has_care_advice = any(
+        [
+            getattr(article, "when_to_get_medical_help_html", ""),
+            getattr(article, "urgent_help_html", ""),
+            getattr(article, "emergency_help_html", ""),
+            *red_flags.values(),
+        ]
+    )
     return render(
         request,
         ARTICLE_TEMPLATES[article.kind],
@@ -102,6 +115,8 @@ def render_article(request, article, *, symptoms, sources, items, related, previ
             "sources": sources,
             "items": items,
             "related_articles": related[:RELATED_ARTICLES_SHOWN],
+            "red_flags": red_flags,
+            "has_care_advice": has_care_advice,
             "is_preview": preview,
         },
     )

@@ -266,7 +266,13 @@ def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(editor_client
 
     response = editor_client.post(
         "/admin/conditions/symptom/add/",
-        {"name": "dizziness", "slug": "dizziness-2", "description": "", "synonyms": ""},
+        {
+            "name": "dizziness",
+            "slug": "dizziness-2",
+            "description": "",
+            "synonyms": "",
+            "red_flag_level": "emergency",
+        },
     )
 
     assert response.status_code == 200

@@ -93,10 +93,27 @@ def test_condition_sample_advice_to_see_a_doctor_is_copied_to_when_to_get_help()
 
     article = ConditionArticle.objects.get()
     advice = "If discomfort occurs, seek medical attention promptly to avoid delaying treatment."
-    assert article.when_to_get_medical_help == advice
+    assert article.urgent_help == advice  # "promptly": the urgent level
+    assert article.when_to_get_medical_help == "" and article.emergency_help == ""
     assert advice in article.body
     # Advice about taking medication is not advice to get help.
-    assert "follow medical advice" not in article.when_to_get_medical_help
+    assert "follow medical advice" not in article.medical_help_text
+
+
+def test_advice_to_get_help_goes_into_the_level_it_asks_for(tmp_path):
+    path = write(
+        tmp_path,
+        "a.txt",
+        "Stiff neck\nIt is common. See a GP if it lasts more than two weeks.\n"
+        "1. Meningitis\nCall 999 if you also have a rash and a fever. "
+        "Call 111 if you feel very unwell.\n",
+    )
+    run_import(path)
+
+    article = ConditionArticle.objects.get()
+    assert article.when_to_get_medical_help == "See a GP if it lasts more than two weeks."
+    assert article.urgent_help == "Call 111 if you feel very unwell."
+    assert article.emergency_help == "Call 999 if you also have a rash and a fever."
 
 
 def test_condition_without_advice_to_get_help_has_an_empty_callout(tmp_path):

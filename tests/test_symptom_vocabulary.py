@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
 from conditions.models import AuditEvent, Symptom, SymptomRedirect, TaggedArticle
+from tests.browser_forms import admin_change_form
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
@@ -15,15 +16,10 @@ SYMPTOM_LIST = "/admin/conditions/symptom/"
 
 def rename(client, symptom: Symptom, name: str, slug: str):
     """Post the symptom's change form with a new name and slug, as an editor would."""
-    response = client.post(
-        f"{SYMPTOM_LIST}{symptom.pk}/change/",
-        {
-            "name": name,
-            "slug": slug,
-            "description": symptom.description,
-            "synonyms": symptom.synonyms,
-        },
-    )
+    url = f"{SYMPTOM_LIST}{symptom.pk}/change/"
+    form = admin_change_form(client, url)
+    form.update(name=name, slug=slug)
+    response = client.post(url, form)
     assert response.status_code == 302, response.content.decode()
     symptom.refresh_from_db()
     return response
@@ -140,7 +136,13 @@ def test_a_new_symptom_taking_an_old_address_replaces_the_redirect(editor_client
 
     response = editor_client.post(
         f"{SYMPTOM_LIST}add/",
-        {"name": "Crick", "slug": "crick-in-the-neck", "description": "", "synonyms": ""},
+        {
+            "name": "Crick",
+            "slug": "crick-in-the-neck",
+            "description": "",
+            "synonyms": "",
+            "red_flag_level": "emergency",
+        },
         follow=True,
     )
 
