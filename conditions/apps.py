@@ -7,5 +7,5 @@ class ConditionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Connects the handlers that keep the search index fresh.
-        from conditions import search  # noqa: F401
+        # Connects the handlers that keep the search index and the page cache fresh.
+        from conditions import caching, search  # noqa: F401

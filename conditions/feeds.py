@@ -21,9 +21,7 @@ class LatestArticlesFeed(Feed):
 
     def items(self):
         return (
-            Article.objects.published()
-            .with_symptoms()
-            .order_by("-updated_at", "-pk")[:FEED_LENGTH]
+            Article.objects.published().with_symptoms().order_by("-updated_at", "-pk")[:FEED_LENGTH]
         )
 
     def item_title(self, article):

@@ -23,6 +23,7 @@ from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from conditions.caching import new_content_version
 from conditions.models import (
     Article,
     ConditionArticle,
@@ -368,6 +369,7 @@ def rebuild_index(batch_size: int = 500) -> int:
             SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
             _remember_words(entries)
             made += len(entries)
+        new_content_version()  # bulk writes send no signals: drop cached pages here
         if connection.vendor == "postgresql":
             # Fresh statistics, so the planner knows how many rows the index now has.
             with connection.cursor() as cursor:

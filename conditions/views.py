@@ -3,7 +3,9 @@
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
+from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
@@ -251,3 +253,24 @@ def _by_first_letter(objects, attribute: str) -> list[tuple[str, list]]:
         return first if first.isalpha() else "#"
 
     return [(key, list(group)) for key, group in groupby(objects, key=letter)]
+
+
+def healthz(request):
+    """200 when the database and the cache answer, 503 otherwise (for load balancers)."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except DatabaseError as error:
+        checks["database"] = f"error: {error.__class__.__name__}"
+    try:
+        cache.set("healthz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error: no answer"
+    except Exception as error:  # any cache backend's failure means the cache is down
+        checks["cache"] = f"error: {error.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "unavailable", **checks})
+    response.status_code = 200 if healthy else 503
+    response["Cache-Control"] = "no-store"
+    return response

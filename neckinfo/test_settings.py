@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
+# The test client speaks plain HTTP; HTTPS-only settings are tested with `check --deploy`.
+os.environ.setdefault("DJANGO_SECURE", "0")
 
 from neckinfo.settings import *  # noqa: E402,F403
 

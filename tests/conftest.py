@@ -17,3 +17,13 @@ def pytest_runtest_makereport(item, call):
     if required and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"Skipped, but CI requires every test to run: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, as a fresh server would."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,158 @@
+"""Public pages served from the shared cache, and invalidated the moment content changes.
+
+Every cached page is stored under the current *content version*, a value kept in the cache
+itself. Any change to content (an article, its questions, sources or symptoms, a symptom,
+a redirect) replaces the version, so the very next request on every app server sharing the
+cache misses and renders afresh; old entries simply expire. A scheduled article becoming
+public changes no row, so the version also records the next publish time still to come,
+and the first request after it replaces the version.
+
+Signed-in people (anyone with a session cookie) bypass the cache both ways: staff never get
+a cached page, and never put one there.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+
+from conditions.models import (
+    Article,
+    ConditionArticle,
+    FaqArticle,
+    FaqItem,
+    SlugRedirect,
+    Source,
+    Symptom,
+    SymptomRedirect,
+    TaggedArticle,
+)
+
+CONTENT_VERSION_KEY = "content-version"
+# Headers a cached page is served with again (others are added by later middleware).
+KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+
+
+def content_version() -> dict:
+    """{"id": …, "since": unix time, "next_publish_at": unix time or None}."""
+    version = cache.get(CONTENT_VERSION_KEY)
+    now = timezone.now().timestamp()
+    if version is None or (version["next_publish_at"] and now >= version["next_publish_at"]):
+        version = new_content_version()
+    return version
+
+
+def new_content_version() -> dict:
+    """Invalidate every cached page: called whenever content changes."""
+    next_publish_at = Article.objects.filter(
+        status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+    ).aggregate(next=Min("published_at"))["next"]
+    version = {
+        "id": uuid.uuid4().hex,
+        "since": int(timezone.now().timestamp()),
+        "next_publish_at": next_publish_at.timestamp() if next_publish_at else None,
+    }
+    cache.set(CONTENT_VERSION_KEY, version, None)
+    return version
+
+
+class PublicPageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.admin_prefix = "/" + settings.ADMIN_PATH
+
+    def __call__(self, request):
+        if not self._may_use_cache(request):
+            return self.get_response(request)
+
+        version = content_version()
+        path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{version['id']}:{path_hash}"
+        cached = cache.get(key)
+        if cached is not None:
+            response = self._rebuild(cached)
+            response["X-Cache"] = "hit"
+        else:
+            response = self.get_response(request)
+            if not self._may_store(response):
+                return response
+            response["ETag"] = '"' + hashlib.md5(response.content).hexdigest() + '"'
+            response["Last-Modified"] = http_date(version["since"])
+            # Browsers keep the page but ask again each time: a change shows at once.
+            patch_cache_control(response, no_cache=True)
+            cache.set(key, self._freeze(response), settings.PUBLIC_PAGE_CACHE_SECONDS)
+            response["X-Cache"] = "miss"
+        # 304 Not Modified for a browser that has this very version, without rendering.
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=version["since"],
+            response=response,
+        )
+
+    def _may_use_cache(self, request) -> bool:
+        return (
+            request.method in ("GET", "HEAD")
+            and not request.path.startswith(self.admin_prefix)
+            and request.path != "/healthz"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
+
+    @staticmethod
+    def _may_store(response) -> bool:
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and "private" not in response.get("Cache-Control", "")
+            and "no-store" not in response.get("Cache-Control", "")
+        )
+
+    @staticmethod
+    def _freeze(response) -> dict:
+        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+        for name in ("ETag", "Last-Modified", "Cache-Control"):
+            headers[name] = response[name]
+        return {"content": response.content, "headers": headers}
+
+    @staticmethod
+    def _rebuild(cached: dict) -> HttpResponse:
+        response = HttpResponse(cached["content"])
+        for name, value in cached["headers"].items():
+            response[name] = value
+        return response
+
+
+# What changes content. Both at once (so this process never serves the old page) and after
+# the transaction commits (so a page rendered from the old rows meanwhile isn't kept).
+CONTENT_MODELS = [ConditionArticle, FaqArticle, FaqItem, Source, Symptom, SymptomRedirect,
+                  SlugRedirect]  # fmt: skip
+
+
+def content_changed(**kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    new_content_version()
+    transaction.on_commit(new_content_version, robust=True)
+
+
+for model in CONTENT_MODELS:
+    post_save.connect(content_changed, sender=model, dispatch_uid=f"cache-save-{model.__name__}")
+    post_delete.connect(
+        content_changed, sender=model, dispatch_uid=f"cache-delete-{model.__name__}"
+    )
+
+
+@receiver(m2m_changed, sender=TaggedArticle)
+def symptoms_changed(sender, action, **kwargs):
+    if action in {"post_add", "post_remove", "post_clear"}:
+        content_changed()
