@@ -630,20 +630,20 @@ reversion.register(Source)
 
 
 class SearchEntry(models.Model):
-    """One searchable unit: an article, or one question of an FAQ (so a hit can link to it).
+    """What search reads of one article, in plain words, one row per article.
 
-    The text is kept here in plain words; the database's own full-text index is built over
-    it (an FTS5 table on SQLite, a weighted tsvector column on PostgreSQL: see
-    `conditions.search`). Entries exist for every article; who may see them is decided at
-    query time with `Article.objects.published()`, so publishing, unpublishing and a
-    scheduled time passing need no re-indexing.
+    The database's own full-text index is built over it (an FTS5 table on SQLite, a weighted
+    tsvector column on PostgreSQL: see `conditions.search`). Every article has an entry;
+    who may see it is decided at query time with `Article.objects.published()`, so
+    publishing, unpublishing and a scheduled time passing need no re-indexing.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    faq_item = models.ForeignKey(
-        FaqItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     title = models.TextField()
+    # Section headings of a condition article, the questions of an FAQ.
+    headings = models.TextField(blank=True)
     symptoms = models.TextField(blank=True)
     body = models.TextField(blank=True)
 

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models.functions import Length
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from conditions.caching import new_content_version
+from conditions.caching import content_version, new_content_version
 from conditions.models import (
     Article,
     ConditionArticle,
@@ -189,14 +189,27 @@ def word_root(word: str) -> str:
 
 
 def symptom_vocabulary() -> dict[tuple[str, ...], list[list[str]]]:
-    """Every symptom name and synonym, as words, mapped to all the others of its symptom."""
-    vocabulary = {}
-    for name, synonyms in Symptom.objects.values_list("name", "synonyms"):
-        phrases = [query_words(name)] + [query_words(s) for s in synonyms.split(",")]
-        phrases = [p for p in phrases if p]
-        for phrase in phrases:
-            vocabulary[tuple(phrase)] = [other for other in phrases if other != phrase]
-    return vocabulary
+    """Every symptom name and synonym, as words, mapped to the symptom's name.
+
+    Expanding a synonym to the name (not to every other synonym) is enough: an article's
+    entry lists its symptoms' synonyms too, and one extra phrase keeps queries fast.
+    Cached per content version, as symptoms only change with content.
+    """
+    version = content_version()["id"]
+    if _vocabulary_cache.get("version") != version:
+        vocabulary = {}
+        for name, synonyms in Symptom.objects.values_list("name", "synonyms"):
+            name_words = query_words(name)
+            vocabulary[tuple(name_words)] = []
+            for synonym in synonyms.split(","):
+                words = query_words(synonym)
+                if words and words != name_words:
+                    vocabulary.setdefault(tuple(words), []).append(name_words)
+        _vocabulary_cache.update(version=version, vocabulary=vocabulary)
+    return _vocabulary_cache["vocabulary"]
+
+
+_vocabulary_cache: dict = {}
 
 
 # Searching
@@ -243,18 +256,18 @@ class _Filters:
     kind: str | None
     symptom: str | None
 
-    def sql(self) -> tuple[str, list]:
-        """Conditions on `e` (the entry): public, and the reader's filters."""
+    def sql(self, article_id: str) -> tuple[str, list]:
+        """Conditions on the column `article_id`: public, and the reader's filters."""
         published = Article.objects.published().values("pk").order_by()
         published_sql, params = published.query.sql_with_params()
-        clauses = [f"e.article_id IN ({published_sql})"]
+        clauses = [f"{article_id} IN ({published_sql})"]
         params = list(params)
         if self.kind in Article.Kind.values:
-            clauses.append("e.article_id IN (SELECT id FROM conditions_article WHERE kind = %s)")
+            clauses.append(f"{article_id} IN (SELECT id FROM conditions_article WHERE kind = %s)")
             params.append(self.kind)
         if self.symptom:
             clauses.append(
-                "e.article_id IN (SELECT t.content_object_id FROM conditions_taggedarticle t "
+                f"{article_id} IN (SELECT t.content_object_id FROM conditions_taggedarticle t "
                 "JOIN conditions_symptom s ON s.id = t.tag_id WHERE s.slug = %s)"
             )
             params.append(self.symptom)
@@ -262,52 +275,72 @@ class _Filters:
 
 
 def _ranked_matches(backend, terms: list[Term], filters: _Filters):
-    """(article id, entry id) of every matching article, best first, one entry each; and
-    how many of them match every term.
+    """Ids of the matching articles, best first; and how many match every term.
 
-    Articles matching all terms come first; then, for a query of several terms, those
-    matching some of them.
+    Articles matching every term come first. Only when they don't fill a page are those
+    matching some of the terms added after them (and that costs a second query).
     """
-    best = {}
-    for entry_id, article_id in backend.match(terms, "AND", filters):
-        best.setdefault(article_id, entry_id)
-    full_matches = len(best)
-    if len(terms) > 1 and full_matches < MAX_MATCHES:
-        for entry_id, article_id in backend.match(terms, "OR", filters):
-            best.setdefault(article_id, entry_id)
-    return list(best.items()), full_matches
+    ids = backend.match(terms, "AND", filters)
+    full_matches = len(ids)
+    if len(terms) > 1 and full_matches < RESULTS_PER_PAGE:
+        seen = set(ids)
+        ids += [i for i in backend.match(terms, "OR", filters) if i not in seen]
+    return ids, full_matches
 
 
-def _hits(backend, terms: list[Term], matches: list[tuple[int, int]]) -> list[SearchHit]:
-    """The page's matches as hits, with highlighted titles and snippets."""
-    entry_ids = [entry_id for _, entry_id in matches]
-    highlights = backend.highlights(terms, entry_ids)
-    entries = SearchEntry.objects.in_bulk(entry_ids)
-    articles = Article.objects.published().with_symptoms().in_bulk([a for a, _ in matches])
-    anchors = dict(
-        FaqItem.objects.filter(
-            pk__in=[e.faq_item_id for e in entries.values() if e.faq_item_id]
-        ).values_list("pk", "anchor")
+def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]:
+    """The page's articles as hits, with highlighted titles and snippets; an FAQ hit points
+    at the question that matches best."""
+    highlights = backend.highlights(terms, article_ids)
+    articles = Article.objects.published().with_symptoms().in_bulk(article_ids)
+    questions = _best_questions(
+        terms, [pk for pk, article in articles.items() if article.kind == Article.Kind.FAQ]
     )
     hits = []
-    for article_id, entry_id in matches:
-        article, entry = articles.get(article_id), entries.get(entry_id)
-        if article is None or entry is None:  # unpublished since the match: skip
+    for article_id in article_ids:
+        article = articles.get(article_id)
+        if article is None:  # unpublished since the match: skip
             continue
-        title_html, snippet_html = highlights.get(entry_id, (entry.title, entry.body[:200]))
-        url = article.get_absolute_url()
-        if entry.faq_item_id:
-            url += f"#{anchors.get(entry.faq_item_id, '')}"
+        title_html, snippet_html = highlights.get(article_id, (article.title, article.summary))
+        url, question = article.get_absolute_url(), ""
+        if article_id in questions:
+            question, anchor = questions[article_id]
+            url += f"#{anchor}"
         hits.append(
             SearchHit(
                 article=article,
                 url=url,
                 title_html=marked(title_html),
                 snippet_html=marked(snippet_html),
-                question=entry.title if entry.faq_item_id else "",
+                question=question,
             )
         )
     return hits
+
+
+def _best_questions(terms: list[Term], faq_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """For each FAQ, the (question, anchor) matching the query best, if any matches."""
+    roots = {
+        word_root(word) or word
+        for term in terms
+        for alternative in term.alternatives
+        for word in alternative.words
+        if word not in STOPWORDS
+    }
+    best = {}
+    items = FaqItem.objects.filter(faq_id__in=faq_ids).values_list(
+        "faq_id", "question", "answer", "anchor"
+    )
+    for faq_id, question, answer, anchor in items:
+        question_words, answer_words = query_words(question), query_words(answer)
+        score = sum(
+            3 * any(w.startswith(root) for w in question_words)
+            + any(w.startswith(root) for w in answer_words)
+            for root in roots
+        )
+        if score and score > best.get(faq_id, (0,))[0]:
+            best[faq_id] = (score, question, anchor)
+    return {faq_id: (question, anchor) for faq_id, (_, question, anchor) in best.items()}
 
 
 def marked(text: str) -> SafeString:
@@ -351,7 +384,7 @@ def reindex(articles) -> None:
         return
     with transaction.atomic():
         SearchEntry.objects.filter(article__in=articles).delete()
-        entries = [entry for article in articles for entry in _entries_for(article)]
+        entries = [_entry_for(article) for article in articles]
         SearchEntry.objects.bulk_create(entries, batch_size=500)
         _remember_words(entries)
 
@@ -364,8 +397,9 @@ def rebuild_index(batch_size: int = 500) -> int:
         made = 0
         ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), batch_size):
-            batch = _articles_for_indexing(ids[start : start + batch_size])
-            entries = [entry for article in batch for entry in _entries_for(article)]
+            entries = [
+                _entry_for(a) for a in _articles_for_indexing(ids[start : start + batch_size])
+            ]
             SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
             _remember_words(entries)
             made += len(entries)
@@ -388,27 +422,23 @@ def _articles_for_indexing(ids: list[int]) -> list[Article]:
     return [*conditions, *faqs]
 
 
-def _entries_for(article) -> list[SearchEntry]:
+def _entry_for(article) -> SearchEntry:
     symptoms = " ".join(
         f"{symptom.name} {symptom.synonyms.replace(',', ' ')}" for symptom in article.symptoms.all()
     )
     if isinstance(article, ConditionArticle):
+        headings = [section["name"] for section in article.contents]
         body = [article.summary, article.body, article.medical_help_text]
-        return [_entry(article, None, article.title, symptoms, body)]
-    entries = [_entry(article, None, article.title, symptoms, [article.summary, article.intro])]
-    for item in article.items.all():
-        entries.append(_entry(article, item, item.question, symptoms, [item.answer]))
-    return entries
-
-
-def _entry(article, item, title, symptoms, markdown_parts) -> SearchEntry:
-    body = "\n".join(plain_text(part) for part in markdown_parts if part)
+    else:
+        items = list(article.items.all())
+        headings = [item.question for item in items]
+        body = [article.summary, article.intro, *(item.answer for item in items)]
     return SearchEntry(
         article_id=article.pk,
-        faq_item=item,
-        title=_clean(title),
+        title=_clean(article.title),
+        headings=_clean("\n".join(headings)),
         symptoms=_clean(symptoms),
-        body=_clean(body),
+        body=_clean("\n".join(plain_text(part) for part in body if part)),
     )
 
 
@@ -419,7 +449,7 @@ def _clean(text: str) -> str:
 def _remember_words(entries: list[SearchEntry]) -> None:
     words = set()
     for entry in entries:
-        for text in (entry.title, entry.symptoms, entry.body):
+        for text in (entry.title, entry.headings, entry.symptoms, entry.body):
             words.update(w for w in query_words(text) if 3 <= len(w) <= 40 and w.isalpha())
     SearchTerm.objects.bulk_create(
         [SearchTerm(word=word) for word in sorted(words)], ignore_conflicts=True, batch_size=1000
@@ -434,34 +464,41 @@ def _backend():
 
 
 class _SQLite:
-    """FTS5, with bm25 ranking weighted title 10, symptoms 5, body 1."""
+    """FTS5, ranked by bm25 with weights title 10, headings 4, symptoms 6, body 1."""
 
-    def match(self, terms, operator, filters) -> list[tuple[int, int]]:
-        where, params = filters.sql()
+    RANK = "bm25(conditions_searchentry_fts, 10.0, 4.0, 6.0, 1.0)"
+
+    def match(self, terms, operator, filters) -> list[int]:
+        where, params = filters.sql("f.rowid")
         sql = (
-            "SELECT e.id, e.article_id FROM conditions_searchentry_fts f "
-            "JOIN conditions_searchentry e ON e.id = f.rowid "
+            "SELECT f.rowid FROM conditions_searchentry_fts f "
             f"WHERE conditions_searchentry_fts MATCH %s AND {where} "
-            "ORDER BY bm25(conditions_searchentry_fts, 10.0, 5.0, 1.0) LIMIT %s"
+            f"ORDER BY {self.RANK} LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self._expression(terms, operator), *params, MAX_MATCHES])
-            return cursor.fetchall()
+            return [row[0] for row in cursor.fetchall()]
 
-    def highlights(self, terms, entry_ids) -> dict[int, tuple[str, str]]:
-        if not entry_ids:
-            return {}
-        placeholders = ", ".join(["%s"] * len(entry_ids))
+    def highlights(self, terms, article_ids) -> dict[int, tuple[str, str]]:
+        # One row at a time: FTS5 looks a rowid up directly, where IN (…) would make it
+        # scan every match.
+        expression = self._expression(terms, "OR")
         sql = (
-            "SELECT rowid, highlight(conditions_searchentry_fts, 0, %s, %s), "
-            "snippet(conditions_searchentry_fts, 2, %s, %s, '…', 30) "
+            "SELECT highlight(conditions_searchentry_fts, 0, %s, %s), "
+            "snippet(conditions_searchentry_fts, 3, %s, %s, '…', 30) "
             "FROM conditions_searchentry_fts "
-            f"WHERE conditions_searchentry_fts MATCH %s AND rowid IN ({placeholders})"
+            "WHERE conditions_searchentry_fts MATCH %s AND rowid = %s"
         )
-        params = [MARK_START, MARK_END, MARK_START, MARK_END, self._expression(terms, "OR")]
+        found = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, *entry_ids])
-            return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+            for article_id in article_ids:
+                cursor.execute(
+                    sql, [MARK_START, MARK_END, MARK_START, MARK_END, expression, article_id]
+                )
+                row = cursor.fetchone()
+                if row:
+                    found[article_id] = row
+        return found
 
     def similar_words(self, word: str) -> list[str]:
         trigrams = {word[i : i + 3] for i in range(len(word) - 2)}
@@ -496,23 +533,23 @@ class _PostgreSQL:
     """Full-text search on the weighted `search_vector` column; pg_trgm for similar words."""
 
     CONFIG = "neckinfo"
-    # ts_rank weights for D (body), C, B (symptoms), A (title).
-    WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
+    # ts_rank weights for D (body), C (headings), B (symptoms), A (title).
+    WEIGHTS = "{0.1, 0.4, 0.6, 1.0}"
 
-    def match(self, terms, operator, filters) -> list[tuple[int, int]]:
-        where, params = filters.sql()
+    def match(self, terms, operator, filters) -> list[int]:
+        where, params = filters.sql("e.article_id")
         query_sql, query_params = self._tsquery(terms, "&&" if operator == "AND" else "||")
         sql = (
-            f"SELECT e.id, e.article_id FROM conditions_searchentry e, ({query_sql}) q(query) "
+            f"SELECT e.article_id FROM conditions_searchentry e, ({query_sql}) q(query) "
             f"WHERE e.search_vector @@ q.query AND {where} "
-            "ORDER BY ts_rank(%s, e.search_vector, q.query) DESC, e.id LIMIT %s"
+            "ORDER BY ts_rank(%s, e.search_vector, q.query) DESC, e.article_id LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [*query_params, *params, self.WEIGHTS, MAX_MATCHES])
-            return cursor.fetchall()
+            return [row[0] for row in cursor.fetchall()]
 
-    def highlights(self, terms, entry_ids) -> dict[int, tuple[str, str]]:
-        if not entry_ids:
+    def highlights(self, terms, article_ids) -> dict[int, tuple[str, str]]:
+        if not article_ids:
             return {}
         query_sql, query_params = self._tsquery(terms, "||")
         options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
@@ -521,12 +558,13 @@ class _PostgreSQL:
             'MaxFragments=2, FragmentDelimiter=" … "'
         )
         sql = (
-            f"SELECT e.id, ts_headline('{self.CONFIG}', e.title, q.query, %s), "
+            f"SELECT e.article_id, ts_headline('{self.CONFIG}', e.title, q.query, %s), "
             f"ts_headline('{self.CONFIG}', e.body, q.query, %s) "
-            f"FROM conditions_searchentry e, ({query_sql}) q(query) WHERE e.id = ANY(%s)"
+            f"FROM conditions_searchentry e, ({query_sql}) q(query) "
+            "WHERE e.article_id = ANY(%s)"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [options, snippet_options, *query_params, list(entry_ids)])
+            cursor.execute(sql, [options, snippet_options, *query_params, list(article_ids)])
             return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
     def similar_words(self, word: str) -> list[str]:
@@ -582,9 +620,20 @@ def _article_saved(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=FaqItem)
 def _question_saved(sender, instance, raw=False, **kwargs):
-    # A deleted question's entry goes with it (ForeignKey cascade): no handler needed.
     if not raw:
         reindex_ids([instance.faq_id])
+
+
+@receiver(post_delete, sender=FaqItem)
+def _question_deleted(sender, instance, **kwargs):
+    # Update, never create: when the whole FAQ is being deleted, its entry is going too,
+    # and a new one would point at a deleted article.
+    faq = _articles_for_indexing([instance.faq_id])
+    if faq:
+        entry = _entry_for(faq[0])
+        SearchEntry.objects.filter(pk=instance.faq_id).update(
+            headings=entry.headings, body=entry.body
+        )
 
 
 @receiver(m2m_changed, sender=TaggedArticle)

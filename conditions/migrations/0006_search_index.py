@@ -8,22 +8,24 @@ from django.db import migrations, models
 
 SQLITE = [
     """CREATE VIRTUAL TABLE conditions_searchentry_fts USING fts5(
-        title, symptoms, body,
-        content='conditions_searchentry', content_rowid='id',
+        title, headings, symptoms, body,
+        content='conditions_searchentry', content_rowid='article_id',
         tokenize='porter unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER conditions_searchentry_ai AFTER INSERT ON conditions_searchentry BEGIN
-        INSERT INTO conditions_searchentry_fts(rowid, title, symptoms, body)
-        VALUES (new.id, new.title, new.symptoms, new.body);
+        INSERT INTO conditions_searchentry_fts(rowid, title, headings, symptoms, body)
+        VALUES (new.article_id, new.title, new.headings, new.symptoms, new.body);
     END""",
     """CREATE TRIGGER conditions_searchentry_ad AFTER DELETE ON conditions_searchentry BEGIN
-        INSERT INTO conditions_searchentry_fts(conditions_searchentry_fts, rowid, title, symptoms, body)
-        VALUES ('delete', old.id, old.title, old.symptoms, old.body);
+        INSERT INTO conditions_searchentry_fts(
+            conditions_searchentry_fts, rowid, title, headings, symptoms, body)
+        VALUES ('delete', old.article_id, old.title, old.headings, old.symptoms, old.body);
     END""",
     """CREATE TRIGGER conditions_searchentry_au AFTER UPDATE ON conditions_searchentry BEGIN
-        INSERT INTO conditions_searchentry_fts(conditions_searchentry_fts, rowid, title, symptoms, body)
-        VALUES ('delete', old.id, old.title, old.symptoms, old.body);
-        INSERT INTO conditions_searchentry_fts(rowid, title, symptoms, body)
-        VALUES (new.id, new.title, new.symptoms, new.body);
+        INSERT INTO conditions_searchentry_fts(
+            conditions_searchentry_fts, rowid, title, headings, symptoms, body)
+        VALUES ('delete', old.article_id, old.title, old.headings, old.symptoms, old.body);
+        INSERT INTO conditions_searchentry_fts(rowid, title, headings, symptoms, body)
+        VALUES (new.article_id, new.title, new.headings, new.symptoms, new.body);
     END""",
     """CREATE VIRTUAL TABLE conditions_searchterm_trigrams USING fts5(
         word, content='conditions_searchterm', content_rowid='id', tokenize='trigram')""",
@@ -56,6 +58,7 @@ POSTGRESQL = [
         GENERATED ALWAYS AS (
             setweight(to_tsvector('neckinfo', coalesce(title, '')), 'A')
             || setweight(to_tsvector('neckinfo', coalesce(symptoms, '')), 'B')
+            || setweight(to_tsvector('neckinfo', coalesce(headings, '')), 'C')
             || setweight(to_tsvector('neckinfo', coalesce(body, '')), 'D')
         ) STORED""",
     "CREATE INDEX conditions_searchentry_vector ON conditions_searchentry USING gin (search_vector)",
@@ -100,32 +103,19 @@ class Migration(migrations.Migration):
             name="SearchEntry",
             fields=[
                 (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.TextField()),
-                ("symptoms", models.TextField(blank=True)),
-                ("body", models.TextField(blank=True)),
-                (
                     "article",
-                    models.ForeignKey(
+                    models.OneToOneField(
                         on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
                         related_name="+",
+                        serialize=False,
                         to="conditions.article",
                     ),
                 ),
-                (
-                    "faq_item",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="conditions.faqitem",
-                    ),
-                ),
+                ("title", models.TextField()),
+                ("headings", models.TextField(blank=True)),
+                ("symptoms", models.TextField(blank=True)),
+                ("body", models.TextField(blank=True)),
             ],
             options={
                 "verbose_name_plural": "search entries",

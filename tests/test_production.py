@@ -1,0 +1,317 @@
+"""Production behaviour: settings, caching with instant invalidation, security, backups."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import redis
+import time_machine
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client, override_settings
+from django.utils import timezone
+
+from conditions.caching import CONTENT_VERSION_KEY
+from tests.factories import make_condition
+
+pytestmark = pytest.mark.django_db
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "x7#k2!pQ9zL0vR4mW8nB3cY6tH1jF5dS-uE0aG7iO2wK9qZ4rT8yX1cV6bN3mM5",
+    "DJANGO_ALLOWED_HOSTS": "www.neckinfo.example",
+    "DJANGO_BEHIND_TLS_PROXY": "1",
+}
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process, with the real settings module and `env`."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST", "REDIS_URL"))
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="neckinfo.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_the_documented_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_a_secret_key_production_refuses_to_start():
+    result = manage("check", DJANGO_DEBUG="0")
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_admin_address_is_configurable():
+    result = manage(
+        "shell", "-c", "from django.urls import reverse; print(reverse('admin:index'))",
+        DJANGO_DEBUG="1", DJANGO_ADMIN_PATH="editors-7f3a",
+    )  # fmt: skip
+
+    assert result.stdout.strip().splitlines()[-1] == "/editors-7f3a/"
+
+
+def test_healthz_answers_when_database_and_cache_answer(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+)
+def test_healthz_is_unavailable_when_the_cache_is_down(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["cache"].startswith("error")
+
+
+def test_public_pages_are_served_from_the_cache(client):
+    article = make_condition("Whiplash")
+
+    first = client.get(article.get_absolute_url())
+    second = client.get(article.get_absolute_url())
+
+    assert first["X-Cache"] == "miss" and second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_an_edit_is_visible_on_the_very_next_request(client, django_assert_max_num_queries):
+    article = make_condition("Whiplash", body="The old advice.")
+    client.get(article.get_absolute_url())
+
+    article.body = "The corrected advice."
+    article.save()
+
+    response = client.get(article.get_absolute_url())
+    assert response["X-Cache"] == "miss"
+    assert "The corrected advice." in response.content.decode()
+
+
+def test_unpublishing_takes_a_cached_page_down_at_once(client):
+    article = make_condition("Whiplash")
+    client.get("/conditions/")
+    client.get(article.get_absolute_url())
+
+    article.unpublish()
+
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert "Whiplash" not in client.get("/conditions/").content.decode()
+
+
+def test_a_scheduled_article_appears_in_cached_lists_when_its_time_comes(client):
+    publish_time = timezone.now() + timedelta(hours=2)
+    make_condition("Whiplash", published_at=publish_time)
+    assert "Whiplash" not in client.get("/conditions/").content.decode()
+    assert client.get("/conditions/")["X-Cache"] == "hit"
+
+    with time_machine.travel(publish_time + timedelta(seconds=1)):
+        response = client.get("/conditions/")
+
+    assert response["X-Cache"] == "miss"
+    assert "Whiplash" in response.content.decode()
+
+
+def test_a_hit_answers_a_conditional_get_with_304_without_rendering(
+    client, django_assert_num_queries
+):
+    article = make_condition("Whiplash")
+    first = client.get(article.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert first["Last-Modified"]
+
+
+def test_staff_never_get_a_cached_page_and_never_fill_the_cache(editor_client, reader):
+    article = make_condition("Whiplash", status="draft")
+
+    staff_view = editor_client.get(article.get_absolute_url())
+    public_view = reader.get(article.get_absolute_url())
+
+    assert "X-Cache" not in staff_view and "Preview" in staff_view.content.decode()
+    assert public_view.status_code == 404
+    make_condition("Neck pain article")
+    reader.get("/")
+    assert "X-Cache" not in editor_client.get("/")
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": "neckinfo-test",
+        }
+    }
+)
+def test_with_redis_every_app_server_sees_the_same_content_version(client):
+    shared = redis.Redis.from_url(REDIS)
+    shared.flushdb()
+    article = make_condition("Whiplash", body="Old.")
+    client.get(article.get_absolute_url())
+    before = {key for key in shared.scan_iter() if CONTENT_VERSION_KEY.encode() in key}
+
+    article.body = "New."
+    article.save()
+
+    assert before, "the content version lives in Redis, where every app server reads it"
+    version_key = before.pop()
+    assert shared.get(version_key) is not None
+    response = client.get(article.get_absolute_url())
+    assert response["X-Cache"] == "miss" and "New." in response.content.decode()
+    shared.flushdb()
+
+
+def test_security_headers_on_public_pages(client):
+    response = client.get("/")
+
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@override_settings(
+    SECURE_HSTS_SECONDS=31536000, SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")
+)
+def test_hsts_is_sent_over_https_behind_the_proxy(client):
+    response = client.get("/", HTTP_X_FORWARDED_PROTO="https")
+
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def login(client, password, address="203.0.113.7", **headers):
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "eve", "password": password},
+        REMOTE_ADDR=address,
+        **headers,
+    )
+
+
+def test_repeated_wrong_passwords_lock_out_that_user_from_that_address(db):
+    User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
+    client = Client()
+
+    for _ in range(4):
+        assert login(client, "wrong").status_code == 200
+    assert login(client, "wrong").status_code == 429  # the fifth wrong password locks
+    locked = login(client, "correct horse battery")
+
+    assert locked.status_code == 429
+    assert "Signing in is paused" in locked.content.decode()
+    # The same person from another address is not locked out.
+    assert login(Client(), "correct horse battery", address="198.51.100.2").status_code == 302
+
+
+@override_settings(AXES_CLIENT_IP_CALLABLE="neckinfo.proxy.client_ip_behind_proxy")
+def test_behind_the_proxy_the_lockout_uses_the_real_client_address(db):
+    User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
+    proxy = "127.0.0.1"
+
+    for _ in range(5):
+        # The client claims to be someone else; the proxy appends the real address.
+        login(Client(), "wrong", address=proxy, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7")
+
+    attacker = login(Client(), "correct horse battery", proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    someone_else = login(
+        Client(), "correct horse battery", proxy, HTTP_X_FORWARDED_FOR="198.51.100.2"
+    )
+    assert attacker.status_code == 429
+    assert someone_else.status_code == 302
+
+
+def test_database_is_set_up_so_readers_never_block_an_editor():
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            mode = cursor.fetchone()[0]
+        # The test database lives in memory, where SQLite keeps "memory"; a file gets WAL.
+        assert mode in {"wal", "memory"}
+        assert "journal_mode=WAL" in settings_dict["OPTIONS"]["init_command"]
+        assert settings_dict["OPTIONS"]["timeout"] >= 5  # a busy timeout, not an error
+    else:
+        # PostgreSQL readers never block writers; connections persist and are health-checked.
+        assert settings_dict["CONN_MAX_AGE"] > 0 and settings_dict["CONN_HEALTH_CHECKS"]
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: no transaction left open
+def test_backup_makes_a_copy_that_restores(tmp_path):
+    make_condition("Whiplash")
+    make_condition("Torticollis")
+    target = tmp_path / "backup.copy"
+
+    output = StringIO()
+    call_command("backup_database", str(target), stdout=output)
+
+    assert output.getvalue().strip() == str(target)
+    assert _titles_in_backup(target) == ["Torticollis", "Whiplash"]
+
+
+def test_backup_refuses_to_overwrite_a_file(tmp_path):
+    target = tmp_path / "backup.copy"
+    target.write_text("precious")
+
+    with pytest.raises(Exception, match="exists already"):
+        call_command("backup_database", str(target), stdout=StringIO())
+    assert target.read_text() == "precious"
+
+
+def _titles_in_backup(target: Path) -> list[str]:
+    """Restore the backup the way an operator would, and read the articles back."""
+    if connection.vendor == "sqlite":
+        restored = sqlite3.connect(target)
+        rows = restored.execute("SELECT title FROM conditions_article ORDER BY title").fetchall()
+        restored.close()
+        return [row[0] for row in rows]
+    database = connection.settings_dict["NAME"] + "_restored"
+    server = ["-h", connection.settings_dict["HOST"] or "127.0.0.1", "-U",
+              connection.settings_dict["USER"] or "postgres"]  # fmt: skip
+    subprocess.run(["dropdb", "--if-exists", *server, database], check=True)
+    subprocess.run(["createdb", *server, database], check=True)
+    try:
+        subprocess.run(
+            ["pg_restore", "--no-owner", *server, "-d", database, str(target)], check=True
+        )
+        result = subprocess.run(
+            ["psql", *server, "-d", database, "-Atc",
+             "SELECT title FROM conditions_article ORDER BY title"],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        return result.stdout.split("\n")[:-1]
+    finally:
+        subprocess.run(["dropdb", "--if-exists", *server, database], check=True)
