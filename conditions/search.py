@@ -469,11 +469,14 @@ class _SQLite:
     RANK = "bm25(conditions_searchentry_fts, 10.0, 4.0, 6.0, 1.0)"
 
     def match(self, terms, operator, filters) -> list[int]:
-        where, params = filters.sql("f.rowid")
+        where, params = filters.sql("m.id")
+        # The matches are materialised first: given `rowid IN (…)` as well, FTS5 would run
+        # the whole match once per published article.
         sql = (
-            "SELECT f.rowid FROM conditions_searchentry_fts f "
-            f"WHERE conditions_searchentry_fts MATCH %s AND {where} "
-            f"ORDER BY {self.RANK} LIMIT %s"
+            "WITH m AS MATERIALIZED ("
+            f"SELECT rowid AS id, {self.RANK} AS score FROM conditions_searchentry_fts "
+            "WHERE conditions_searchentry_fts MATCH %s) "
+            f"SELECT m.id FROM m WHERE {where} ORDER BY m.score LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self._expression(terms, operator), *params, MAX_MATCHES])
