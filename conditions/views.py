@@ -3,6 +3,7 @@
 from itertools import groupby
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
@@ -13,6 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from conditions import search
+from conditions.caching import content_version
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
 
@@ -200,9 +202,20 @@ def search_page(request):
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
-            "filter_symptoms": Symptom.objects.in_use().order_by(Lower("name")),
+            "filter_symptoms": _symptom_choices(),
         },
     )
+
+
+def _symptom_choices() -> list[dict]:
+    """Symptoms with published articles, for the search filter: counting them costs more
+    than the search itself, so they are kept in the cache until content changes."""
+    key = f"symptom-choices:{content_version()['id']}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = list(Symptom.objects.in_use().order_by(Lower("name")).values("slug", "name"))
+        cache.set(key, choices, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return choices
 
 
 def symptom_suggestions(request):

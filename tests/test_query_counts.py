@@ -65,12 +65,13 @@ def test_public_pages_make_few_queries(client, django_assert_num_queries, url, e
         client.get(url)
 
 
-def test_search_costs_the_same_with_3_and_30_matching_articles(client):
-    # Both above the "finds little" threshold, where a spelling check would add queries.
+def test_search_costs_the_same_with_12_and_30_matching_articles(client):
+    # Both fill a page of results (a snippet is read per result shown, at most a page's
+    # worth) and are above the "finds little" threshold, where a spelling check runs.
     search_url = "/search/?q=question+answer"
-    add_articles(0, 3)
-    with_three = count_queries(client, search_url)
+    add_articles(0, 12)
+    with_twelve = count_queries(client, search_url)
 
-    add_articles(3, 30)
+    add_articles(12, 30)
 
-    assert count_queries(client, search_url) == with_three
+    assert count_queries(client, search_url) == with_twelve
