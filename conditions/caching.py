@@ -1,9 +1,10 @@
-"""Public pages served from the shared cache, and invalidated the moment content changes.
+"""Public pages served from the cache, and invalidated the moment content changes.
 
-Every cached page is stored under the current *content version*, a value kept in the cache
-itself. Any change to content (an article, its questions, sources or symptoms, a symptom,
-a redirect) replaces the version, so the very next request on every app server sharing the
-cache misses and renders afresh; old entries simply expire. A scheduled article becoming
+Every cached page is stored under the current *content version*, a value kept in the
+database and, when the cache is shared by every app server (Redis), in the cache itself.
+Any change to content (an article, its questions, sources or symptoms, a symptom, a
+redirect) replaces the version, so the very next request on every app server and worker
+misses and renders afresh; old entries simply expire. A scheduled article becoming
 public changes no row, so the version also records the next publish time still to come,
 and the first request after it replaces the version.
 
@@ -28,6 +29,7 @@ from django.utils.http import http_date
 from conditions.models import (
     Article,
     ConditionArticle,
+    ContentVersion,
     FaqArticle,
     FaqItem,
     SlugRedirect,
@@ -42,12 +44,26 @@ CONTENT_VERSION_KEY = "content-version"
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
 
 
+def cache_is_shared() -> bool:
+    """Whether every app server and worker process reads the same cache (Redis)."""
+    return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
+
+
 def content_version() -> dict:
-    """{"id": …, "since": unix time, "next_publish_at": unix time or None}."""
-    version = cache.get(CONTENT_VERSION_KEY)
+    """{"id": …, "since": unix time, "next_publish_at": unix time or None}.
+
+    From the shared cache when there is one; otherwise from the database (one small query),
+    because another worker process's in-memory cache can't tell this one about a change.
+    """
+    version = cache.get(CONTENT_VERSION_KEY) if cache_is_shared() else None
+    if version is None:
+        row = ContentVersion.objects.filter(pk=1).first()
+        version = _as_dict(row) if row else new_content_version()
     now = timezone.now().timestamp()
-    if version is None or (version["next_publish_at"] and now >= version["next_publish_at"]):
+    if version["next_publish_at"] and now >= version["next_publish_at"]:
         version = new_content_version()
+    elif cache_is_shared():
+        cache.set(CONTENT_VERSION_KEY, version, None)
     return version
 
 
@@ -56,13 +72,26 @@ def new_content_version() -> dict:
     next_publish_at = Article.objects.filter(
         status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
     ).aggregate(next=Min("published_at"))["next"]
-    version = {
-        "id": uuid.uuid4().hex,
-        "since": int(timezone.now().timestamp()),
-        "next_publish_at": next_publish_at.timestamp() if next_publish_at else None,
-    }
-    cache.set(CONTENT_VERSION_KEY, version, None)
+    row, _ = ContentVersion.objects.update_or_create(
+        pk=1,
+        defaults={
+            "token": uuid.uuid4().hex,
+            "changed_at": timezone.now(),
+            "next_publish_at": next_publish_at,
+        },
+    )
+    version = _as_dict(row)
+    if cache_is_shared():
+        cache.set(CONTENT_VERSION_KEY, version, None)
     return version
+
+
+def _as_dict(row: ContentVersion) -> dict:
+    return {
+        "id": row.token,
+        "since": int(row.changed_at.timestamp()),
+        "next_publish_at": row.next_publish_at.timestamp() if row.next_publish_at else None,
+    }
 
 
 class PublicPageCacheMiddleware:

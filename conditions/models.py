@@ -661,3 +661,20 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class ContentVersion(models.Model):
+    """One row: the version of the site's content, replaced whenever content changes.
+
+    Cached public pages are stored under it (see conditions.caching). It lives in the
+    database so that every process sees a change at once, even when each process has its
+    own in-memory cache; with a shared cache (Redis) it is read from there instead.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+    # The next scheduled publish time still to come, when the content will change by itself.
+    next_publish_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return self.token
