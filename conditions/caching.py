@@ -67,6 +67,13 @@ def content_version() -> dict:
     return version
 
 
+def request_content_version(request) -> dict:
+    """The content version this request is served under (read once per request)."""
+    if not hasattr(request, "content_version"):
+        request.content_version = content_version()
+    return request.content_version
+
+
 def new_content_version() -> dict:
     """Invalidate every cached page: called whenever content changes."""
     next_publish_at = Article.objects.filter(
@@ -104,6 +111,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
 
         version = content_version()
+        request.content_version = version  # for views that cache parts of pages
         path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{version['id']}:{path_hash}"
         cached = cache.get(key)

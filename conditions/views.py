@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from conditions import search
-from conditions.caching import content_version
+from conditions.caching import request_content_version
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
 
@@ -72,8 +72,19 @@ def _article_page(request, article, items):
         symptoms=list(article.symptoms.all()),
         sources=article.sources.all(),
         items=items,
-        related=Article.objects.published().related_to(article),
+        related=_related_articles(request, article),
     )
+
+
+def _related_articles(request, article) -> list[Article]:
+    """Related articles, kept in the cache until content changes: ranking every article by
+    shared symptoms is the dearest part of an article page."""
+    key = f"related:{article.pk}:{request_content_version(request)['id']}"
+    related = cache.get(key)
+    if related is None:
+        related = list(Article.objects.published().related_to(article)[:RELATED_ARTICLES_SHOWN])
+        cache.set(key, related, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return related
 
 
 def _redirect_renamed_article(request, slug: str, kind: str):
@@ -202,15 +213,15 @@ def search_page(request):
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
-            "filter_symptoms": _symptom_choices(),
+            "filter_symptoms": _symptom_choices(request),
         },
     )
 
 
-def _symptom_choices() -> list[dict]:
+def _symptom_choices(request) -> list[dict]:
     """Symptoms with published articles, for the search filter: counting them costs more
     than the search itself, so they are kept in the cache until content changes."""
-    key = f"symptom-choices:{content_version()['id']}"
+    key = f"symptom-choices:{request_content_version(request)['id']}"
     choices = cache.get(key)
     if choices is None:
         choices = list(Symptom.objects.in_use().order_by(Lower("name")).values("slug", "name"))
