@@ -6,8 +6,9 @@ PORT ?= 8000
 # The suite's second pass runs against this server; Django creates and drops test_neckinfo.
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/neckinfo
 LOCAL := DJANGO_DEBUG=1
+NPM ?= npm
 
-.PHONY: run test test-sqlite test-postgres lint format clean
+.PHONY: run test test-sqlite test-postgres lint format clean audit
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -19,6 +20,16 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core, the Nu HTML Checker and Lighthouse come from npm (package-lock.json). Without npm
+# the accessibility and HTML-validity tests skip, saying why; CI turns those skips into failures.
+node_modules/.installed: package.json package-lock.json
+	@if command -v $(NPM) >/dev/null 2>&1; then \
+		$(NPM) ci --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm is not installed, so the browser accessibility and HTML-validity tests will skip:" \
+			"apt-get install -y nodejs npm" >&2; \
+	fi
+
 run: $(VENV)/.installed
 	$(LOCAL) $(PYTHON) manage.py migrate --noinput
 	$(LOCAL) $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
@@ -26,12 +37,12 @@ run: $(VENV)/.installed
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(VENV)/.installed-dev
+test-sqlite: $(VENV)/.installed-dev node_modules/.installed
 	@echo "== Test suite on SQLite =="
 	$(PYTHON) -m pytest
 
 # Runs when PostgreSQL answers. Under CI (CI=true) a missing server is an error, not a skip.
-test-postgres: $(VENV)/.installed-dev
+test-postgres: $(VENV)/.installed-dev node_modules/.installed
 	@if $(PYTHON) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('/neckinfo', '/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== Test suite on PostgreSQL =="; \
 		DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTHON) -m pytest; \
@@ -52,5 +63,9 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/djhtml templates
 
+# Lighthouse scores for the home, a condition, an FAQ and a symptom page, served as in production.
+audit: $(VENV)/.installed-dev node_modules/.installed
+	$(PYTHON) bench/audit.py
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

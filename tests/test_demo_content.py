@@ -86,6 +86,25 @@ def test_demo_article_and_symptom_pages_render(client, demo):
         assert str(page) in response.content.decode()
 
 
+def test_demo_articles_are_found_by_search(client, demo):
+    # bulk_create sends no signals: the command rebuilds the search index itself.
+    article = ConditionArticle.objects.order_by("pk").first()
+    symptom = article.symptoms.order_by("pk").last()
+
+    page = client.get("/search/", {"q": f'"{symptom.name}"'}).content.decode()
+
+    assert article.get_absolute_url() in page
+
+
+def test_pages_cached_before_generating_show_the_demo_articles(client, db):
+    assert "No question pages have been published yet." in client.get("/faqs/").content.decode()
+
+    generate("10", "--symptoms", "40")
+
+    page = client.get("/faqs/").content.decode()
+    assert all(faq.get_absolute_url() in page for faq in FaqArticle.objects.all())
+
+
 def test_the_same_seed_writes_the_same_titles(db):
     generate("15", "--symptoms", "40", "--seed", "7")
     first = list(Article.objects.order_by("pk").values_list("title", flat=True))

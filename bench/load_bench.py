@@ -1,0 +1,1016 @@
+"""Throughput and latency of the production server under load, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/load_bench.py [--articles 10000] [--duration 10] [--connections 16]
+                                         [--backend sqlite|postgres|both] [--check]
+
+For each database it creates a fresh one (a temporary SQLite file with each worker's own
+in-memory page cache; the PostgreSQL database `neckinfo_load_bench`, dropped and created again,
+with Redis database 14, emptied, as the shared page cache), migrates it, fills it with
+`generate_demo_content`, collects the static files, and serves it as in production:
+`gunicorn -c gunicorn.conf.py` with 2 workers, debug off, on plain HTTP (DJANGO_SECURE=0).
+`wrk` (apt-get install -y wrk) then drives it from loopback, one page at a time, after a
+warm-up: the home page, a condition page, a symptom page narrowed by two more symptoms, a
+search, each from the page cache; the same pages at a new address for every request, so the
+cache never answers ("uncached"); and, as the ceiling, the site's CSS file through whitenoise.
+
+A second run keeps an editor saving the condition article through the admin every half second
+while wrk drives the condition and symptom pages, then checks that no request failed, that
+every save is in the article's revision history and that the public page shows the last one.
+
+It prints a Markdown report with the targets marked PASS or FAIL and writes it to
+bench/RESULTS.md. With --check the exit status is 1 when a target is missed.
+"""
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PROJECT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = PROJECT / "bench" / "RESULTS.md"
+POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/neckinfo_load_bench"
+# The PostgreSQL run's shared page cache. The test suite uses database 15.
+REDIS_URL = "redis://127.0.0.1:6379/14"
+WORKERS = 2
+WARM_UP_SECONDS = 2
+WRK_TIMEOUT = "5s"  # a request slower than this counts as an error (wrk's default is 2 s)
+EDITOR = "load-bench-editor"
+SAVE_INTERVAL = 0.5
+READS_AFTER_SAVE = 4
+
+# Targets from the issue.
+CACHED_SHARE_OF_STATIC = 0.70
+UNCACHED_CONDITION_P99_MS = 25.0
+
+# Picks the pages to load from the generated content: a condition article, a symptom page
+# narrowed by the two symptoms that most often go with it (so it has results), a search that
+# finds something, and the addresses the editor needs.
+FIND_PAGES = """
+import json
+from django.db.models import Count
+from django.urls import reverse
+from conditions import search
+from conditions.models import Article, ConditionArticle, Symptom
+
+published = Article.objects.published()
+conditions = ConditionArticle.objects.published().order_by("pk")
+condition = conditions[conditions.count() // 2]
+
+def most_shared(selected):
+    articles = published.narrowed_by(selected)
+    return (
+        Symptom.objects.filter(tagged_articles__content_object__in=articles.values("pk"))
+        .exclude(pk__in=[s.pk for s in selected])
+        .annotate(shared=Count("tagged_articles", distinct=True))
+        .order_by("-shared", "name")
+        .first()
+    )
+
+first = Symptom.objects.in_use().order_by("-article_count", "name").first()
+second = most_shared([first])
+third = most_shared([first, second])
+query = next(q for q in ["stiff neck", "neck pain", "dizziness", "headache"]
+             if search.search(q).total)
+print(json.dumps({
+    "condition": condition.get_absolute_url(),
+    "condition_pk": condition.pk,
+    "symptom": f"{first.get_absolute_url()}?with={second.slug}&with={third.slug}",
+    "symptom_results": published.narrowed_by([first, second, third]).count(),
+    "search": "/search/?" + __import__("urllib.parse").parse.urlencode({"q": query}),
+    "search_results": search.search(query).total,
+    "login": reverse("admin:login"),
+    "change": reverse("admin:conditions_conditionarticle_change", args=[condition.pk]),
+}))
+"""
+
+# The saves the article's revision history holds, by the number in "Save number N".
+FIND_SAVES = """
+import json, re
+from reversion.models import Version
+from conditions.models import ConditionArticle
+article = ConditionArticle.objects.get(pk=%d)
+numbers = [
+    int(match.group(1))
+    for version in Version.objects.get_for_object(article)
+    if (match := re.search(r"Save number (\\d+)", version.field_dict["body"]))
+]
+print(json.dumps({"revisions": Version.objects.get_for_object(article).count(),
+                  "numbers": sorted(numbers)}))
+"""
+
+
+@dataclass
+class Page:
+    """One wrk run: a page, and how it is asked for."""
+
+    name: str
+    path: str
+    cached: bool = True  # False: a new address per request, so the page cache never answers
+    connections: int | None = None  # None: --connections
+    ceiling: bool = False  # the static file, which the pages' throughput is compared with
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per page (default 10).")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--postgres-url",
+        default=POSTGRES_URL,
+        help="The benchmark's own database, dropped and created again (its name must end "
+        f"in _bench). Default {POSTGRES_URL}.",
+    )
+    parser.add_argument("--check", action="store_true", help="Exit 1 when a target is missed.")
+    options = parser.parse_args()
+    if not Path("/usr/bin/wrk").exists() and not any(
+        (Path(folder) / "wrk").exists() for folder in os.environ.get("PATH", "").split(":")
+    ):
+        sys.exit("wrk is not installed: apt-get install -y wrk")
+
+    backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
+    machine = machine_info(options)
+    results = []
+    for backend in backends:
+        print(f"== {backend}: {options.articles} articles, {options.duration} s per page ==")
+        result = run_backend(backend, options)
+        if result is not None:
+            results.append(result)
+    if not results:
+        return 1
+    text = header(options, machine) + "\n".join(report(result) for result in results)
+    text += summary(results)
+    print("\n" + text)
+    RESULTS_FILE.write_text(text, encoding="utf-8")
+    print(f"Written to {RESULTS_FILE.relative_to(PROJECT)}")
+    missed = any(not passed for result in results for _, passed in targets(result))
+    return 1 if options.check and (missed or len(results) < len(backends)) else 0
+
+
+def run_backend(backend: str, options) -> dict | None:
+    with tempfile.TemporaryDirectory(prefix="neckinfo-load-bench-") as scratch:
+        env = server_env(backend, scratch, options)
+        if env is None:
+            return None
+        try:
+            return measure_backend(backend, env, scratch, options)
+        finally:
+            if backend == "postgres":
+                drop_postgres_database(options.postgres_url)
+
+
+def server_env(backend: str, scratch: str, options) -> dict | None:
+    """Production settings on plain HTTP, with this run's database and cache."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # GUNICORN_CMD_ARGS passes through, for experiments (the report says when it's set).
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "GUNICORN_"))
+        or key == "GUNICORN_CMD_ARGS"
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="neckinfo.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECURE="0",
+        DJANGO_SECRET_KEY="bench",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        WEB_CONCURRENCY=str(WORKERS),
+        GUNICORN_ACCESS_LOG="/dev/null",
+        DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(16),
+    )
+    if backend == "sqlite":
+        # No REDIS_URL: each worker keeps its own page cache in memory.
+        env["DATABASE_URL"] = f"sqlite:///{scratch}/load-bench.sqlite3"
+        return env
+    if not recreate_postgres_database(options.postgres_url):
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).flushdb()
+    except redis.RedisError as error:
+        print(f"postgres: skipped, Redis does not answer at {REDIS_URL}: {error}")
+        return None
+    env["DATABASE_URL"] = options.postgres_url
+    env["REDIS_URL"] = REDIS_URL
+    return env
+
+
+def measure_backend(backend: str, env: dict, scratch: str, options) -> dict:
+    result = {"backend": backend, "setup": {}}
+    for name, command in [
+        ("migrate", ["migrate", "--noinput", "--verbosity", "0"]),
+        ("generate_demo_content", ["generate_demo_content", str(options.articles)]),
+        ("collectstatic", ["collectstatic", "--noinput", "--verbosity", "0"]),
+        ("createsuperuser", ["createsuperuser", "--noinput", "--username", EDITOR,
+                             "--email", "editor@example.org"]),
+    ]:  # fmt: skip
+        started = time.perf_counter()
+        manage(env, *command)
+        result["setup"][name] = time.perf_counter() - started
+        print(f"  {name}: {result['setup'][name]:.1f} s", flush=True)
+    found = json.loads(manage(env, "shell", "-c", FIND_PAGES).strip().splitlines()[-1])
+    result["found"] = found
+    result["database"] = database_version(env)
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = Path(scratch) / "gunicorn.log"
+    server = start_server(env, port, log_path)
+    try:
+        wait_for_health(base_url, server)
+        home = fetch(base_url + "/")
+        stylesheet = re.search(r'<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"', home.body)
+        if stylesheet is None:
+            stylesheet = re.search(r'<link[^>]+href="([^"]+\.css)"', home.body)
+        static = Page("static file (CSS, whitenoise)", stylesheet.group(1), ceiling=True)
+        # The load others put on the machine drifts, so the ceiling is measured before and
+        # after each cached page, and each is compared with the mean of those two.
+        pages = [
+            static,
+            Page("home", "/"),
+            static,
+            Page("condition", found["condition"]),
+            static,
+            Page("symptom + 2 narrowing", found["symptom"]),
+            static,
+            Page("search", found["search"]),
+            static,
+            Page("condition (uncached)", found["condition"], cached=False),
+            Page("condition (uncached, 1 connection)", found["condition"], False, 1),
+            Page("symptom + 2 narrowing (uncached)", found["symptom"], cached=False),
+            Page("search (uncached)", found["search"], cached=False),
+        ]
+        result["runs"] = []
+        for page in pages:
+            run = load_page(base_url, page, scratch, options)
+            result["runs"].append(run)
+            print(
+                f"  {page.name}: {run['rps']:.0f} requests/s, median {run['p50_ms']:.1f} ms, "
+                f"p99 {run['p99_ms']:.1f} ms, errors {run['errors']}, X-Cache {run['x_cache']}",
+                flush=True,
+            )
+        compare_with_static(result["runs"])
+        result["editor_run"] = editor_during_load(base_url, env, found, scratch, options)
+    finally:
+        stop_server(server)
+    result["server_log"] = server_log_summary(log_path, backend)
+    return result
+
+
+def compare_with_static(runs: list[dict]) -> None:
+    """Give each page run the static file's requests/s to compare it with: the mean of the
+    static runs either side of it, or of all of them."""
+    static = [run["rps"] for run in runs if run["ceiling"]]
+    for index, run in enumerate(runs):
+        beside = [runs[i]["rps"] for i in (index - 1, index + 1) if 0 <= i < len(runs)]
+        if run["cached"] and all(runs[i]["ceiling"] for i in (index - 1, index + 1)):
+            run["static_rps"] = statistics.mean(beside)
+        else:
+            run["static_rps"] = statistics.mean(static)
+
+
+def manage(env: dict, *args: str) -> str:
+    finished = subprocess.run(
+        [sys.executable, "manage.py", *args], env=env, cwd=PROJECT, capture_output=True, text=True
+    )
+    if finished.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{finished.stdout}{finished.stderr}")
+    return finished.stdout
+
+
+# The server.
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+    env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
+    with open(log_path, "wb") as log:
+        return subprocess.Popen(command, env=env, cwd=PROJECT, stdout=log, stderr=log)
+
+
+def wait_for_health(base_url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with status {server.returncode} on start-up.")
+        try:
+            if fetch(base_url + "/healthz", timeout=2).status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{base_url}/healthz did not answer 200 within {seconds:.0f} s.")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def server_log_summary(log_path: Path, backend: str) -> dict:
+    """Worker (re)starts and errors the log records; the log is kept in bench/out/."""
+    text = log_path.read_text(errors="replace")
+    kept = PROJECT / "bench" / "out" / f"load-bench-{backend}-gunicorn.log"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(text)
+    errors = re.findall(r"^.*(?:\[ERROR\]|Internal Server Error|WORKER TIMEOUT).*$", text, re.M)
+    return {
+        "worker_boots": len(re.findall(r"Booting worker", text)),
+        "errors": errors,
+        "kept": kept.relative_to(PROJECT),
+    }
+
+
+# Driving it with wrk.
+
+
+def load_page(base_url: str, page: Page, scratch: str, options) -> dict:
+    connections = page.connections or options.connections
+    threads = min(2, connections)
+
+    def script() -> Path | None:
+        """For an uncached page, addresses no earlier run (the warm-up included) asked for."""
+        if page.cached:
+            return None
+        path = Path(scratch) / f"unique-{secrets.token_hex(4)}.lua"
+        path.write_text(unique_address_script(page.path, path.stem))
+        return path
+
+    # The warm-up fills the page cache in every worker and the database's own caches.
+    wrk(base_url + page.path, WARM_UP_SECONDS, connections, threads, script())
+    x_cache = cache_status(base_url + page.path) if page.cached else ""
+    load = os.getloadavg()[0]
+    run = wrk(base_url + page.path, options.duration, connections, threads, script())
+    if not page.cached:
+        x_cache = f"{run['hits']} hits, {run['misses']} misses"
+    return {**run, "name": page.name, "path": page.path, "cached": page.cached,
+            "ceiling": page.ceiling, "connections": connections, "x_cache": x_cache,
+            "load": load}  # fmt: skip
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int, script: Path | None) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
+               f"--timeout={WRK_TIMEOUT}", "--latency"]  # fmt: skip
+    if script:
+        command += ["-s", str(script)]
+    finished = subprocess.run(command + [url], capture_output=True, text=True)
+    if finished.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} {url} failed:\n{finished.stdout}{finished.stderr}")
+    return parse_wrk(finished.stdout)
+
+
+def cache_status(url: str) -> str:
+    """The X-Cache header of a few requests after the warm-up: all "hit" when cached."""
+    seen = [fetch(url).headers.get("X-Cache", "none") for _ in range(4)]
+    return "/".join(dict.fromkeys(seen)) if len(set(seen)) > 1 else seen[0]
+
+
+def unique_address_script(path: str, run_id: str) -> str:
+    """A wrk script asking for `path` at a new address each time, in every thread."""
+    separator = "&" if "?" in path else "?"
+    prefix = f"{path}{separator}n={run_id}-"
+    request = f"""
+local prefix = {json.dumps(prefix)}
+function request()
+  counter = counter + 1
+  return wrk.format(nil, prefix .. thread_number .. "-" .. counter)
+end
+"""
+    return STATUS_COUNTING + request
+
+
+# Counts 5xx answers and the page cache's hits and misses across wrk's threads, and prints
+# them at the end (wrk itself only counts "non-2xx or 3xx" answers).
+STATUS_COUNTING = """
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+function init(args)
+  counter, server_errors, hits, misses = 0, 0, 0, 0
+end
+function response(status, headers, body)
+  if status >= 500 then server_errors = server_errors + 1 end
+  local x_cache = headers["X-Cache"]
+  if x_cache == "hit" then hits = hits + 1 elseif x_cache == "miss" then misses = misses + 1 end
+end
+function done(summary, latency, requests)
+  local totals = {server_errors = 0, hits = 0, misses = 0}
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
+  end
+  io.write(string.format("5xx responses: %d\\nX-Cache hits: %d, misses: %d\\n",
+    totals.server_errors, totals.hits, totals.misses))
+end
+"""
+
+LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def latency_ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()
+    return float(number) * LATENCY_UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    """Requests/s, median and p99 latency (ms) and errors from `wrk --latency` output."""
+
+    def number(pattern: str, default: str | None = None) -> str:
+        match = re.search(pattern, output, re.MULTILINE)
+        if match is None:
+            if default is None:
+                raise ValueError(f"wrk output has no {pattern!r}:\n{output}")
+            return default
+        return match.group(1)
+
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    result = {
+        "requests": int(number(r"(\d+) requests in")),
+        "rps": float(number(r"Requests/sec:\s+([\d.]+)")),
+        "p50_ms": latency_ms(number(r"^\s+50%\s+(\S+)")),
+        "p99_ms": latency_ms(number(r"^\s+99%\s+(\S+)")),
+        "non_2xx_3xx": int(number(r"Non-2xx or 3xx responses: (\d+)", "0")),
+        "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0,
+        "socket_detail": socket_errors.group(0) if socket_errors else "",
+    }
+    result["errors"] = result["non_2xx_3xx"] + result["socket_errors"]
+    if "5xx responses:" in output:
+        result["server_errors"] = int(number(r"5xx responses: (\d+)"))
+        result["hits"] = int(number(r"X-Cache hits: (\d+)"))
+        result["misses"] = int(number(r"misses: (\d+)"))
+    return result
+
+
+# An editor saving through the admin while readers load the site.
+
+
+def editor_during_load(base_url: str, env: dict, found: dict, scratch: str, options) -> dict:
+    print(f"  editor during load: saving every {SAVE_INTERVAL} s for {options.duration} s")
+    editor = AdminEditor(base_url)
+    editor.log_in(found["login"], EDITOR, env["DJANGO_SUPERUSER_PASSWORD"])
+    script = Path(scratch) / "count-statuses.lua"
+    script.write_text(STATUS_COUNTING)
+    half = max(1, options.connections // 2)
+    readers = {}
+    for name, path in [
+        ("condition", found["condition"]),
+        ("symptom + 2 narrowing", found["symptom"]),
+    ]:
+        command = ["wrk", "-t1", f"-c{half}", f"-d{options.duration + 2}s",
+                   f"--timeout={WRK_TIMEOUT}", "--latency", "-s", str(script)]  # fmt: skip
+        readers[name] = subprocess.Popen(
+            [*command, base_url + path], stdout=subprocess.PIPE, text=True
+        )
+    load = os.getloadavg()[0]
+    time.sleep(1)  # the readers are under way before the first save
+    saves = editor.keep_saving(
+        found["change"], base_url + found["condition"], options.duration, SAVE_INTERVAL
+    )
+    runs = []
+    for name, process in readers.items():
+        output, _ = process.communicate(timeout=options.duration + 60)
+        runs.append({**parse_wrk(output), "name": name, "load": load})
+
+    saved = [save for save in saves if save["outcome"] == "saved"]
+    last = max((save["number"] for save in saved), default=None)
+    history = json.loads(
+        manage(env, "shell", "-c", FIND_SAVES % found["condition_pk"]).strip().splitlines()[-1]
+    )
+    # Several fresh connections, so every worker answers some of them.
+    public = [fetch(base_url + found["condition"]) for _ in range(12)]
+    shows_last = [
+        last is not None and re.search(rf"Save number {last}\b", page.body) is not None
+        for page in public
+    ]
+    return {
+        "runs": runs,
+        "connections_each": half,
+        "saves": saves,
+        "saved": len(saved),
+        # The mean time from one save's start to the next's.
+        "save_every": (saves[-1]["at"] - saves[0]["at"]) / max(1, len(saves) - 1),
+        "fresh_reads": sum(save["fresh_reads"] for save in saved),
+        "reads_after_saves": READS_AFTER_SAVE * len(saved),
+        "last": last,
+        "history": history,
+        "missing_from_history": sorted({s["number"] for s in saved} - set(history["numbers"])),
+        "public_checks": len(public),
+        "public_shows_last": sum(shows_last),
+        "public_x_cache": sorted({page.headers.get("X-Cache", "none") for page in public}),
+    }
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    body: str
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect after a save is the answer itself
+
+
+def fetch(url: str, data: dict | list | None = None, opener=None, timeout: float = 30) -> Answer:
+    """GET (or POST `data`) without following redirects; any HTTP status is an answer."""
+    opener = opener or urllib.request.build_opener(NoRedirects)
+    encoded = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(url, encoded, timeout=timeout) as response:
+            status, headers, raw = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, raw = error.code, dict(error.headers), error.read()
+    return Answer(status, headers, raw.decode("utf-8", errors="replace"))
+
+
+class AdminEditor:
+    """An editor in a browser: a session cookie, the CSRF token, the whole change form."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects
+        )
+
+    def request(self, path: str, data=None) -> Answer:
+        return fetch(self.base_url + path, data, opener=self.opener)
+
+    def log_in(self, login_path: str, username: str, password: str) -> None:
+        fields = dict(form_fields(self.request(login_path).body, "login-form"))
+        fields.update(username=username, password=password, next="/")
+        answer = self.request(login_path, fields)
+        if answer.status != 302:
+            raise SystemExit(f"The editor could not sign in: {answer.status}")
+
+    def keep_saving(
+        self, change_path: str, public_url: str, seconds: float, interval: float
+    ) -> list[dict]:
+        """Save every `interval` seconds (or as soon as the last save is done, if it took
+        longer); after each save, read the public page as a reader would, a few times."""
+        saves = []
+        started = time.monotonic()
+        number = 0
+        while time.monotonic() - started < seconds:
+            number += 1
+            save = {**self.save(change_path, number), "at": time.monotonic() - started}
+            if save["outcome"] == "saved":
+                # Fresh connections without the session cookie, so any worker may answer.
+                pages = [fetch(public_url) for _ in range(READS_AFTER_SAVE)]
+                save["fresh_reads"] = sum(
+                    re.search(rf"Save number {number}\b", page.body) is not None for page in pages
+                )
+            saves.append(save)
+            next_save = started + number * interval
+            time.sleep(max(0.0, next_save - time.monotonic()))
+        return saves
+
+    def save(self, change_path: str, number: int) -> dict:
+        """Open the change form, write "Save number N" at the end of the body, and save."""
+        started = time.perf_counter()
+        try:
+            form = self.request(change_path)
+            if form.status != 200:
+                return self._outcome(number, started, form.status, "form not shown")
+            fields = form_fields(form.body, "conditionarticle_form")
+            fields = [
+                (name, with_save_number(value, number) if name == "body" else value)
+                for name, value in fields
+            ]
+            answer = self.request(change_path, [*fields, ("_save", "Save")])
+        except OSError as error:  # refused, reset or timed out: no answer at all
+            return self._outcome(number, started, 0, f"{error.__class__.__name__}: {error}")
+        if answer.status == 302:
+            return self._outcome(number, started, 302, "saved")
+        return self._outcome(number, started, answer.status, f"not saved: {refusal(answer)}")
+
+    @staticmethod
+    def _outcome(number: int, started: float, status: int, outcome: str) -> dict:
+        return {
+            "number": number,
+            "status": status,
+            "outcome": outcome,
+            "ms": (time.perf_counter() - started) * 1000,
+        }
+
+
+def refusal(answer: Answer) -> str:
+    """The admin's error messages in a form shown again, as plain text."""
+    messages = re.findall(
+        r'class="errornote">(.*?)</p>|class="errorlist[^"]*">(.*?)</ul>', answer.body, re.DOTALL
+    )
+    text = " ".join(part for pair in messages for part in pair if part)
+    return re.sub(r"(<[^>]+>|\s)+", " ", text).strip()[:300] or f"HTTP {answer.status}"
+
+
+def with_save_number(body: str, number: int) -> str:
+    body = re.sub(r"\s*Save number \d+\.\s*$", "", body)
+    return f"{body}\n\nSave number {number}."
+
+
+class FormFields(HTMLParser):
+    """The (name, value) pairs a browser would submit for one <form>, submit buttons aside."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.in_form = False
+        self.fields: list[tuple[str, str]] = []
+        self.textarea: list | None = None  # [name, text] while inside one
+        self.select: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_form = attrs.get("id") == self.form_id
+        if not self.in_form or "disabled" in attrs:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text").lower()
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self.fields.append((name, attrs.get("value") or ("on" if kind == "checkbox" else "")))
+        elif tag == "textarea" and name:
+            self.textarea = [name, ""]
+        elif tag == "select" and name:
+            self.select = {"name": name, "multiple": "multiple" in attrs, "options": []}
+        elif tag == "option" and self.select is not None:
+            self.select["options"].append((attrs.get("value", ""), "selected" in attrs))
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "textarea" and self.textarea is not None:
+            name, text = self.textarea
+            # Browsers drop the newline that starts a textarea's content.
+            self.fields.append((name, text[1:] if text.startswith("\n") else text))
+            self.textarea = None
+        elif tag == "select" and self.select is not None:
+            options = self.select["options"]
+            chosen = [value for value, selected in options if selected]
+            if not chosen and options and not self.select["multiple"]:
+                chosen = [options[0][0]]
+            self.fields += [(self.select["name"], value) for value in chosen]
+            self.select = None
+
+
+def form_fields(html: str, form_id: str) -> list[tuple[str, str]]:
+    parser = FormFields(form_id)
+    parser.feed(html)
+    parser.close()
+    if not parser.fields:
+        raise ValueError(f"No form with id {form_id!r} and fields in the page.")
+    return parser.fields
+
+
+# The databases.
+
+
+def maintenance_connection(database_url: str):
+    """A connection to the server's `postgres` database, and the benchmark database's name."""
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not name.endswith("_bench"):
+        raise SystemExit(f"Refusing to drop {name!r}: the benchmark's database must end in _bench.")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    return psycopg.connect(server, autocommit=True, connect_timeout=5), name
+
+
+def recreate_postgres_database(database_url: str) -> bool:
+    import psycopg
+    from psycopg import sql
+
+    try:
+        connection, name = maintenance_connection(database_url)
+    except psycopg.OperationalError as error:
+        print(f"postgres: skipped, no server answers at {database_url}: {error}")
+        return False
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)
+        ))  # fmt: skip
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
+
+
+def drop_postgres_database(database_url: str) -> None:
+    from psycopg import sql
+
+    connection, name = maintenance_connection(database_url)
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)
+        ))  # fmt: skip
+
+
+def database_version(env: dict) -> str:
+    code = "from django.db import connection; connection.ensure_connection(); "
+    code += "print(connection.display_name, '.'.join(map(str, connection.get_database_version())))"
+    return manage(env, "shell", "-c", code).strip().splitlines()[-1]
+
+
+# The report.
+
+
+def machine_info(options) -> dict:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    cpu = match.group(1) if (match := re.search(r"model name\s*:\s*(.*)", cpuinfo)) else ""
+    versions = {}
+    for name, command in [
+        ("gunicorn", [sys.executable, "-m", "gunicorn", "--version"]),
+        ("wrk", ["wrk", "-v"]),
+    ]:
+        output = subprocess.run(command, capture_output=True, text=True)
+        versions[name] = (output.stdout + output.stderr).strip().splitlines()[0]
+    try:
+        import redis
+
+        versions["redis"] = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).info(
+            "server"
+        )["redis_version"]
+    except Exception:  # any failure just leaves the version out
+        versions["redis"] = "not answering"
+    return {
+        "code": code_version(),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "load": os.getloadavg(),
+        "python": platform.python_version(),
+        "started": datetime.now(UTC),
+        **versions,
+    }
+
+
+def code_version() -> str:
+    """The commit measured, and whether the application's files had uncommitted changes."""
+    git = ["git", "-C", str(PROJECT)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    if commit.returncode != 0:
+        return "unknown (not a git checkout)"
+    changed = subprocess.run(
+        [*git, "status", "--porcelain", "--", "conditions", "neckinfo", "templates", "static",
+         "gunicorn.conf.py", "requirements.txt"],
+        capture_output=True, text=True,
+    ).stdout.split("\n")  # fmt: skip
+    changed = [line[3:] for line in changed if line.strip()]
+    return f"commit {commit.stdout.strip()}" + (
+        f" with uncommitted changes to {', '.join(changed)}" if changed else ""
+    )
+
+
+def header(options, machine: dict) -> str:
+    load = ", ".join(f"{value:.2f}" for value in machine["load"])
+    return (
+        "# Load benchmark\n\n"
+        f"`bench/load_bench.py --articles {options.articles} --duration {options.duration} "
+        f"--connections {options.connections} --backend {options.backend}`, run "
+        f"{machine['started']:%Y-%m-%d %H:%M} UTC on {machine['cpus']} CPUs "
+        f"({machine['cpu'] or platform.machine()}), load average {load} (1, 5, 15 min) at the "
+        "start; others were running tests on the machine, so the load average before each "
+        "run is in the tables. "
+        f"Python {machine['python']}, {machine['gunicorn']}, {machine['wrk'].split(' [')[0]}, "
+        f"Redis {machine['redis']}. Code: {machine['code']}.\n\n"
+        "Each database is new: migrated, filled by `generate_demo_content`, static files "
+        "collected. The server is `gunicorn -c gunicorn.conf.py` with "
+        f"{WORKERS} sync workers (WEB_CONCURRENCY={WORKERS}), DJANGO_DEBUG=0, DJANGO_SECURE=0 "
+        "(plain HTTP on loopback), everything else as in production (persistent database "
+        "connections, workers recycled every 5,000 ± 500 requests)"
+        + (
+            f", **except GUNICORN_CMD_ARGS={os.environ['GUNICORN_CMD_ARGS']!r}**. "
+            if os.environ.get("GUNICORN_CMD_ARGS")
+            else ". "
+        )
+        + f"Each page: a {WARM_UP_SECONDS} s warm-up, then `wrk -t2 -c{options.connections} "
+        f"-d{options.duration}s --latency --timeout {WRK_TIMEOUT}` from the same machine, "
+        "so wrk shares the 2 cores with the server. *Uncached* pages get a new query string "
+        "(`?n=…`) on every request from a wrk script, so the public page cache never "
+        "answers: the page is rendered from the database each time. *Errors* are non-2xx/3xx "
+        "answers plus socket errors (connect, read, write, timeouts). *× static* is the "
+        "page's requests/s as a share of the static file's, the ceiling, measured before and "
+        "after each cached page (a cached page is compared with the mean of those two runs, "
+        "an uncached one with the mean of all). *X-Cache* is what the page cache said after the "
+        "warm-up; for uncached pages, what it said to wrk's requests.\n\n"
+        f"Targets: cached pages at least {CACHED_SHARE_OF_STATIC:.0%} of the static file's "
+        f"throughput; the uncached condition page's p99 under {UNCACHED_CONDITION_P99_MS:.0f} "
+        "ms; no errors. With an editor saving every half second: no 5xx, every save in the "
+        "revision history, the public page showing the last save.\n\n"
+    )
+
+
+def report(result: dict) -> str:
+    found, setup = result["found"], result["setup"]
+    cache = "Redis (database 14)" if result["backend"] == "postgres" else "each worker's memory"
+    static = [run for run in result["runs"] if run["ceiling"]]
+    lines = [
+        f"## {result['backend']}\n",
+        f"{result['database']}; page cache in {cache}. Setup: migrate "
+        f"{setup['migrate']:.1f} s, `generate_demo_content` {setup['generate_demo_content']:.1f} "
+        f"s, collectstatic {setup['collectstatic']:.1f} s. Pages: condition "
+        f"`{found['condition']}`; symptom `{found['symptom']}` ({found['symptom_results']} "
+        f"articles); search `{found['search']}` ({found['search_results']} results).\n",
+        "| page | connections | requests/s | median ms | p99 ms | errors | × static "
+        "| X-Cache | load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    rps = [run["rps"] for run in static]
+    lines.append(
+        f"| {static[0]['name']}: mean of {len(static)} runs, {min(rps):.0f}–{max(rps):.0f} "
+        f"requests/s | {static[0]['connections']} | {statistics.mean(rps):.0f} "
+        f"| {statistics.mean(run['p50_ms'] for run in static):.1f} "
+        f"| {statistics.mean(run['p99_ms'] for run in static):.1f} "
+        f"| {sum(run['errors'] for run in static)} | 1.00 | — "
+        f"| {statistics.mean(run['load'] for run in static):.2f} |"
+    )
+    for run in result["runs"]:
+        if run["ceiling"]:
+            continue
+        lines.append(
+            f"| {run['name']} | {run['connections']} | {run['rps']:.0f} | {run['p50_ms']:.1f} "
+            f"| {run['p99_ms']:.1f} | {run['errors']} | {run['rps'] / run['static_rps']:.2f} "
+            f"| {run['x_cache']} | {run['load']:.2f} |"
+        )
+    lines.append("")
+    lines += [f"- {'PASS' if passed else '**FAIL**'}: {text}" for text, passed in targets(result)]
+    log = result["server_log"]
+    lines.append(
+        f"\nServer log (`{log['kept']}`): {log['worker_boots']} worker starts ({WORKERS} at "
+        f"start-up, the others replacing workers recycled by max_requests), "
+        f"{len(log['errors'])} error lines"
+        + (":\n\n```\n" + "\n".join(log["errors"][:10]) + "\n```\n" if log["errors"] else ".\n")
+    )
+    lines.append(editor_report(result["editor_run"]))
+    return "\n".join(lines) + "\n"
+
+
+def editor_report(run: dict) -> str:
+    saves = run["saves"]
+    times = sorted(save["ms"] for save in saves)
+    lines = [
+        "### Editor saving during load\n",
+        f"Two wrk processes (`-t1 -c{run['connections_each']}` each) drive the condition and "
+        "symptom pages at their usual, cached addresses, while an editor signed in to the admin "
+        'opens the condition article\'s change form and saves it with "Save number N" at the '
+        f"end of the body, every {SAVE_INTERVAL} s. A save invalidates every cached page.\n",
+        "| page | requests/s | median ms | p99 ms | 5xx | other errors | cache hits / misses "
+        "| load avg |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for reader in run["runs"]:
+        other = reader["errors"] - reader["server_errors"]
+        lines.append(
+            f"| {reader['name']} | {reader['rps']:.0f} | {reader['p50_ms']:.1f} "
+            f"| {reader['p99_ms']:.1f} | {reader['server_errors']} | {other} "
+            f"| {reader['hits']} / {reader['misses']} | {reader['load']:.2f} |"
+        )
+    failed = [save for save in saves if save["outcome"] != "saved"]
+    lines.append(
+        f"\nEditor: {len(saves)} saves tried, one every {run['save_every']:.2f} s on average "
+        f"(the aim was one every {SAVE_INTERVAL} s, or at once when a save took longer), "
+        f"{run['saved']} saved, "
+        f"{sum(1 for s in saves if s['status'] >= 500)} answered 5xx, "
+        f"{sum(1 for s in saves if s['status'] == 0)} got no answer; "
+        f"form + save took median {statistics.median(times):.0f} ms, "
+        f"max {times[-1]:.0f} ms. Revision history: {run['history']['revisions']} revisions"
+        + (
+            f", missing saves {run['missing_from_history']}"
+            if run["missing_from_history"]
+            else ", every save present"
+        )
+        + f". Public page, read {READS_AFTER_SAVE} times right after each save: showed that "
+        f"save {run['fresh_reads']} of {run['reads_after_saves']} times. After the run: "
+        f"{run['public_shows_last']} of {run['public_checks']} requests "
+        f'show "Save number {run["last"]}" (X-Cache: {", ".join(run["public_x_cache"])}).'
+    )
+    if failed:
+        lines.append(
+            "\nFailed saves: "
+            + "; ".join(f"#{s['number']} {s['status']} {s['outcome']}" for s in failed[:5])
+        )
+    lines.append("")
+    lines += [
+        f"- {'PASS' if passed else '**FAIL**'}: {text}" for text, passed in editor_targets(run)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def targets(result: dict) -> list[tuple[str, bool]]:
+    """(description with the figures, passed) for every target of one backend."""
+    runs = {run["name"]: run for run in result["runs"]}
+    checks = [
+        (
+            f"{run['name']} at {run['rps'] / run['static_rps']:.0%} of the static file's "
+            f"throughput (target ≥ {CACHED_SHARE_OF_STATIC:.0%})",
+            run["rps"] / run["static_rps"] >= CACHED_SHARE_OF_STATIC,
+        )
+        for run in result["runs"]
+        if run["cached"] and not run["ceiling"]
+    ]
+    for name, how in [
+        ("condition (uncached)", f"{runs['condition (uncached)']['connections']} connections"),
+        ("condition (uncached, 1 connection)", "one request at a time, so no queueing"),
+    ]:
+        p99 = runs[name]["p99_ms"]
+        over = (
+            f", {p99 - UNCACHED_CONDITION_P99_MS:.1f} ms over"
+            if p99 >= UNCACHED_CONDITION_P99_MS
+            else ""
+        )
+        checks.append(
+            (
+                f"{name} p99 {p99:.1f} ms with {how} (target < "
+                f"{UNCACHED_CONDITION_P99_MS:.0f} ms{over})",
+                p99 < UNCACHED_CONDITION_P99_MS,
+            )
+        )
+    errors = sum(run["errors"] for run in result["runs"])
+    logged = len(result["server_log"]["errors"])
+    checks.append(
+        (
+            f"{errors} errors in {len(result['runs'])} runs, {logged} error lines in the server "
+            "log (target 0)",
+            errors + logged == 0,
+        )
+    )
+    return checks + editor_targets(result["editor_run"])
+
+
+def editor_targets(run: dict) -> list[tuple[str, bool]]:
+    server_errors = sum(reader["server_errors"] for reader in run["runs"])
+    editor_failures = sum(1 for save in run["saves"] if save["status"] >= 500 or not save["status"])
+    other_errors = sum(reader["errors"] - reader["server_errors"] for reader in run["runs"])
+    saves = len(run["saves"])
+    present = run["saved"] - len(run["missing_from_history"])
+    return [
+        (
+            f"editor run: {server_errors} 5xx to readers, {editor_failures} 5xx or unanswered "
+            f"editor requests, {other_errors} other reader errors (target 0)",
+            server_errors + editor_failures + other_errors == 0,
+        ),
+        (f"editor run: {present} of {saves} saves in the revision history", present == saves),
+        (
+            f"editor run: public page shows the last save in {run['public_shows_last']} of "
+            f"{run['public_checks']} requests afterwards, and each save in "
+            f"{run['fresh_reads']} of {run['reads_after_saves']} reads right after it",
+            run["last"] is not None
+            and run["public_shows_last"] == run["public_checks"]
+            and run["fresh_reads"] == run["reads_after_saves"],
+        ),
+    ]
+
+
+def summary(results: list[dict]) -> str:
+    lines = ["## Targets\n", "| backend | passed | missed |", "| --- | ---: | --- |"]
+    for result in results:
+        checks = targets(result)
+        missed = [text for text, passed in checks if not passed]
+        lines.append(
+            f"| {result['backend']} | {len(checks) - len(missed)} of {len(checks)} "
+            f"| {'; '.join(missed) or '—'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
