@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/neckinfo
 LOCAL := DJANGO_DEBUG=1
 NPM ?= npm
 
-.PHONY: run test test-sqlite test-postgres lint format clean audit
+.PHONY: run test test-sqlite test-postgres lint format clean audit serve backup bench bench-search audit-dependencies
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -66,6 +66,34 @@ format: $(VENV)/.installed-dev
 # Lighthouse scores for the home, a condition, an FAQ and a symptom page, served as in production.
 audit: $(VENV)/.installed-dev node_modules/.installed
 	$(PYTHON) bench/audit.py
+
+# The production server, locally: hashed and compressed static files, gunicorn with a worker
+# per core, debug off. Plain HTTP on 127.0.0.1, so the HTTPS-only settings are off
+# (DJANGO_SECURE=0); behind a TLS proxy in production they are on.
+SERVE_ENV := DJANGO_DEBUG=0 DJANGO_SECURE=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-$$(hostname)} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}
+serve: $(VENV)/.installed
+	$(SERVE_ENV) $(PYTHON) manage.py migrate --noinput
+	$(SERVE_ENV) $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
+	$(SERVE_ENV) $(PYTHON) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+# A consistent copy of the database in backups/ (SQLite backup API, or pg_dump).
+backup: $(VENV)/.installed
+	$(LOCAL) $(PYTHON) manage.py backup_database
+
+# Load test with wrk on SQLite and on PostgreSQL + Redis; writes bench/RESULTS.md.
+bench: $(VENV)/.installed-dev
+	$(PYTHON) bench/load_bench.py --articles 10000 --duration 10 --backend both
+
+# Search latency on 10,000 articles, both databases; writes bench/RESULTS-search.md.
+bench-search: $(VENV)/.installed-dev
+	$(PYTHON) bench/search_bench.py --articles 10000 --queries 200 --backend both
+
+# Known vulnerabilities in the pinned requirements (fails only when one is found; packages
+# the vulnerability service can't be reached for are listed as skipped).
+audit-dependencies: $(VENV)/.installed-dev
+	$(VENV)/bin/pip-audit -r requirements.txt --progress-spinner off
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules
