@@ -263,8 +263,9 @@ def test_faq_article_is_an_faq_page_with_plain_text_answers(client):
 def test_faq_structured_data_costs_no_extra_query(client, django_assert_num_queries):
     faq = make_faq("Neck spasms", [("Why?", "Because."), ("When?", "Now.")], ["Neck pain"])
 
-    # The questions are read once for the JSON-LD and the page alike (see test_query_counts).
-    with django_assert_num_queries(5):
+    # The questions are read once for the JSON-LD and the page alike (see test_query_counts);
+    # the sixth query reads the content version for the page cache.
+    with django_assert_num_queries(6):
         client.get(faq.get_absolute_url())
 
 
@@ -413,4 +414,5 @@ def test_sitemap_and_feed_cost_the_same_with_1_and_30_articles(client):
     with_thirty = {url: count_queries(client, url) for url in urls}
 
     assert with_thirty == with_one
-    assert with_one == {"/sitemap.xml": 5, "/feed/": 2, "/robots.txt": 0}
+    # Each includes one query for the page cache's content version.
+    assert with_one == {"/sitemap.xml": 6, "/feed/": 3, "/robots.txt": 1}
