@@ -17,7 +17,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -49,20 +49,22 @@ def cache_is_shared() -> bool:
     return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
 
 
-def content_version() -> dict:
+def content_version(from_cache: dict | None = None) -> dict:
     """{"id": …, "since": unix time, "next_publish_at": unix time or None}.
 
-    From the shared cache when there is one; otherwise from the database (one small query),
-    because another worker process's in-memory cache can't tell this one about a change.
+    From the shared cache when there is one (`from_cache`, if the caller fetched it already);
+    otherwise from the database (one small query), because another worker process's
+    in-memory cache can't tell this one about a change.
     """
-    version = cache.get(CONTENT_VERSION_KEY) if cache_is_shared() else None
-    if version is None:
-        row = ContentVersion.objects.filter(pk=1).first()
-        version = _as_dict(row) if row else new_content_version()
-    now = timezone.now().timestamp()
-    if version["next_publish_at"] and now >= version["next_publish_at"]:
+    version = from_cache
+    if version is None and cache_is_shared():
+        version = cache.get(CONTENT_VERSION_KEY)
+    loaded = version is None
+    if loaded:
+        version = _version_in_database() or new_content_version()
+    if version["next_publish_at"] and timezone.now().timestamp() >= version["next_publish_at"]:
         version = new_content_version()
-    elif cache_is_shared():
+    elif loaded and cache_is_shared():
         cache.set(CONTENT_VERSION_KEY, version, None)
     return version
 
@@ -79,26 +81,31 @@ def new_content_version() -> dict:
     next_publish_at = Article.objects.filter(
         status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
     ).aggregate(next=Min("published_at"))["next"]
-    row, _ = ContentVersion.objects.update_or_create(
+    version = {
+        "id": uuid.uuid4().hex,
+        "since": timezone.now().timestamp(),
+        "next_publish_at": next_publish_at.timestamp() if next_publish_at else None,
+    }
+    ContentVersion.objects.update_or_create(
         pk=1,
         defaults={
-            "token": uuid.uuid4().hex,
-            "changed_at": timezone.now(),
-            "next_publish_at": next_publish_at,
+            "token": version["id"],
+            "changed_at": version["since"],
+            "next_publish_at": version["next_publish_at"],
         },
     )
-    version = _as_dict(row)
     if cache_is_shared():
         cache.set(CONTENT_VERSION_KEY, version, None)
     return version
 
 
-def _as_dict(row: ContentVersion) -> dict:
-    return {
-        "id": row.token,
-        "since": int(row.changed_at.timestamp()),
-        "next_publish_at": row.next_publish_at.timestamp() if row.next_publish_at else None,
-    }
+def _version_in_database() -> dict | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT token, changed_at, next_publish_at FROM conditions_contentversion WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    return {"id": row[0], "since": row[1], "next_publish_at": row[2]} if row else None
 
 
 class PublicPageCacheMiddleware:
@@ -110,11 +117,18 @@ class PublicPageCacheMiddleware:
         if not self._may_use_cache(request):
             return self.get_response(request)
 
-        version = content_version()
+        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        if cache_is_shared():
+            # One round trip to Redis for both the content version and the page.
+            found = cache.get_many([CONTENT_VERSION_KEY, key])
+            version = content_version(found.get(CONTENT_VERSION_KEY))
+            cached = found.get(key)
+        else:
+            version = content_version()
+            cached = cache.get(key)
         request.content_version = version  # for views that cache parts of pages
-        path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{version['id']}:{path_hash}"
-        cached = cache.get(key)
+        if cached is not None and cached["version"] != version["id"]:
+            cached = None  # stored under an older version of the content
         if cached is not None:
             response = self._rebuild(cached)
             response["X-Cache"] = "hit"
@@ -123,16 +137,16 @@ class PublicPageCacheMiddleware:
             if not self._may_store(response):
                 return response
             response["ETag"] = '"' + hashlib.md5(response.content).hexdigest() + '"'
-            response["Last-Modified"] = http_date(version["since"])
+            response["Last-Modified"] = http_date(int(version["since"]))
             # Browsers keep the page but ask again each time: a change shows at once.
             patch_cache_control(response, no_cache=True)
-            cache.set(key, self._freeze(response), settings.PUBLIC_PAGE_CACHE_SECONDS)
+            cache.set(key, self._freeze(response, version), settings.PUBLIC_PAGE_CACHE_SECONDS)
             response["X-Cache"] = "miss"
         # 304 Not Modified for a browser that has this very version, without rendering.
         return get_conditional_response(
             request,
             etag=response["ETag"],
-            last_modified=version["since"],
+            last_modified=int(version["since"]),
             response=response,
         )
 
@@ -155,11 +169,11 @@ class PublicPageCacheMiddleware:
         )
 
     @staticmethod
-    def _freeze(response) -> dict:
+    def _freeze(response, version: dict) -> dict:
         headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
         for name in ("ETag", "Last-Modified", "Cache-Control"):
             headers[name] = response[name]
-        return {"content": response.content, "headers": headers}
+        return {"version": version["id"], "content": response.content, "headers": headers}
 
     @staticmethod
     def _rebuild(cached: dict) -> HttpResponse:

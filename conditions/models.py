@@ -671,10 +671,11 @@ class ContentVersion(models.Model):
     own in-memory cache; with a shared cache (Redis) it is read from there instead.
     """
 
+    # Times as Unix timestamps: read on every request with one plain SQL query.
     token = models.CharField(max_length=32)
-    changed_at = models.DateTimeField()
+    changed_at = models.FloatField()
     # The next scheduled publish time still to come, when the content will change by itself.
-    next_publish_at = models.DateTimeField(null=True)
+    next_publish_at = models.FloatField(null=True)
 
     def __str__(self) -> str:
         return self.token

@@ -19,8 +19,8 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("token", models.CharField(max_length=32)),
-                ("changed_at", models.DateTimeField()),
-                ("next_publish_at", models.DateTimeField(null=True)),
+                ("changed_at", models.FloatField()),
+                ("next_publish_at", models.FloatField(null=True)),
             ],
         ),
     ]
