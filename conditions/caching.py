@@ -40,8 +40,9 @@ from conditions.models import (
 )
 
 CONTENT_VERSION_KEY = "content-version"
-# Headers a cached page is served with again (others are added by later middleware).
-KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+# Headers not stored with a cached page (it is served again with all the others, security
+# headers included, so a hit needs no further middleware).
+UNSTORED_HEADERS = {"set-cookie", "date", "x-cache", "content-length"}
 
 
 def cache_is_shared() -> bool:
@@ -170,9 +171,11 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _freeze(response, version: dict) -> dict:
-        headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-        for name in ("ETag", "Last-Modified", "Cache-Control"):
-            headers[name] = response[name]
+        headers = {
+            name: value
+            for name, value in response.items()
+            if name.lower() not in UNSTORED_HEADERS
+        }
         return {"version": version["id"], "content": response.content, "headers": headers}
 
     @staticmethod

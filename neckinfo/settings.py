@@ -71,9 +71,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
-    # Public pages come from the shared cache before sessions or the database are touched.
+    # Public pages come from the cache before sessions or the database are touched; a cached
+    # page keeps the headers (CSP included) the middleware below gave it when rendered.
     "conditions.caching.PublicPageCacheMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
