@@ -12,9 +12,10 @@ worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so a slow leak can't grow for ever.
-max_requests = 5000
-max_requests_jitter = 500
+# Recycle workers now and then so a slow leak can't grow for ever, but rarely: a new worker
+# pays for its first admin request (textstat loads its dictionary) and for a cold cache.
+max_requests = 100000
+max_requests_jitter = 10000
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

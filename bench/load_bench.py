@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -65,6 +66,7 @@ UNCACHED_CONDITION_P99_MS = 25.0
 # finds something, and the addresses the editor needs.
 FIND_PAGES = """
 import json
+from urllib.parse import urlencode
 from django.db.models import Count
 from django.urls import reverse
 from conditions import search
@@ -94,7 +96,7 @@ print(json.dumps({
     "condition_pk": condition.pk,
     "symptom": f"{first.get_absolute_url()}?with={second.slug}&with={third.slug}",
     "symptom_results": published.narrowed_by([first, second, third]).count(),
-    "search": "/search/?" + __import__("urllib.parse").parse.urlencode({"q": query}),
+    "search": "/search/?" + urlencode({"q": query}),
     "search_results": search.search(query).total,
     "login": reverse("admin:login"),
     "change": reverse("admin:conditions_conditionarticle_change", args=[condition.pk]),
@@ -142,19 +144,19 @@ def main() -> int:
     )
     parser.add_argument("--check", action="store_true", help="Exit 1 when a target is missed.")
     options = parser.parse_args()
-    if not Path("/usr/bin/wrk").exists() and not any(
-        (Path(folder) / "wrk").exists() for folder in os.environ.get("PATH", "").split(":")
-    ):
+    if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
 
     backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
     machine = machine_info(options)
     results = []
-    for backend in backends:
-        print(f"== {backend}: {options.articles} articles, {options.duration} s per page ==")
-        result = run_backend(backend, options)
-        if result is not None:
-            results.append(result)
+    with tempfile.TemporaryDirectory(prefix="neckinfo-load-bench-code-") as copy:
+        options.code = copy_of_project(Path(copy))
+        for backend in backends:
+            print(f"== {backend}: {options.articles} articles, {options.duration} s per page ==")
+            result = run_backend(backend, options)
+            if result is not None:
+                results.append(result)
     if not results:
         return 1
     text = header(options, machine) + "\n".join(report(result) for result in results)
@@ -164,6 +166,17 @@ def main() -> int:
     print(f"Written to {RESULTS_FILE.relative_to(PROJECT)}")
     missed = any(not passed for result in results for _, passed in targets(result))
     return 1 if options.check and (missed or len(results) < len(backends)) else 0
+
+
+def copy_of_project(folder: Path) -> Path:
+    """The application as it is now, to serve from: workers recycled by max_requests import
+    the code again, so edits made during a run would otherwise mix two versions. Static files
+    are collected into the copy too."""
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "node_modules", "staticfiles", "bench", "tests", "screenshots",
+        "backups", "__pycache__", ".*_cache", "db.sqlite3*", "*.log",
+    )  # fmt: skip
+    return Path(shutil.copytree(PROJECT, folder / "project", ignore=ignore))
 
 
 def run_backend(backend: str, options) -> dict | None:
@@ -193,6 +206,7 @@ def server_env(backend: str, scratch: str, options) -> dict | None:
         DJANGO_SECURE="0",
         DJANGO_SECRET_KEY="bench",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        PWD=str(options.code),
         WEB_CONCURRENCY=str(WORKERS),
         GUNICORN_ACCESS_LOG="/dev/null",
         DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(16),
@@ -290,9 +304,11 @@ def compare_with_static(runs: list[dict]) -> None:
 
 
 def manage(env: dict, *args: str) -> str:
+    """Run manage.py in the copy of the project that `env` names (PWD)."""
     finished = subprocess.run(
-        [sys.executable, "manage.py", *args], env=env, cwd=PROJECT, capture_output=True, text=True
-    )
+        [sys.executable, "manage.py", *args], env=env, cwd=env["PWD"], capture_output=True,
+        text=True,
+    )  # fmt: skip
     if finished.returncode != 0:
         raise SystemExit(f"manage.py {' '.join(args)} failed:\n{finished.stdout}{finished.stderr}")
     return finished.stdout
@@ -311,7 +327,7 @@ def start_server(env: dict, port: int, log_path: Path) -> subprocess.Popen:
     command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
     env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
     with open(log_path, "wb") as log:
-        return subprocess.Popen(command, env=env, cwd=PROJECT, stdout=log, stderr=log)
+        return subprocess.Popen(command, env=env, cwd=env["PWD"], stdout=log, stderr=log)
 
 
 def wait_for_health(base_url: str, server: subprocess.Popen, seconds: float = 60) -> None:
@@ -521,7 +537,9 @@ def editor_during_load(base_url: str, env: dict, found: dict, scratch: str, opti
         "saves": saves,
         "saved": len(saved),
         # The mean time from one save's start to the next's.
-        "save_every": (saves[-1]["at"] - saves[0]["at"]) / max(1, len(saves) - 1),
+        "save_every": (saves[-1]["at"] - saves[0]["at"]) / (len(saves) - 1)
+        if len(saves) > 1
+        else None,
         "fresh_reads": sum(save["fresh_reads"] for save in saved),
         "reads_after_saves": READS_AFTER_SAVE * len(saved),
         "last": last,
@@ -586,7 +604,8 @@ class AdminEditor:
         number = 0
         while time.monotonic() - started < seconds:
             number += 1
-            save = {**self.save(change_path, number), "at": time.monotonic() - started}
+            save_started = time.monotonic()
+            save = {**self.save(change_path, number), "at": save_started - started}
             if save["outcome"] == "saved":
                 # Fresh connections without the session cookie, so any worker may answer.
                 pages = [fetch(public_url) for _ in range(READS_AFTER_SAVE)]
@@ -594,8 +613,8 @@ class AdminEditor:
                     re.search(rf"Save number {number}\b", page.body) is not None for page in pages
                 )
             saves.append(save)
-            next_save = started + number * interval
-            time.sleep(max(0.0, next_save - time.monotonic()))
+            # After a slow save, the next follows at once, without a burst to catch up.
+            time.sleep(max(0.0, save_started + interval - time.monotonic()))
         return saves
 
     def save(self, change_path: str, number: int) -> dict:
@@ -812,8 +831,9 @@ def header(options, machine: dict) -> str:
         "run is in the tables. "
         f"Python {machine['python']}, {machine['gunicorn']}, {machine['wrk'].split(' [')[0]}, "
         f"Redis {machine['redis']}. Code: {machine['code']}.\n\n"
-        "Each database is new: migrated, filled by `generate_demo_content`, static files "
-        "collected. The server is `gunicorn -c gunicorn.conf.py` with "
+        "The code is served from a copy of the working tree taken at the start. Each database "
+        "is new: migrated, filled by `generate_demo_content`, static files collected. The "
+        "server is `gunicorn -c gunicorn.conf.py` with "
         f"{WORKERS} sync workers (WEB_CONCURRENCY={WORKERS}), DJANGO_DEBUG=0, DJANGO_SECURE=0 "
         "(plain HTTP on loopback), everything else as in production (persistent database "
         "connections, workers recycled every 5,000 ± 500 requests)"
@@ -906,8 +926,9 @@ def editor_report(run: dict) -> str:
         )
     failed = [save for save in saves if save["outcome"] != "saved"]
     lines.append(
-        f"\nEditor: {len(saves)} saves tried, one every {run['save_every']:.2f} s on average "
-        f"(the aim was one every {SAVE_INTERVAL} s, or at once when a save took longer), "
+        f"\nEditor: {len(saves)} saves tried, "
+        + (f"one every {run['save_every']:.2f} s on average " if run["save_every"] else "")
+        + f"(the aim was one every {SAVE_INTERVAL} s, or at once when a save took longer), "
         f"{run['saved']} saved, "
         f"{sum(1 for s in saves if s['status'] >= 500)} answered 5xx, "
         f"{sum(1 for s in saves if s['status'] == 0)} got no answer; "

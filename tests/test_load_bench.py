@@ -1,0 +1,83 @@
+"""The load benchmark's own parts: reading wrk's report, and saving like an editor in a browser."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from reversion.models import Version
+
+from tests.factories import make_condition
+
+pytestmark = pytest.mark.django_db
+
+spec = importlib.util.spec_from_file_location(
+    "load_bench", Path(__file__).resolve().parent.parent / "bench" / "load_bench.py"
+)
+load_bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(load_bench)
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:8123/conditions/whiplash/
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.12ms    8.31ms 312.40ms   98.71%
+    Req/Sec     1.52k   210.33     1.90k    71.50%
+  Latency Distribution
+     50%  850.00us
+     75%    4.71ms
+     90%    5.60ms
+     99%    1.20s
+  30412 requests in 10.01s, 512.33MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   3038.26
+Transfer/sec:     51.18MB
+5xx responses: 3
+X-Cache hits: 30100, misses: 312
+"""
+
+
+def test_wrk_report_gives_throughput_latency_in_ms_and_every_kind_of_error():
+    result = load_bench.parse_wrk(WRK_OUTPUT)
+
+    assert result["rps"] == 3038.26
+    assert result["p50_ms"] == pytest.approx(0.85)
+    assert result["p99_ms"] == 1200.0
+    assert result["errors"] == 4 + 3  # non-2xx/3xx answers, then socket errors
+    assert (result["server_errors"], result["hits"], result["misses"]) == (3, 30100, 312)
+
+
+def test_editor_form_fields_save_the_article_through_the_admin(editor_client):
+    article = make_condition("Whiplash", symptoms=["Neck pain", "Headache"])
+    change = reverse("admin:conditions_conditionarticle_change", args=[article.pk])
+
+    page = editor_client.get(change).content.decode()
+    fields = load_bench.form_fields(page, "conditionarticle_form")
+    fields = [
+        (name, load_bench.with_save_number(value, 7) if name == "body" else value)
+        for name, value in fields
+    ]
+    response = editor_client.post(change, dict_of_lists(fields) | {"_save": "Save"})
+
+    assert response.status_code == 302, load_bench.refusal(
+        load_bench.Answer(response.status_code, {}, response.content.decode())
+    )
+    article.refresh_from_db()
+    assert article.body.endswith("\n\nSave number 7.")
+    assert sorted(s.name for s in article.symptoms.all()) == ["Headache", "Neck pain"]
+    assert Version.objects.get_for_object(article).count() == 1
+
+
+def test_a_new_save_number_replaces_the_last_one():
+    body = load_bench.with_save_number("## About\n\nText.", 1)
+
+    assert load_bench.with_save_number(body, 2) == "## About\n\nText.\n\nSave number 2."
+
+
+def dict_of_lists(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """What the test client posts for a form with repeated names (several symptoms)."""
+    data: dict[str, list[str]] = {}
+    for name, value in pairs:
+        data.setdefault(name, []).append(value)
+    return data
