@@ -172,9 +172,7 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _freeze(response, version: dict) -> dict:
         headers = {
-            name: value
-            for name, value in response.items()
-            if name.lower() not in UNSTORED_HEADERS
+            name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
         }
         return {"version": version["id"], "content": response.content, "headers": headers}
 
