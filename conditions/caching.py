@@ -10,10 +10,16 @@ and the first request after it replaces the version.
 
 Signed-in people (anyone with a session cookie) bypass the cache both ways: staff never get
 a cached page, and never put one there.
+
+A page is cached under its path and the query parameters the site reads. Any others (the
+utm_source or fbclid tags on links shared on social media, or made-up ones) are removed from
+the request before the view sees it, so the page can't depend on them: a spike of readers
+arriving from one shared link, each with their own fbclid, is served from one cached page.
 """
 
 import hashlib
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -21,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -43,6 +49,9 @@ CONTENT_VERSION_KEY = "content-version"
 # Headers not stored with a cached page (it is served again with all the others, security
 # headers included, so a hit needs no further middleware).
 UNSTORED_HEADERS = {"set-cookie", "date", "x-cache", "content-length"}
+# Every query parameter a public page reads: search (q, type, symptom), narrowing (with),
+# lists and search results (page), and the sitemap's pages (p).
+PAGE_PARAMETERS = frozenset({"q", "type", "symptom", "with", "page", "p"})
 
 
 def cache_is_shared() -> bool:
@@ -118,7 +127,8 @@ class PublicPageCacheMiddleware:
         if not self._may_use_cache(request):
             return self.get_response(request)
 
-        key = "page:" + hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        query = self._keep_page_parameters(request)
+        key = "page:" + hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
         if cache_is_shared():
             # One round trip to Redis for both the content version and the page.
             found = cache.get_many([CONTENT_VERSION_KEY, key])
@@ -153,11 +163,29 @@ class PublicPageCacheMiddleware:
 
     def _may_use_cache(self, request) -> bool:
         return (
-            request.method in ("GET", "HEAD")
+            settings.PUBLIC_PAGE_CACHE
+            and request.method in ("GET", "HEAD")
             and not request.path.startswith(self.admin_prefix)
             and request.path != "/healthz"
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         )
+
+    @staticmethod
+    def _keep_page_parameters(request) -> str:
+        """Drop the query parameters no page reads; the query string that is left."""
+        kept = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name in PAGE_PARAMETERS
+            for value in values
+        ]
+        query = urlencode(kept)
+        if query != request.META.get("QUERY_STRING", ""):
+            # Both, so that neither the view nor an address built from the request (the
+            # printed page's footer) can differ from the page stored under this key.
+            request.META["QUERY_STRING"] = query
+            request.GET = QueryDict(query)
+        return query
 
     @staticmethod
     def _may_store(response) -> bool:

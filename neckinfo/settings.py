@@ -134,7 +134,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, keeping its Redis client between calls (see the module).
+            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "neckinfo"),
         }
@@ -144,6 +145,9 @@ else:
 # How long a cached public page may be served. Content changes invalidate it at once (see
 # conditions/caching.py); this only bounds memory.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
+# DJANGO_PAGE_CACHE=0 renders every public page from the database (for diagnosing a page, and
+# for measuring the cost of rendering under load); the site is correct either way.
+PUBLIC_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

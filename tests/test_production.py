@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conditions.caching import CONTENT_VERSION_KEY
@@ -84,7 +85,7 @@ def test_healthz_answers_when_database_and_cache_answer(client):
 @override_settings(
     CACHES={
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }
@@ -104,6 +105,50 @@ def test_public_pages_are_served_from_the_cache(client):
 
     assert first["X-Cache"] == "miss" and second["X-Cache"] == "hit"
     assert second.content == first.content
+
+
+def test_readers_from_a_shared_link_with_tracking_tags_share_one_cached_page(
+    client, django_assert_max_num_queries
+):
+    article = make_condition("Whiplash")
+    url = article.get_absolute_url()
+    client.get(url)
+
+    # Each reader arriving from social media carries their own click identifier.
+    with django_assert_max_num_queries(1):  # the content version; nothing is rendered
+        tagged = client.get(url + "?utm_source=facebook&fbclid=IwAR0abc123")
+    client.get(url + "?fbclid=IwAR0def456&made_up=1")
+
+    assert tagged["X-Cache"] == "hit"
+    # The page never shows one reader's tags to another (the printed footer's address).
+    assert "fbclid" not in tagged.content.decode() and "utm_source" not in tagged.content.decode()
+
+
+def test_query_parameters_the_site_reads_still_give_their_own_pages(client):
+    make_condition("Whiplash", body="A sudden jolt of the head.")
+    make_condition("Torticollis", body="A twisted neck on waking.")
+
+    whiplash = client.get("/search/?q=whiplash&utm_campaign=spring")
+    torticollis = client.get("/search/?q=torticollis")
+    whiplash_again = client.get("/search/?q=whiplash")
+
+    assert whiplash["X-Cache"] == "miss" and torticollis["X-Cache"] == "miss"
+    assert whiplash_again["X-Cache"] == "hit"
+    assert "Whiplash" in whiplash_again.content.decode()
+    assert "Whiplash" not in torticollis.content.decode()
+
+
+@override_settings(PUBLIC_PAGE_CACHE=False)
+def test_with_the_page_cache_switched_off_every_page_is_rendered_afresh(client):
+    article = make_condition("Whiplash")
+    client.get(article.get_absolute_url())
+
+    with CaptureQueriesContext(connection) as rendering:
+        response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200 and "Whiplash" in response.content.decode()
+    assert "X-Cache" not in response
+    assert len(rendering.captured_queries) > 1  # the article, its symptoms and sources
 
 
 def test_an_edit_is_visible_on_the_very_next_request(client, django_assert_max_num_queries):
@@ -173,7 +218,7 @@ def test_staff_never_get_a_cached_page_and_never_fill_the_cache(editor_client, r
 @override_settings(
     CACHES={
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
             "LOCATION": REDIS,
             "KEY_PREFIX": "neckinfo-test",
         }
@@ -195,6 +240,28 @@ def test_with_redis_every_app_server_sees_the_same_content_version(client):
     response = client.get(article.get_absolute_url())
     assert response["X-Cache"] == "miss" and "New." in response.content.decode()
     shared.flushdb()
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": "neckinfo-test",
+        }
+    }
+)
+def test_with_redis_a_cached_page_needs_no_database_query(client, django_assert_num_queries):
+    redis.Redis.from_url(REDIS).flushdb()
+    article = make_condition("Whiplash")
+    client.get(article.get_absolute_url())
+
+    # The content version and the page come from Redis in one round trip.
+    with django_assert_num_queries(0):
+        response = client.get(article.get_absolute_url() + "?utm_medium=email")
+
+    assert response["X-Cache"] == "hit" and "Whiplash" in response.content.decode()
+    redis.Redis.from_url(REDIS).flushdb()
 
 
 def test_security_headers_on_public_pages(client):
