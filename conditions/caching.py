@@ -11,10 +11,11 @@ and the first request after it replaces the version.
 Signed-in people (anyone with a session cookie) bypass the cache both ways: staff never get
 a cached page, and never put one there.
 
-A page is cached under its path and the query parameters the site reads. Any others (the
-utm_source or fbclid tags on links shared on social media, or made-up ones) are removed from
-the request before the view sees it, so the page can't depend on them: a spike of readers
-arriving from one shared link, each with their own fbclid, is served from one cached page.
+A page is cached under its address: scheme, host, path and the query parameters the site
+reads. Any others (the utm_source or fbclid tags on links shared on social media, or made-up
+ones) are removed from the request before the view sees it, so the page can't depend on
+them: a spike of readers arriving from one shared link, each with their own fbclid, is
+served from one cached page.
 """
 
 import hashlib
@@ -128,7 +129,10 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
 
         query = self._keep_page_parameters(request)
-        key = "page:" + hashlib.sha256(f"{request.path}?{query}".encode()).hexdigest()
+        # The scheme and host too: pages carry absolute addresses (canonical, Open Graph,
+        # JSON-LD) built from them. get_host() also refuses a host not in ALLOWED_HOSTS.
+        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+        key = "page:" + hashlib.sha256(address.encode()).hexdigest()
         if cache_is_shared():
             # One round trip to Redis for both the content version and the page.
             found = cache.get_many([CONTENT_VERSION_KEY, key])

@@ -138,6 +138,19 @@ def test_query_parameters_the_site_reads_still_give_their_own_pages(client):
     assert "Whiplash" not in torticollis.content.decode()
 
 
+@override_settings(ALLOWED_HOSTS=["neckinfo.example", "www.neckinfo.example"])
+def test_each_host_gets_the_page_with_its_own_addresses(client):
+    article = make_condition("Whiplash")
+    url = article.get_absolute_url()
+    client.get(url, HTTP_HOST="neckinfo.example")
+
+    response = client.get(url, HTTP_HOST="www.neckinfo.example")
+    stranger = client.get(url, HTTP_HOST="evil.example")
+
+    assert f'rel="canonical" href="http://www.neckinfo.example{url}"' in response.content.decode()
+    assert stranger.status_code == 400  # a host the site doesn't serve, cached page or not
+
+
 @override_settings(PUBLIC_PAGE_CACHE=False)
 def test_with_the_page_cache_switched_off_every_page_is_rendered_afresh(client):
     article = make_condition("Whiplash")
