@@ -177,6 +177,8 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def _keep_page_parameters(request) -> str:
         """Drop the query parameters no page reads; the query string that is left."""
+        if not request.META.get("QUERY_STRING"):
+            return ""
         kept = [
             (name, value)
             for name, values in request.GET.lists()
