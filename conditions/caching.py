@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -119,6 +120,18 @@ def _version_in_database() -> dict | None:
     return {"id": row[0], "since": row[1], "next_publish_at": row[2]} if row else None
 
 
+# With Redis, this worker process's copies of the pages it served: a hit then fetches only the
+# content version from Redis, not the whole page, which spares Redis's network and CPU when
+# several app servers share it during a spike. Bounded (LocMemCache drops a third of its
+# entries when full); copies under an old content version are never served.
+WORKER_PAGES = LocMemCache("neckinfo-worker-pages", {"OPTIONS": {"MAX_ENTRIES": 1000}})
+
+
+def _current(page: dict | None, version: dict) -> dict | None:
+    """`page` if it was stored under `version` of the content, else None."""
+    return page if page is not None and page["version"] == version["id"] else None
+
+
 class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -133,17 +146,8 @@ class PublicPageCacheMiddleware:
         # JSON-LD) built from them. get_host() also refuses a host not in ALLOWED_HOSTS.
         address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
         key = "page:" + hashlib.sha256(address.encode()).hexdigest()
-        if cache_is_shared():
-            # One round trip to Redis for both the content version and the page.
-            found = cache.get_many([CONTENT_VERSION_KEY, key])
-            version = content_version(found.get(CONTENT_VERSION_KEY))
-            cached = found.get(key)
-        else:
-            version = content_version()
-            cached = cache.get(key)
+        version, cached = self._lookup(key)
         request.content_version = version  # for views that cache parts of pages
-        if cached is not None and cached["version"] != version["id"]:
-            cached = None  # stored under an older version of the content
         if cached is not None:
             response = self._rebuild(cached)
             response["X-Cache"] = "hit"
@@ -155,7 +159,7 @@ class PublicPageCacheMiddleware:
             response["Last-Modified"] = http_date(int(version["since"]))
             # Browsers keep the page but ask again each time: a change shows at once.
             patch_cache_control(response, no_cache=True)
-            cache.set(key, self._freeze(response, version), settings.PUBLIC_PAGE_CACHE_SECONDS)
+            self._store(key, self._freeze(response, version))
             response["X-Cache"] = "miss"
         # 304 Not Modified for a browser that has this very version, without rendering.
         return get_conditional_response(
@@ -164,6 +168,32 @@ class PublicPageCacheMiddleware:
             last_modified=int(version["since"]),
             response=response,
         )
+
+    @staticmethod
+    def _lookup(key: str) -> tuple[dict, dict | None]:
+        """The current content version, and the page stored under it (None if there is none).
+
+        With Redis, each worker keeps its own copy of the pages it has served (WORKER_PAGES),
+        so a hit asks Redis only for the small content version, the one thing that must
+        come from the shared cache on every request. The page itself is fetched from Redis
+        only when this worker hasn't got it under the current version.
+        """
+        if not cache_is_shared():
+            version = content_version()
+            return version, _current(cache.get(key), version)
+        version = content_version(cache.get(CONTENT_VERSION_KEY))
+        page = _current(WORKER_PAGES.get(key), version)
+        if page is None:
+            page = _current(cache.get(key), version)
+            if page is not None:
+                WORKER_PAGES.set(key, page, settings.PUBLIC_PAGE_CACHE_SECONDS)
+        return version, page
+
+    @staticmethod
+    def _store(key: str, page: dict) -> None:
+        cache.set(key, page, settings.PUBLIC_PAGE_CACHE_SECONDS)
+        if cache_is_shared():
+            WORKER_PAGES.set(key, page, settings.PUBLIC_PAGE_CACHE_SECONDS)
 
     def _may_use_cache(self, request) -> bool:
         return (

@@ -24,6 +24,10 @@ def empty_cache():
     """Each test starts with an empty cache, as a fresh server would."""
     from django.core.cache import cache
 
+    from conditions.caching import WORKER_PAGES
+
     cache.clear()
+    WORKER_PAGES.clear()
     yield
     cache.clear()
+    WORKER_PAGES.clear()

@@ -18,7 +18,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conditions.caching import CONTENT_VERSION_KEY
+from conditions.caching import CONTENT_VERSION_KEY, WORKER_PAGES
 from conditions.models import ContentVersion
 from tests.factories import make_condition
 
@@ -269,11 +269,40 @@ def test_with_redis_a_cached_page_needs_no_database_query(client, django_assert_
     article = make_condition("Whiplash")
     client.get(article.get_absolute_url())
 
-    # The content version and the page come from Redis in one round trip.
+    # The content version comes from Redis, the page from this worker's own copy.
     with django_assert_num_queries(0):
         response = client.get(article.get_absolute_url() + "?utm_medium=email")
 
     assert response["X-Cache"] == "hit" and "Whiplash" in response.content.decode()
+    redis.Redis.from_url(REDIS).flushdb()
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": "neckinfo-test",
+        }
+    }
+)
+def test_with_redis_a_worker_that_has_not_served_a_page_gets_it_from_redis(
+    client, django_assert_num_queries
+):
+    redis.Redis.from_url(REDIS).flushdb()
+    article = make_condition("Whiplash", body="Old.")
+    client.get(article.get_absolute_url())  # rendered by one worker, stored in Redis
+    WORKER_PAGES.clear()  # another worker (or app server), with no copy of its own
+
+    with django_assert_num_queries(0):
+        other_worker = client.get(article.get_absolute_url())
+    article.body = "New."
+    article.save()
+    after_edit = client.get(article.get_absolute_url())
+
+    assert other_worker["X-Cache"] == "hit" and "Old." in other_worker.content.decode()
+    # Its copy was of the old content version, so it isn't served after the edit.
+    assert after_edit["X-Cache"] == "miss" and "New." in after_edit.content.decode()
     redis.Redis.from_url(REDIS).flushdb()
 
 
