@@ -61,16 +61,13 @@ def cache_is_shared() -> bool:
     return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
 
 
-def content_version(from_cache: dict | None = None) -> dict:
+def content_version() -> dict:
     """{"id": …, "since": unix time, "next_publish_at": unix time or None}.
 
-    From the shared cache when there is one (`from_cache`, if the caller fetched it already);
-    otherwise from the database (one small query), because another worker process's
-    in-memory cache can't tell this one about a change.
+    From the shared cache when there is one; otherwise from the database (one small query),
+    because another worker process's in-memory cache can't tell this one about a change.
     """
-    version = from_cache
-    if version is None and cache_is_shared():
-        version = cache.get(CONTENT_VERSION_KEY)
+    version = cache.get(CONTENT_VERSION_KEY) if cache_is_shared() else None
     loaded = version is None
     if loaded:
         version = _version_in_database() or new_content_version()
@@ -178,10 +175,9 @@ class PublicPageCacheMiddleware:
         come from the shared cache on every request. The page itself is fetched from Redis
         only when this worker hasn't got it under the current version.
         """
+        version = content_version()
         if not cache_is_shared():
-            version = content_version()
             return version, _current(cache.get(key), version)
-        version = content_version(cache.get(CONTENT_VERSION_KEY))
         page = _current(WORKER_PAGES.get(key), version)
         if page is None:
             page = _current(cache.get(key), version)

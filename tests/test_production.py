@@ -34,6 +34,22 @@ PRODUCTION_ENV = {
 REDIS = "redis://127.0.0.1:6379/15"
 
 
+@pytest.fixture
+def shared_redis(settings):
+    """Django's cache in Redis, as several app servers share it; emptied before and after."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": "neckinfo-test",
+        }
+    }
+    shared = redis.Redis.from_url(REDIS)
+    shared.flushdb()
+    yield shared
+    shared.flushdb()
+
+
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh process, with the real settings module and `env`."""
     environment = {
@@ -228,18 +244,8 @@ def test_staff_never_get_a_cached_page_and_never_fill_the_cache(editor_client, r
     assert "X-Cache" not in editor_client.get("/")
 
 
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "neckinfo-test",
-        }
-    }
-)
-def test_with_redis_every_app_server_sees_the_same_content_version(client):
-    shared = redis.Redis.from_url(REDIS)
-    shared.flushdb()
+def test_with_redis_every_app_server_sees_the_same_content_version(client, shared_redis):
+    shared = shared_redis
     article = make_condition("Whiplash", body="Old.")
     client.get(article.get_absolute_url())
     before = {key for key in shared.scan_iter() if CONTENT_VERSION_KEY.encode() in key}
@@ -252,20 +258,11 @@ def test_with_redis_every_app_server_sees_the_same_content_version(client):
     assert shared.get(version_key) is not None
     response = client.get(article.get_absolute_url())
     assert response["X-Cache"] == "miss" and "New." in response.content.decode()
-    shared.flushdb()
 
 
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "neckinfo-test",
-        }
-    }
-)
-def test_with_redis_a_cached_page_needs_no_database_query(client, django_assert_num_queries):
-    redis.Redis.from_url(REDIS).flushdb()
+def test_with_redis_a_cached_page_needs_no_database_query(
+    client, shared_redis, django_assert_num_queries
+):
     article = make_condition("Whiplash")
     client.get(article.get_absolute_url())
 
@@ -274,22 +271,11 @@ def test_with_redis_a_cached_page_needs_no_database_query(client, django_assert_
         response = client.get(article.get_absolute_url() + "?utm_medium=email")
 
     assert response["X-Cache"] == "hit" and "Whiplash" in response.content.decode()
-    redis.Redis.from_url(REDIS).flushdb()
 
 
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "neckinfo-test",
-        }
-    }
-)
 def test_with_redis_a_worker_that_has_not_served_a_page_gets_it_from_redis(
-    client, django_assert_num_queries
+    client, shared_redis, django_assert_num_queries
 ):
-    redis.Redis.from_url(REDIS).flushdb()
     article = make_condition("Whiplash", body="Old.")
     client.get(article.get_absolute_url())  # rendered by one worker, stored in Redis
     WORKER_PAGES.clear()  # another worker (or app server), with no copy of its own
@@ -303,7 +289,6 @@ def test_with_redis_a_worker_that_has_not_served_a_page_gets_it_from_redis(
     assert other_worker["X-Cache"] == "hit" and "Old." in other_worker.content.decode()
     # Its copy was of the old content version, so it isn't served after the edit.
     assert after_edit["X-Cache"] == "miss" and "New." in after_edit.content.decode()
-    redis.Redis.from_url(REDIS).flushdb()
 
 
 def test_security_headers_on_public_pages(client):
