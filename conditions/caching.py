@@ -16,6 +16,10 @@ reads. Any others (the utm_source or fbclid tags on links shared on social media
 ones) are removed from the request before the view sees it, so the page can't depend on
 them: a spike of readers arriving from one shared link, each with their own fbclid, is
 served from one cached page.
+
+Each page is stored with a gzip-compressed copy, made once when it is rendered, and a reader
+whose browser accepts gzip gets that (a search page of 42 KB travels as about 6 KB, which
+matters on a phone); the page still works behind a proxy that compresses, or doesn't.
 """
 
 import hashlib
@@ -30,9 +34,11 @@ from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.text import compress_string
 
 from conditions.models import (
     Article,
@@ -49,11 +55,15 @@ from conditions.models import (
 
 CONTENT_VERSION_KEY = "content-version"
 # Headers not stored with a cached page (it is served again with all the others, security
-# headers included, so a hit needs no further middleware).
+# headers included, so a hit needs no further middleware). Content-Length is set afresh from the
+# stored content.
 UNSTORED_HEADERS = {"set-cookie", "date", "x-cache", "content-length"}
 # Every query parameter a public page reads: search (q, type, symptom), narrowing (with),
 # lists and search results (page), and the sitemap's pages (p).
 PAGE_PARAMETERS = frozenset({"q", "type", "symptom", "with", "page", "p"})
+# Part of every cached page's key: change it whenever what _freeze stores changes. During a
+# rolling deploy old and new servers share Redis, and each must only read pages it can serve.
+PAGE_FORMAT = "2"  # 2: with a gzip-compressed copy
 
 
 def cache_is_shared() -> bool:
@@ -142,11 +152,11 @@ class PublicPageCacheMiddleware:
         # The scheme and host too: pages carry absolute addresses (canonical, Open Graph,
         # JSON-LD) built from them. get_host() also refuses a host not in ALLOWED_HOSTS.
         address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        key = "page:" + hashlib.sha256(address.encode()).hexdigest()
+        key = f"page{PAGE_FORMAT}:" + hashlib.sha256(address.encode()).hexdigest()
         version, cached = self._lookup(key)
         request.content_version = version  # for views that cache parts of pages
         if cached is not None:
-            response = self._rebuild(cached)
+            response = self._rebuild(cached, request)
             response["X-Cache"] = "hit"
         else:
             response = self.get_response(request)
@@ -156,7 +166,10 @@ class PublicPageCacheMiddleware:
             response["Last-Modified"] = http_date(int(version["since"]))
             # Browsers keep the page but ask again each time: a change shows at once.
             patch_cache_control(response, no_cache=True)
-            self._store(key, self._freeze(response, version))
+            page = self._freeze(response, version)
+            self._store(key, page)
+            # Served as a hit will be, so the first reader gets the same bytes as the rest.
+            response = self._rebuild(page, request)
             response["X-Cache"] = "miss"
         # 304 Not Modified for a browser that has this very version, without rendering.
         return get_conditional_response(
@@ -231,16 +244,33 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _freeze(response, version: dict) -> dict:
+        patch_vary_headers(response, ("Accept-Encoding",))
         headers = {
             name: value for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
         }
-        return {"version": version["id"], "content": response.content, "headers": headers}
+        return {
+            "version": version["id"],
+            "content": response.content,
+            # No random padding (GZipMiddleware's defence against BREACH): a public page
+            # holds no secret for an attacker to guess, as signed-in people bypass the cache.
+            "gzipped": compress_string(response.content),
+            "headers": headers,
+        }
 
     @staticmethod
-    def _rebuild(cached: dict) -> HttpResponse:
-        response = HttpResponse(cached["content"])
+    def _rebuild(cached: dict, request) -> HttpResponse:
+        gzipped = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+        content = cached["gzipped"] if gzipped else cached["content"]
+        response = HttpResponse(content)
         for name, value in cached["headers"].items():
             response[name] = value
+        if gzipped:
+            response["Content-Encoding"] = "gzip"
+            # Another representation of the page, so another (strong) ETag.
+            response["ETag"] = response["ETag"][:-1] + '-gzip"'
+        # Without it gunicorn sends the page in chunks (Transfer-Encoding: chunked): an extra
+        # write per page, and a browser can't tell how much of the page is still to come.
+        response["Content-Length"] = str(len(content))
         return response
 
 

@@ -1,9 +1,15 @@
 """Production behaviour: settings, caching with instant invalidation, security, backups."""
 
+import gzip
+import hashlib
+import http.client
 import os
+import re
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
@@ -12,13 +18,14 @@ import pytest
 import redis
 import time_machine
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conditions.caching import CONTENT_VERSION_KEY, WORKER_PAGES
+from conditions.caching import CONTENT_VERSION_KEY, WORKER_PAGES, content_version
 from conditions.models import ContentVersion
 from tests.factories import make_condition
 
@@ -121,6 +128,54 @@ def test_public_pages_are_served_from_the_cache(client):
 
     assert first["X-Cache"] == "miss" and second["X-Cache"] == "hit"
     assert second.content == first.content
+
+
+def test_a_browser_that_accepts_gzip_gets_the_cached_page_compressed(
+    client, django_assert_max_num_queries
+):
+    article = make_condition("Whiplash", body="## Causes\n\n" + "A sprain of the neck. " * 200)
+    plain = client.get(article.get_absolute_url())
+
+    with django_assert_max_num_queries(1):  # the content version; nothing is rendered
+        compressed = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, br")
+
+    assert compressed["X-Cache"] == "hit" and compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert int(compressed["Content-Length"]) == len(compressed.content) < len(plain.content) / 3
+    assert "Content-Encoding" not in plain
+    # Caches between here and the reader keep the two apart.
+    assert "Accept-Encoding" in compressed["Vary"] and "Accept-Encoding" in plain["Vary"]
+    assert compressed["ETag"] != plain["ETag"]
+    revalidated = client.get(
+        article.get_absolute_url(),
+        HTTP_ACCEPT_ENCODING="gzip",
+        HTTP_IF_NONE_MATCH=compressed["ETag"],
+    )
+    assert revalidated.status_code == 304
+
+
+def test_the_first_reader_of_a_page_gets_it_compressed_too(client):
+    article = make_condition("Whiplash")
+
+    first = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert first["X-Cache"] == "miss" and first["Content-Encoding"] == "gzip"
+    assert "Whiplash" in gzip.decompress(first.content).decode()
+
+
+def test_pages_cached_by_the_previous_release_are_never_served(client, shared_redis):
+    # During a rolling deploy the old servers go on filling Redis with pages in their own
+    # format (the previous release stored no compressed copy); the new servers skip them.
+    article = make_condition("Whiplash")
+    address = f"http://testserver{article.get_absolute_url()}?"
+    previous_release_key = "page:" + hashlib.sha256(address.encode()).hexdigest()
+    old_page = {"version": content_version()["id"], "content": b"Old", "headers": {}}
+    cache.set(previous_release_key, old_page, 600)
+
+    response = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response.status_code == 200 and response["X-Cache"] == "miss"
+    assert "Whiplash" in gzip.decompress(response.content).decode()
 
 
 def test_readers_from_a_shared_link_with_tracking_tags_share_one_cached_page(
@@ -426,3 +481,103 @@ def test_a_change_saved_by_another_worker_process_is_seen_at_once(client):
     ContentVersion.objects.filter(pk=1).update(token="changed-by-another-worker")
 
     assert client.get(article.get_absolute_url())["X-Cache"] == "miss"
+
+
+# The production server itself: gunicorn with gunicorn.conf.py, as `make serve` starts it.
+
+
+@pytest.fixture
+def production_server(tmp_path):
+    """gunicorn on a free port, debug off, behind the (pretend) TLS proxy, on a new SQLite
+    database holding the sample articles, with the static files collected: `make serve`'s
+    steps. Yields a function that asks it for a path and returns the http.client response
+    with its body read."""
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    }
+    for step in (
+        ["migrate", "--noinput"],
+        ["import_articles", "--publish", "conditions/sample_content"],
+        ["collectstatic", "--noinput", "--verbosity", "0"],
+    ):
+        finished = manage(*step, **env)
+        assert finished.returncode == 0, finished.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("DJANGO_", "PYTEST", "REDIS_URL"))}  # fmt: skip
+    environment.update(env, DJANGO_SETTINGS_MODULE="neckinfo.settings", PORT=str(port),
+                       WEB_CONCURRENCY="1", GUNICORN_ACCESS_LOG="/dev/null")  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+        cwd=PROJECT, env=environment, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def get(path: str, **headers: str) -> http.client.HTTPResponse:
+        # The proxy terminates TLS and says so; without it the site redirects to https.
+        headers = {"X-Forwarded-Proto": "https", **headers}
+        conversation = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conversation.request("GET", path, headers=headers)
+        response = conversation.getresponse()
+        response.body = response.read()
+        conversation.close()
+        return response
+
+    try:
+        for _ in range(100):
+            try:
+                get("/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            server.terminate()
+            pytest.fail("gunicorn did not answer:\n" + server.communicate(timeout=10)[1])
+        yield get
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_production_server_sends_pages_whole_with_their_length_and_compressed(
+    production_server,
+):
+    home = production_server("/")
+    article = re.search(r'href="(/conditions/[a-z0-9-]+/)"', home.body.decode())[1]
+
+    first = production_server(article)
+    again = production_server(article)
+
+    assert (first.status, first.getheader("X-Cache")) == (200, "miss")
+    assert (again.status, again.getheader("X-Cache")) == (200, "hit")
+    assert again.body == first.body
+    for response in (first, again):
+        # Not sent in chunks: a browser can tell how much of the page is still to come.
+        assert response.getheader("Transfer-Encoding") is None
+        assert response.getheader("Content-Length") == str(len(response.body))
+        assert response.getheader("Strict-Transport-Security")
+        assert "script-src 'self'" in response.getheader("Content-Security-Policy")
+    compressed = production_server(article, **{"Accept-Encoding": "gzip, deflate, br"})
+    assert compressed.getheader("Content-Encoding") == "gzip"
+    assert compressed.getheader("Content-Length") == str(len(compressed.body))
+    assert gzip.decompress(compressed.body) == first.body
+
+
+def test_the_production_server_sends_static_files_hashed_compressed_and_cached_for_good(
+    production_server,
+):
+    home = production_server("/").body.decode()
+    stylesheet = re.search(r'href="(/static/[^"]+\.css)"', home)[1]
+
+    plain = production_server(stylesheet)
+    compressed = production_server(stylesheet, **{"Accept-Encoding": "gzip"})
+
+    assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet)  # a new name for each version
+    assert plain.status == 200 and b"{" in plain.body
+    assert "immutable" in plain.getheader("Cache-Control")
+    assert compressed.getheader("Content-Encoding") == "gzip"
+    assert len(compressed.body) < len(plain.body)
+    assert production_server("/healthz").status == 200
