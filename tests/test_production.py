@@ -57,18 +57,24 @@ def shared_redis(settings):
     shared.flushdb()
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """Run manage.py in a fresh process, with the real settings module and `env`."""
+def fresh_environment(**env: str) -> dict:
+    """This process's environment without the test settings, plus the real settings module and
+    `env`: for running the site in another process as an operator would."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "PYTEST", "REDIS_URL"))
     }
     environment.update(env, DJANGO_SETTINGS_MODULE="neckinfo.settings")
+    return environment
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process, with the real settings module and `env`."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
-        env=environment,
+        env=fresh_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -507,14 +513,17 @@ def production_server(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    environment = {key: value for key, value in os.environ.items()
-                   if not key.startswith(("DJANGO_", "PYTEST", "REDIS_URL"))}  # fmt: skip
-    environment.update(env, DJANGO_SETTINGS_MODULE="neckinfo.settings", PORT=str(port),
-                       WEB_CONCURRENCY="1", GUNICORN_ACCESS_LOG="/dev/null")  # fmt: skip
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=PROJECT, env=environment, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=PROJECT,
+            env=fresh_environment(
+                **env, PORT=str(port), WEB_CONCURRENCY="1", GUNICORN_ACCESS_LOG="/dev/null"
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=output,
+        )
 
     def get(path: str, **headers: str) -> http.client.HTTPResponse:
         # The proxy terminates TLS and says so; without it the site redirects to https.
@@ -534,8 +543,7 @@ def production_server(tmp_path):
             except OSError:
                 time.sleep(0.1)
         else:
-            server.terminate()
-            pytest.fail("gunicorn did not answer:\n" + server.communicate(timeout=10)[1])
+            pytest.fail("gunicorn did not answer:\n" + log.read_text())
         yield get
     finally:
         server.terminate()
