@@ -95,6 +95,17 @@ def request_content_version(request) -> dict:
     return request.content_version
 
 
+def cached_until_content_changes(request, name: str, compute):
+    """compute()'s result, kept in the cache under `name` until content changes: for parts
+    of pages that are dear to work out and shared by many pages."""
+    key = f"{name}:{request_content_version(request)['id']}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return value
+
+
 def new_content_version() -> dict:
     """Invalidate every cached page: called whenever content changes."""
     next_publish_at = Article.objects.filter(

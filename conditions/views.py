@@ -3,7 +3,6 @@
 from itertools import groupby
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
@@ -14,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from conditions import search
-from conditions.caching import request_content_version
+from conditions.caching import cached_until_content_changes
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
 
@@ -79,12 +78,11 @@ def _article_page(request, article, items):
 def _related_articles(request, article) -> list[Article]:
     """Related articles, kept in the cache until content changes: ranking every article by
     shared symptoms is the dearest part of an article page."""
-    key = f"related:{article.pk}:{request_content_version(request)['id']}"
-    related = cache.get(key)
-    if related is None:
-        related = list(Article.objects.published().related_to(article)[:RELATED_ARTICLES_SHOWN])
-        cache.set(key, related, settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return related
+    return cached_until_content_changes(
+        request,
+        f"related:{article.pk}",
+        lambda: list(Article.objects.published().related_to(article)[:RELATED_ARTICLES_SHOWN]),
+    )
 
 
 def _redirect_renamed_article(request, slug: str, kind: str):
@@ -221,12 +219,11 @@ def search_page(request):
 def _symptom_choices(request) -> list[dict]:
     """Symptoms with published articles, for the search filter: counting them costs more
     than the search itself, so they are kept in the cache until content changes."""
-    key = f"symptom-choices:{request_content_version(request)['id']}"
-    choices = cache.get(key)
-    if choices is None:
-        choices = list(Symptom.objects.in_use().order_by(Lower("name")).values("slug", "name"))
-        cache.set(key, choices, settings.PUBLIC_PAGE_CACHE_SECONDS)
-    return choices
+    return cached_until_content_changes(
+        request,
+        "symptom-choices",
+        lambda: list(Symptom.objects.in_use().order_by(Lower("name")).values("slug", "name")),
+    )
 
 
 def symptom_suggestions(request):
