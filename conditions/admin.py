@@ -4,26 +4,29 @@ Who may do what is decided in `conditions.editorial`; this module applies it to 
 forms, actions and views, so a refused change is refused however it is posted.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
+import reversion
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.models import Tag
 
 from conditions import editorial, history, readability
+from conditions.forms import ArticleAdminForm, state_of_row
 from conditions.models import (
     Article,
     AuditEvent,
@@ -111,82 +114,6 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ArticleAdminForm(forms.ModelForm):
-    """The change form, refusing lost updates and changes of state the user may not make."""
-
-    # The "last updated" time of the article as the form was opened. If the article has been
-    # saved since, someone else changed it and this save would silently undo their work.
-    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    user = None  # set on the form class by ArticleAdmin.get_form
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # Read from the database, not the instance: when restoring a revision the
-            # instance holds the old revision's time.
-            saved = Article.objects.filter(pk=self.instance.pk).values_list("updated_at").first()
-            self.fields["loaded_version"].initial = saved[0].isoformat() if saved else ""
-        self._saved_status = self._status_in_database()
-        if "status" in self.fields and not editorial.can_publish(self.user):
-            allowed = {Status.DRAFT, Status.IN_REVIEW, self._saved_status}
-            self.fields["status"].choices = [
-                choice for choice in Status.choices if choice[0] in allowed
-            ]
-            self.fields["status"].error_messages["invalid_choice"] = editorial.REFUSED_STATUS_CHANGE
-
-    def _status_in_database(self) -> str:
-        if not self.instance.pk:
-            return Status.DRAFT
-        return Article.objects.filter(pk=self.instance.pk).values_list("status", flat=True)[0]
-
-    def clean(self):
-        cleaned_data = super().clean()
-        self._refuse_lost_update()
-        if "status" in cleaned_data:
-            refusal = editorial.status_change_refusal(
-                self.user, self._saved_status, cleaned_data["status"]
-            )
-            if refusal:
-                self.add_error("status", refusal)
-        return cleaned_data
-
-    def _refuse_lost_update(self) -> None:
-        if not self.instance.pk:
-            return
-        latest = (
-            Article.objects.filter(pk=self.instance.pk)
-            .select_related("updated_by")
-            .only("updated_at", "updated_by__username", "updated_by__first_name")
-            .first()
-        )
-        if latest is None or latest.updated_at.isoformat() == self.cleaned_data.get(
-            "loaded_version"
-        ):
-            return
-        who = (
-            (latest.updated_by.get_full_name() or latest.updated_by.username)
-            if (latest.updated_by)
-            else "someone else (an import or a script)"
-        )
-        when = date_format(timezone.localtime(latest.updated_at), "j F Y, H:i:s")
-        raise ValidationError(
-            format_html(
-                "This article was changed by {} at {}, after you opened it. Your changes have "
-                "<strong>not</strong> been saved; they are still in the form below. "
-                '<a href="{}" target="_blank">Open the latest version in a new tab</a>, '
-                "bring your changes across, and save there.",
-                who,
-                when,
-                reverse(
-                    f"admin:conditions_{self._meta.model._meta.model_name}_change",
-                    args=[self.instance.pk],
-                ),
-            ),
-            code="changed_meanwhile",
-        )
-
-
 def restore_merged_symptoms(article: Article) -> list[Symptom]:
     """After restoring a revision, drop the tags of symptoms merged away since, and return
     the symptoms they were merged into, to tag the article with instead.
@@ -262,17 +189,23 @@ class ArticleAdmin(VersionAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["readability_report"]
-        if not editorial.can_publish(request.user) or self._is_restoring(request):
+        restoring = self._restoring(request) is not None
+        if not editorial.can_publish(request.user) or restoring:
             readonly += ["published_at"]
-        if self._is_restoring(request):
+        if restoring:
             readonly += ["status"]
-        if not editorial.can_sign_off_review(request.user) or self._is_restoring(request):
+        if not editorial.can_sign_off_review(request.user) or restoring:
             readonly += REVIEW_FIELDS
         return readonly
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user  # a fresh class per request, so this is not shared
+        # A fresh class per request, so these are not shared.
+        form.user = request.user
+        restoring = self._restoring(request)
+        if restoring is not None and restoring.before is not None:
+            # The revision is already written over the row: compare with the row before.
+            form.state_before_restore = restoring.before_state
         return form
 
     def get_queryset(self, request):
@@ -280,8 +213,9 @@ class ArticleAdmin(VersionAdmin):
         return super().get_queryset(request).prefetch_related("symptoms")
 
     def has_change_permission(self, request, obj=None):
-        if self._is_restoring(request):
-            # revision_view has judged the article as it is now; `obj` is the old revision.
+        if self._restoring(request) is not None:
+            # The restore and recover views have judged the article as it is now (or that it
+            # is deleted); `obj` is the old revision, written over it.
             obj = None
         return super().has_change_permission(request, obj) and editorial.can_edit(request.user, obj)
 
@@ -337,10 +271,16 @@ class ArticleAdmin(VersionAdmin):
     # Saving
 
     def save_model(self, request, obj, form, change):
-        if self._is_restoring(request):
-            before = request.state_before_restore
-            for field, value in before.items():
-                setattr(obj, field, value)
+        restoring = self._restoring(request)
+        if restoring is not None:
+            before = restoring.before
+            if before is None:
+                # A deleted article comes back as a draft: whether it is public again is a
+                # medical reviewer's decision, made afresh.
+                obj.status, obj.published_at = Status.DRAFT, None
+            else:
+                for field in KEPT_ON_RESTORE:
+                    setattr(obj, field, before[field])
             replacements = restore_merged_symptoms(obj)
             form.cleaned_data["symptoms"] = [*form.cleaned_data["symptoms"], *replacements]
         elif change:
@@ -355,6 +295,12 @@ class ArticleAdmin(VersionAdmin):
         editorial.record_review_sign_off(
             obj, before["last_reviewed_on"] if before else None, request.user
         )
+
+    def delete_model(self, request, obj):
+        editorial.delete_articles([obj], request.user)
+
+    def delete_queryset(self, request, queryset):
+        editorial.delete_articles(queryset, request.user)
 
     # Actions
 
@@ -376,12 +322,12 @@ class ArticleAdmin(VersionAdmin):
         self._change_status(request, queryset, Status.UNPUBLISHED, {Status.PUBLISHED})
 
     def _change_status(self, request, queryset, new_status, from_states):
-        changed = 0
-        for article in queryset.filter(status__in=from_states):
-            if editorial.status_change_refusal(request.user, article.status, new_status):
+        for status in from_states:
+            if editorial.status_change_refusal(request.user, status, new_status):
                 raise PermissionDenied
-            editorial.change_status(article, new_status, request.user)
-            changed += 1
+        changed = editorial.change_status(
+            queryset.values_list("pk", flat=True), new_status, from_states, request.user
+        )
         label = Status(new_status).label.lower()
         self.message_user(
             request,
@@ -407,10 +353,60 @@ class ArticleAdmin(VersionAdmin):
             *super().get_urls(),
         ]
 
+    # Preview is answered before the admin opens the transaction a save runs in: rendering
+    # a page with unsaved text writes nothing, so it must hold no lock (on SQLite, the whole
+    # database's write lock) while it renders.
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if self._is_preview(request):
+            return self.preview_view(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if self._is_preview(request):
+            return self.preview_view(request, object_id)
+        if request.method == "POST" and (refused := self._refused_save(request, object_id)):
+            return refused
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and "_preview" in request.POST:
+        if self._is_preview(request):  # e.g. posted to the restore page
             return self.preview_view(request, object_id)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _is_preview(request) -> bool:
+        return request.method == "POST" and "_preview" in request.POST
+
+    def _refused_save(self, request, object_id):
+        """When the user may no longer change the article (it was published after they
+        opened it), their text, to copy, instead of a bare "403 Forbidden"."""
+        article = self.get_object(request, unquote(object_id))
+        if article is None or self.has_change_permission(request, article):
+            return None
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": "Your changes were not saved",
+            "status": article.get_status_display().lower(),
+            "posted_text": self._posted_text(request),
+        }
+        return TemplateResponse(request, "admin/conditions/refused_save.html", context, status=403)
+
+    def _posted_text(self, request) -> list[tuple[str, str]]:
+        """(label, text) of every piece of writing in a posted form."""
+        fields = ["title", "summary", *self.content_fields]
+        text = [(self.model._meta.get_field(name).verbose_name, request.POST.get(name, ""))
+                for name in fields]  # fmt: skip
+        for number in range(int(request.POST.get("items-TOTAL_FORMS", 0) or 0)):
+            for part in ("question", "answer"):
+                text.append(
+                    (f"{part} {number + 1}", request.POST.get(f"items-{number}-{part}", ""))
+                )
+        return [(label.capitalize(), value) for label, value in text if value.strip()]
 
     def preview_view(self, request, object_id=None):
         """The page as readers would see it with the form's (unsaved) content."""
@@ -520,30 +516,111 @@ class ArticleAdmin(VersionAdmin):
         )
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        # Permission is judged on the article as it is now, not as it was in the revision:
-        # an editor can't change a published article by restoring an old draft of it.
+        # Judged on the article as it is now, not as it was in the revision: an editor can't
+        # change a published article by restoring an old draft of it.
         current = self.get_object(request, unquote(object_id))
         if current is None or not self.has_change_permission(request, current):
             raise PermissionDenied
-        request.restoring_revision = True
-        request.state_before_restore = (
-            Article.objects.filter(pk=current.pk).values(*KEPT_ON_RESTORE).first()
+        # Only a revision of this very article (reversion would take any revision whose
+        # object has this id, of any kind).
+        version = get_object_or_404(Version.objects.get_for_object(current), pk=version_id)
+        return self._restore_view(
+            request,
+            version,
+            current,
+            "reversion/revision_form.html",
+            {"title": f"Restore an earlier revision of “{current}”", **(extra_context or {})},
         )
-        response = super().revision_view(request, object_id, version_id, extra_context)
-        if request.method == "POST" and response.status_code == 302:
-            version = Version.objects.select_related("revision").get(pk=version_id)
-            AuditEvent.record(
-                AuditEvent.Action.RESTORED,
-                request.user,
-                current,
-                detail="Restored the revision of "
-                f"{date_format(timezone.localtime(version.revision.date_created), 'j F Y, H:i')}",
+
+    def recover_view(self, request, version_id, extra_context=None):
+        """A deleted article brought back, as a draft, from its last revision."""
+        if not (self.has_add_permission(request) and self.has_change_permission(request)):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_deleted(self.model), pk=version_id)
+        return self._restore_view(
+            request,
+            version,
+            None,
+            "reversion/recover_form.html",
+            {"title": f"Recover “{version.object_repr}” as a draft", "recover": True,
+             **(extra_context or {})},
+        )  # fmt: skip
+
+    def _restore_view(self, request, version, current, template, context):
+        """Write `version`'s revision over the article (or bring it back) and show the change
+        form on it; saving the form keeps it, anything else rolls it back.
+
+        The article's row is locked throughout, so nobody's save can slip in between the
+        check of what the form was opened on and the restore.
+        """
+        try:
+            with transaction.atomic():
+                before = None
+                if current is not None:
+                    before = (
+                        Article.objects.select_for_update(no_key=True)
+                        .filter(pk=current.pk)
+                        .values(*KEPT_ON_RESTORE, "updated_at", "updated_by")
+                        .first()
+                    )
+                request.restoring = Restoring(version, before)
+                history.revert_article(version)
+                with self.create_revision(request):
+                    response = self.changeform_view(
+                        request, quote(version.object_id), request.path, context
+                    )
+                    if request.method == "POST" and response.status_code == 302:
+                        self._record_restore(request, version, current)
+                        return response
+                response.template_name = template
+                response.render()  # with the revision's content, before it is rolled back
+                raise _ShownOnly(response)
+        except _ShownOnly as shown:
+            return shown.response
+        except history.RestoreError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"
+                if current is None
+                else f"admin:{self.opts.app_label}_{self.opts.model_name}_history",
+                *([] if current is None else [current.pk]),
             )
-        return response
+
+    def _record_restore(self, request, version, current) -> None:
+        saved_on = date_format(timezone.localtime(version.revision.date_created), "j F Y, H:i")
+        reversion.set_comment(f"Restored the revision of {saved_on}")
+        AuditEvent.record(
+            AuditEvent.Action.RESTORED if current else AuditEvent.Action.RECOVERED,
+            request.user,
+            Article.objects.get(pk=version.object_id),
+            detail=f"Restored the revision of {saved_on}"
+            if current
+            else f"Recovered as a draft from the revision of {saved_on}",
+        )
 
     @staticmethod
-    def _is_restoring(request) -> bool:
-        return getattr(request, "restoring_revision", False)
+    def _restoring(request) -> "Restoring | None":
+        return getattr(request, "restoring", None)
+
+
+@dataclass
+class Restoring:
+    """A restore under way: the revision, and the article's row before it (None: recovering a
+    deleted article)."""
+
+    version: Version
+    before: dict | None
+
+    @property
+    def before_state(self) -> dict:
+        return state_of_row(self.before)
+
+
+class _ShownOnly(Exception):
+    """Unwinds the restore's transaction after its form has been shown, not saved."""
+
+    def __init__(self, response):
+        self.response = response
 
 
 @admin.register(ConditionArticle)

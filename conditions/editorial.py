@@ -8,10 +8,11 @@ functions, so the rules live in one place and hold for forms, actions and direct
 from datetime import timedelta
 
 import reversion
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from conditions.models import Article, AuditEvent
+from conditions.models import Article, AuditEvent, Symptom
 
 Status = Article.Status
 
@@ -39,6 +40,21 @@ def can_edit(user, article: Article | None) -> bool:
     by a medical reviewer, so nothing unreviewed reaches a public page.
     """
     return article is None or article.status != Status.PUBLISHED or can_publish(user)
+
+
+# A symptom's fields that readers see as advice: only medical reviewers change them.
+REVIEWED_SYMPTOM_FIELDS = ["description", "red_flag_advice", "red_flag_level"]
+
+
+def can_edit_symptom(user, symptom: Symptom | None) -> bool:
+    """Whether `user` may change `symptom` (None: symptoms in general).
+
+    A symptom that published (or scheduled) articles carry is on public pages, with its
+    name, description and red-flag advice: like those articles, a medical reviewer changes it.
+    """
+    if symptom is None or symptom.pk is None or can_publish(user):
+        return True
+    return not symptom.tagged_articles.filter(content_object__status=Status.PUBLISHED).exists()
 
 
 def status_change_refusal(user, old_status: str, new_status: str) -> str | None:
@@ -75,19 +91,47 @@ def record_status_change(article: Article, old_status: str, user) -> None:
         AuditEvent.record(AuditEvent.Action.SUBMITTED, user, article)
 
 
-def change_status(article: Article, new_status: str, user) -> None:
-    """Move `article` to `new_status` as `user`: saved as a new revision, and audited.
+def change_status(article_ids, new_status: str, from_states, user) -> int:
+    """Move the articles among `article_ids` that are in one of `from_states` to `new_status`,
+    as `user`: each saved as a new revision, and audited. Returns how many changed.
 
-    The caller checks permission first (see `status_change_refusal`).
+    Each article is locked and read afresh, so an edit saved since the list was shown is
+    kept (only the state changes), and one that changed state meanwhile is left alone. The
+    caller checks permission first (see `status_change_refusal`).
     """
-    old_status = article.status
-    with reversion.create_revision():
-        article.status = new_status
-        article.updated_by = user
-        article.save()
-        reversion.set_user(user)
-        reversion.set_comment(f"Status changed to {article.get_status_display()}")
-    record_status_change(article, old_status, user)
+    changed = 0
+    with transaction.atomic():
+        articles = (
+            Article.objects.select_for_update(no_key=True)
+            .filter(pk__in=list(article_ids), status__in=from_states)
+            .order_by("pk")  # always locked in the same order: no deadlock between two lists
+        )
+        for article in articles:
+            article = article.specific()
+            old_status = article.status
+            with reversion.create_revision():
+                article.status = new_status
+                article.updated_by = user
+                article.save()
+                reversion.set_user(user)
+                reversion.set_comment(f"Status changed to {article.get_status_display()}")
+            record_status_change(article, old_status, user)
+            changed += 1
+    return changed
+
+
+def delete_articles(articles, user) -> None:
+    """Delete `articles` (a reviewer's decision), recording each in the audit log."""
+    with transaction.atomic():
+        for article in articles:
+            AuditEvent.record(
+                AuditEvent.Action.DELETED,
+                user,
+                subject=article.title,
+                detail=f"Was {article.get_status_display().lower()}, "
+                f"at {article.get_absolute_url()}",
+            )
+            article.delete()
 
 
 def record_review_sign_off(article: Article, previously_reviewed_on, user) -> None:

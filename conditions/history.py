@@ -1,10 +1,11 @@
-"""Reading an article's revisions (stored by django-reversion) and comparing two of them."""
+"""An article's revisions (stored by django-reversion): reading, comparing, restoring."""
 
 import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape
@@ -90,6 +91,55 @@ def _readable(name: str, value) -> str:
 
 def _versions_of(versions, model) -> list[Version]:
     return [v for v in versions if v.content_type.model_class() is model]
+
+
+# Restoring.
+
+# The rows that make up one article, and the field of each that names the article.
+ARTICLE_PARTS = {TaggedArticle: "content_object_id", Source: "article_id", FaqItem: "faq_id"}
+
+
+class RestoreError(Exception):
+    """Why a revision can't be written back; the message is for the editor."""
+
+
+def revert_article(version: Version) -> None:
+    """Write the article of `version` back as it was in that revision: its own rows, and its
+    symptoms, sources and questions (those added since are removed).
+
+    Only this article's rows: a revision may hold other articles too (a list action saves
+    every selected article in one revision), and restoring one article must never touch
+    another. The caller runs this inside the transaction that saves or discards it.
+    """
+    article_id = int(version.object_id)
+    versions = list(version.revision.version_set.select_related("content_type"))
+    own = [
+        v for v in versions if _model(v) in (Article, *Article.__subclasses__())
+        and int(v.object_id) == article_id
+    ]  # fmt: skip
+    parts = {
+        model: [v for v in _versions_of(versions, model) if v.field_dict[field] == article_id]
+        for model, field in ARTICLE_PARTS.items()
+    }
+    try:
+        with transaction.atomic():
+            for model, field in ARTICLE_PARTS.items():
+                kept = [int(v.object_id) for v in parts[model]]
+                model.objects.filter(**{field: article_id}).exclude(pk__in=kept).delete()
+            # The shared Article row before the row of its kind, then what hangs off them.
+            own.sort(key=lambda v: _model(v) is not Article)
+            for part in [*own, *parts[Source], *parts[FaqItem], *parts[TaggedArticle]]:
+                part.revert()
+    except IntegrityError as error:
+        raise RestoreError(
+            "This revision can't be restored as it is: part of it (its address, or a "
+            "question's link) is now used by something else. Copy what you need from it "
+            "by hand instead."
+        ) from error
+
+
+def _model(version: Version):
+    return version.content_type.model_class()
 
 
 @dataclass

@@ -92,6 +92,17 @@ class Symptom(TagBase):
         max_length=20, choices=RedFlagLevel.choices, default=RedFlagLevel.EMERGENCY
     )
     red_flag_advice_html = models.TextField(editable=False, default="")
+    # Who saved it last and when: the symptom's form refuses to save over a change made
+    # after it was opened (see conditions.forms).
+    updated_at = models.DateTimeField("last updated", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = SymptomQuerySet.as_manager()
 
@@ -582,9 +593,13 @@ class AuditEvent(models.Model):
         SCHEDULED = "scheduled", "Scheduled"
         UNPUBLISHED = "unpublished", "Unpublished"
         RESTORED = "restored", "Restored a revision"
+        RECOVERED = "recovered", "Recovered a deleted article"
+        DELETED = "deleted", "Deleted an article"
         REVIEW_SIGNED_OFF = "review_signed_off", "Signed off medical review"
         SYMPTOMS_MERGED = "symptoms_merged", "Merged symptoms"
         SYMPTOM_RENAMED = "symptom_renamed", "Renamed a symptom"
+        SYMPTOM_DELETED = "symptom_deleted", "Deleted a symptom"
+        RED_FLAGS_CHANGED = "red_flags_changed", "Changed a symptom's red-flag advice"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     user = models.ForeignKey(
@@ -673,6 +688,9 @@ class ContentVersion(models.Model):
 
     # Times as Unix timestamps: read on every request with one plain SQL query.
     token = models.CharField(max_length=32)
+    # Counts up with every change, in the order the changes commit: a copy of the version
+    # in the shared cache is only ever replaced by a newer one (see conditions.caching).
+    number = models.BigIntegerField(default=0)
     changed_at = models.FloatField()
     # The next scheduled publish time still to come, when the content will change by itself.
     next_publish_at = models.FloatField(null=True)

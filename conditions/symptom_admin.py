@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from conditions import vocabulary
+from conditions import editorial, vocabulary
+from conditions.forms import SymptomAdminForm
 from conditions.models import Article, Symptom, published_q
 
 # The admin page where each kind of article is edited.
@@ -23,6 +24,7 @@ ARTICLE_CHANGE_URL_NAMES = {
 
 @admin.register(Symptom)
 class SymptomAdmin(admin.ModelAdmin):
+    form = SymptomAdminForm
     list_display = ["name", "synonyms", "published_articles", "all_articles"]
     search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
     ordering = ["name"]
@@ -51,10 +53,20 @@ class SymptomAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["name", "slug", "description", "synonyms", "red_flag_advice", "red_flag_level"]
-        return [*fields, "old_addresses"] if obj else fields
+        return [*fields, "old_addresses", "loaded_version"] if obj else fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ["old_addresses"] if obj else []
+        readonly = ["old_addresses"] if obj else []
+        if not editorial.can_publish(request.user):
+            # What readers are told about a symptom, and when to get help with it, is
+            # written by medical reviewers.
+            readonly += editorial.REVIEWED_SYMPTOM_FIELDS
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and editorial.can_edit_symptom(
+            request.user, obj
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -74,6 +86,7 @@ class SymptomAdmin(admin.ModelAdmin):
         return field
 
     def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
         changes = vocabulary.save_symptom(obj, user=request.user)
         if changes.redirected_from:
             self.message_user(
@@ -109,6 +122,12 @@ class SymptomAdmin(admin.ModelAdmin):
         )
 
     # Deleting: warn which articles lose the symptom.
+
+    def delete_model(self, request, obj):
+        vocabulary.delete_symptoms([obj], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        vocabulary.delete_symptoms(queryset, user=request.user)
 
     def render_delete_form(self, request, context):
         context["affected"] = self._affected_articles([context["object"]])

@@ -10,6 +10,7 @@ import reversion
 from django.db import transaction
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, Symptom, SymptomRedirect, TaggedArticle
 
@@ -33,7 +34,11 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
     changes = AddressChanges()
     before = None
     if symptom.pk:
-        before = Symptom.objects.filter(pk=symptom.pk).values("name", "slug").first()
+        before = (
+            Symptom.objects.filter(pk=symptom.pk)
+            .values("name", "slug", "red_flag_advice", "red_flag_level")
+            .first()
+        )
 
     taken_over = (
         SymptomRedirect.objects.filter(old_slug=symptom.slug).select_related("symptom").first()
@@ -46,6 +51,7 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
             changes.taken_over_from = taken_over.symptom
 
     symptom.save()
+    _record_red_flag_change(symptom, before, user)
 
     if before is None or (before["name"], before["slug"]) == (symptom.name, symptom.slug):
         return changes
@@ -61,6 +67,23 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
         else "Address unchanged.",
     )
     return changes
+
+
+def _record_red_flag_change(symptom: Symptom, before: dict | None, user) -> None:
+    """An audit event when a symptom's red-flag advice (shown on every article with it)
+    is written or changed."""
+    old = (before["red_flag_advice"], before["red_flag_level"]) if before else ("", "")
+    new = (symptom.red_flag_advice, symptom.red_flag_level)
+    if old == new or not (old[0] or new[0]):
+        return
+    AuditEvent.record(
+        AuditEvent.Action.RED_FLAGS_CHANGED,
+        user=user,
+        subject=symptom.name,
+        detail=f"Level: {symptom.get_red_flag_level_display()}. Advice: {symptom.red_flag_advice}"
+        if new[0]
+        else "Red-flag advice removed.",
+    )
 
 
 def current_slugs(old_slugs: Iterable[str]) -> dict[str, str]:
@@ -120,8 +143,11 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
     merge_ids = {symptom.pk for symptom in merge} - {keep.pk}
     if not merge_ids:
         raise ValueError("Choose at least one other symptom to merge into the one kept.")
+    # The articles being re-tagged are locked first (as an article's own save locks them),
+    # and marked changed at the end: an editor who has one open can't save over the merge.
+    _lock_articles_with(merge_ids)
     # Fresh rows, locked (on PostgreSQL) so that a concurrent edit can't be lost.
-    symptoms = Symptom.objects.select_for_update().in_bulk([keep.pk, *merge_ids])
+    symptoms = Symptom.objects.select_for_update(no_key=True).in_bulk([keep.pk, *merge_ids])
     keep = symptoms[keep.pk]
     merged = sorted((symptoms[pk] for pk in merge_ids), key=lambda s: s.name.lower())
 
@@ -157,6 +183,7 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
     Symptom.objects.filter(pk__in=merge_ids).delete()
 
     articles = list(Article.objects.filter(pk__in=merged_names_by_article).order_by("title"))
+    _mark_changed(articles, user)
     for article in articles:
         names = merged_names_by_article[article.pk]
         with reversion.create_revision():
@@ -181,6 +208,50 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
         ),
     )
     return articles
+
+
+@transaction.atomic
+def delete_symptoms(symptoms: Iterable[Symptom], user=None) -> None:
+    """Delete `symptoms`: the articles carrying them lose them (each marked changed), and
+    each deletion is recorded in the audit log."""
+    symptoms = list(symptoms)
+    ids = [symptom.pk for symptom in symptoms]
+    _lock_articles_with(ids)
+    articles = articles_by_symptom(symptoms)
+    for symptom in symptoms:
+        losing = articles.get(symptom.pk, [])
+        AuditEvent.record(
+            AuditEvent.Action.SYMPTOM_DELETED,
+            user=user,
+            subject=symptom.name,
+            detail=f"/symptoms/{symptom.slug}/; "
+            + (
+                f"removed from {len(losing)} article{'s' if len(losing) != 1 else ''}: "
+                + "; ".join(article.title for article in losing)
+                if losing
+                else "no article had it."
+            ),
+        )
+        _mark_changed(losing, user)
+    Symptom.objects.filter(pk__in=ids).delete()
+
+
+def _lock_articles_with(symptom_ids) -> None:
+    """Lock the articles carrying any of `symptom_ids`, in a fixed order (no deadlocks)."""
+    list(
+        Article.objects.select_for_update(no_key=True)
+        .filter(tagged_symptoms__tag__in=list(symptom_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _mark_changed(articles: list[Article], user) -> None:
+    """Record that `articles` changed (their symptoms did), so a form opened on one before
+    this is refused rather than saving the old symptoms back."""
+    Article.objects.filter(pk__in=[a.pk for a in articles]).update(
+        updated_at=timezone.now(), updated_by=user if user and user.is_authenticated else None
+    )
 
 
 def _combined_synonyms(keep: Symptom, merged: list[Symptom]) -> str:

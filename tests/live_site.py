@@ -1,0 +1,359 @@
+"""The site as an operator runs it, for tests that need real processes: gunicorn with the
+production settings, on a fresh database of its own (SQLite on the suite's SQLite pass,
+PostgreSQL on its PostgreSQL pass), optionally with its own Redis; and people in browsers,
+who sign in and post the admin's own forms.
+
+Used by the concurrency and fault tests, and by bench/fault_bench.py.
+"""
+
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from tests.browser_forms import form_data
+
+PROJECT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery staple"
+# Every answer arrives well within this, or the test fails rather than hanging.
+REQUEST_TIMEOUT = 15
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fresh_environment(**env: str) -> dict:
+    """This process's environment without test or site settings, plus the real settings
+    module and `env`: the site as an operator would run it."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST", "REDIS_URL", "DATABASE_URL", "GUNICORN_"))
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="neckinfo.settings")
+    return environment
+
+
+# Databases.
+
+
+class Database:
+    """A database made for one live site, and dropped afterwards."""
+
+    url: str
+
+    def create(self) -> None: ...
+
+    def drop(self) -> None: ...
+
+    def query(self, sql: str, parameters=()) -> list[tuple]: ...
+
+    def execute(self, sql: str, parameters=()) -> None: ...
+
+
+class SQLiteDatabase(Database):
+    def __init__(self, folder: Path):
+        self.path = folder / "live.sqlite3"
+        self.url = f"sqlite:///{self.path}"
+
+    def _connect(self):
+        import sqlite3
+
+        return sqlite3.connect(self.path, timeout=20)
+
+    def query(self, sql, parameters=()):
+        with self._connect() as connection:
+            return connection.execute(sql, parameters).fetchall()
+
+    def execute(self, sql, parameters=()):
+        with self._connect() as connection:
+            connection.execute(sql, parameters)
+
+
+class PostgresDatabase(Database):
+    def __init__(self, server_url: str):
+        parts = urlsplit(server_url)
+        self.name = f"neckinfo_live_{uuid.uuid4().hex[:12]}"
+        self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+        self.server_url = urlunsplit(parts._replace(path="/postgres"))
+
+    def _maintenance(self, statement: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.server_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(statement)
+
+    def create(self):
+        self._maintenance(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self):
+        self._maintenance(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def query(self, sql, parameters=()):
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=5) as connection:
+            return connection.execute(sql.replace("?", "%s"), parameters).fetchall()
+
+    def execute(self, sql, parameters=()):
+        import psycopg
+
+        with psycopg.connect(self.url, connect_timeout=5) as connection:
+            connection.execute(sql.replace("?", "%s"), parameters)
+
+
+def database_for_this_pass(folder: Path) -> Database:
+    """A new database on the engine the suite is running on (DATABASE_URL, as `make test`
+    sets it for the PostgreSQL pass)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        return PostgresDatabase(url)
+    return SQLiteDatabase(folder)
+
+
+# Redis.
+
+
+class OwnRedis:
+    """A Redis server of this test's own, on a free port, that the test may stop, kill and
+    pause (never the shared one on 6379)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if self.answers():
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+# The site.
+
+
+@dataclass
+class LiveSite:
+    url: str
+    database: Database
+    env: dict
+    server: subprocess.Popen
+    log: Path
+    people: dict = field(default_factory=dict)
+
+    def browser(self) -> "Browser":
+        return Browser(self.url)
+
+    def signed_in(self, username: str) -> "Browser":
+        browser = self.browser()
+        browser.sign_in(username, PASSWORD)
+        return browser
+
+    def manage(self, *args: str) -> str:
+        return manage(self.env, *args)
+
+    def shell(self, code: str):
+        """Run Python in the site's environment (its settings and database); the value of
+        the JSON it prints last."""
+        output = manage(self.env, "shell", "-c", code)
+        return json.loads(output.strip().splitlines()[-1])
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def manage(env: dict, *args: str) -> str:
+    finished = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    if finished.returncode != 0:
+        raise RuntimeError(
+            f"manage.py {' '.join(args)} failed:\n{finished.stdout}{finished.stderr}"
+        )
+    return finished.stdout
+
+
+# An Editor (Ed), two medical reviewers (Rita and Raj), each with a known password.
+PEOPLE_SETUP = """
+from django.contrib.auth.models import Group, User
+for username, group, first, last in [
+    ("ed", "Editor", "Ed", "Writer"),
+    ("rita", "Medical reviewer", "Rita", "Okafor"),
+    ("raj", "Medical reviewer", "Raj", "Patel"),
+]:
+    user = User.objects.create_user(username, f"{username}@example.org", PASSWORD,
+                                    is_staff=True, first_name=first, last_name=last)
+    user.groups.add(Group.objects.get(name=group))
+"""
+
+
+@contextmanager
+def live_site(workers: int = 2, redis: OwnRedis | None = None, **settings: str):
+    """gunicorn with `workers` sync workers, debug off, plain HTTP, on a new database (with the
+    sample articles, published, and the three people), and Redis when given. Yields a
+    LiveSite; stops the server and drops the database afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="neckinfo-live-"))
+    database = database_for_this_pass(folder)
+    database.create()
+    port = free_port()
+    env = fresh_environment(
+        DJANGO_DEBUG="0",
+        DJANGO_SECURE="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DATABASE_URL=database.url,
+        PORT=str(port),
+        WEB_CONCURRENCY=str(workers),
+        GUNICORN_ACCESS_LOG="/dev/null",
+        **({"REDIS_URL": redis.url} if redis else {}),
+        **settings,
+    )
+    log = folder / "gunicorn.log"
+    server = None
+    try:
+        manage(env, "migrate", "--noinput")
+        manage(env, "import_articles", "--publish", "conditions/sample_content")
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        manage(env, "shell", "-c", f"PASSWORD = {PASSWORD!r}\n{PEOPLE_SETUP}")
+        with log.open("w") as output:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=output,
+            )  # fmt: skip
+        site = LiveSite(f"http://127.0.0.1:{port}", database, env, server, log)
+        _wait_until_it_answers(site)
+        yield site
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        database.drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_until_it_answers(site: LiveSite) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if site.server.poll() is not None:
+            raise RuntimeError("gunicorn exited on start-up:\n" + site.log_text())
+        try:
+            if site.browser().get("/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer within 60 s:\n" + site.log_text())
+
+
+# People in browsers.
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    body: str
+
+    def form(self, form_id: str) -> dict:
+        return form_data(self.body, form_id)
+
+
+class Browser:
+    """One person's browser: its own cookies (so its own session) and connection."""
+
+    def __init__(self, base_url: str):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port
+        self.cookies: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: str, headers: dict | None = None) -> Answer:
+        return self.request("GET", path, headers=headers)
+
+    def post(self, path: str, data) -> Answer:
+        body = urlencode(data, doseq=True)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.request("POST", path, body, headers)
+
+    def request(self, method: str, path: str, body=None, headers=None) -> Answer:
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=REQUEST_TIMEOUT)
+        try:
+            connection.request(method, path, body, headers)
+            response = connection.getresponse()
+            raw = response.read()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        return Answer(response.status, dict(response.headers), raw.decode("utf-8", "replace"))
+
+    def sign_in(self, username: str, password: str) -> None:
+        page = self.get("/admin/login/")
+        fields = page.form("login-form")
+        fields.update(username=username, password=password, next="/admin/")
+        answer = self.post("/admin/login/", fields)
+        if answer.status != 302:
+            raise RuntimeError(f"{username} could not sign in: HTTP {answer.status}")
+
+    def open_form(self, path: str, form_id: str) -> dict:
+        page = self.get(path)
+        if page.status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {page.status}")
+        return page.form(form_id)
