@@ -24,13 +24,14 @@ matters on a phone); the page still works behind a proxy that compresses, or doe
 
 import hashlib
 import uuid
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
-from django.db.models import Min
+from django.db.models import F, Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
@@ -71,20 +72,48 @@ def cache_is_shared() -> bool:
     return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
 
 
-def content_version() -> dict:
-    """{"id": …, "since": unix time, "next_publish_at": unix time or None}.
+# The content version.
+#
+# The database holds it (one row, `ContentVersion`), and is always right. With Redis, every
+# request reads a copy from Redis instead (one round trip, no query), which each change
+# pushes there as it commits. Redis may lose a push (down, paused, cut off from one app
+# server) and later answer again with an older copy, so:
+# - a copy only ever replaces an older one (versions are numbered in commit order);
+# - a copy lives for VERSION_LEASE_SECONDS, then comes from the database again, so no lost
+#   push can outlive it;
+# - a process that has seen Redis fail reads the database until Redis answers again, and then
+#   brings Redis's copy up to date before trusting it.
 
-    From the shared cache when there is one; otherwise from the database (one small query),
-    because another worker process's in-memory cache can't tell this one about a change.
-    """
-    version = cache.get(CONTENT_VERSION_KEY) if cache_is_shared() else None
-    loaded = version is None
-    if loaded:
-        version = _version_in_database() or new_content_version()
+# How long Redis's copy is trusted before it is read from the database again (by whichever
+# request finds it gone: about one small query per second, whatever the load).
+VERSION_LEASE_SECONDS = 1.0
+
+# Replaces the copy in Redis only with a newer one (a higher number): a push that arrives
+# late, or a copy read from the database before a change committed, can't go back in time.
+SHARE_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local number = tonumber(string.match(current, '^(%d+) '))
+  if number and number >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+# The number of Redis outages this process had brought Redis up to date after.
+_outages_reconciled = 0
+
+
+def content_version() -> dict:
+    """{"id": …, "number": …, "since": unix time, "next_publish_at": unix time or None}."""
+    version = _shared_version() if cache_is_shared() else None
+    if version is None:
+        version = _version_in_database()
+        if cache_is_shared():
+            _share(version)
     if version["next_publish_at"] and timezone.now().timestamp() >= version["next_publish_at"]:
+        # A scheduled article has just become public: a change no save announced.
         version = new_content_version()
-    elif loaded and cache_is_shared():
-        cache.set(CONTENT_VERSION_KEY, version, None)
     return version
 
 
@@ -107,35 +136,77 @@ def cached_until_content_changes(request, name: str, compute):
 
 
 def new_content_version() -> dict:
-    """Invalidate every cached page: called whenever content changes."""
-    next_publish_at = Article.objects.filter(
-        status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-    ).aggregate(next=Min("published_at"))["next"]
-    version = {
-        "id": uuid.uuid4().hex,
-        "since": timezone.now().timestamp(),
-        "next_publish_at": next_publish_at.timestamp() if next_publish_at else None,
-    }
-    ContentVersion.objects.update_or_create(
-        pk=1,
-        defaults={
-            "token": version["id"],
-            "changed_at": version["since"],
-            "next_publish_at": version["next_publish_at"],
-        },
-    )
-    if cache_is_shared():
-        cache.set(CONTENT_VERSION_KEY, version, None)
+    """Invalidate every cached page: a new version, in the database at once (within the
+    caller's transaction, so it commits with the change) and in Redis as it commits."""
+    with transaction.atomic():
+        next_publish_at = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).aggregate(next=Min("published_at"))["next"]
+        fields = {
+            "token": uuid.uuid4().hex,
+            "changed_at": timezone.now().timestamp(),
+            "next_publish_at": next_publish_at.timestamp() if next_publish_at else None,
+        }
+        # One statement, so the numbers follow the order in which changes commit (the row
+        # stays locked until this transaction ends).
+        updated = ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, **fields)
+        if not updated:  # the row is made by a migration; this is for a database without it
+            ContentVersion.objects.create(pk=1, number=1, **fields)
+        version = _version_in_database()
+        transaction.on_commit(partial(_publish, version), robust=True)
     return version
 
 
-def _version_in_database() -> dict | None:
+def _publish(version: dict) -> None:
+    """Once a new version has committed: make it known to every app server."""
+    if cache_is_shared():
+        _share(version)
+
+
+def _version_in_database() -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT token, changed_at, next_publish_at FROM conditions_contentversion WHERE id = 1"
+            "SELECT token, number, changed_at, next_publish_at FROM conditions_contentversion "
+            "WHERE id = 1"
         )
         row = cursor.fetchone()
-    return {"id": row[0], "since": row[1], "next_publish_at": row[2]} if row else None
+    if row is None:
+        return new_content_version()
+    return {"id": row[0], "number": row[1], "since": row[2], "next_publish_at": row[3]}
+
+
+def _shared_version() -> dict | None:
+    """Redis's copy of the content version; None when it has none, or can't be trusted (it
+    failed since this process last brought it up to date)."""
+    if cache.outages != _outages_reconciled:
+        return None
+    text = cache.run(lambda redis: redis.get(cache.make_key(CONTENT_VERSION_KEY)))
+    if text is None:
+        return None
+    number, token, since, next_publish_at = text.decode().split(" ")
+    return {
+        "id": token,
+        "number": int(number),
+        "since": float(since),
+        "next_publish_at": float(next_publish_at) if next_publish_at != "-" else None,
+    }
+
+
+def _share(version: dict) -> None:
+    """Put `version` in Redis, unless Redis has a newer one."""
+    global _outages_reconciled
+    outages = cache.outages
+    text = " ".join(
+        [str(version["number"]), version["id"], repr(version["since"]),
+         repr(version["next_publish_at"]) if version["next_publish_at"] else "-"]
+    )  # fmt: skip
+    lease = int(VERSION_LEASE_SECONDS * 1000)
+    key = cache.make_key(CONTENT_VERSION_KEY)
+    answered = cache.run(
+        lambda redis: redis.eval(SHARE_IF_NEWER, 1, key, version["number"], text, lease)
+    )
+    if answered is not None and cache.outages == outages:
+        _outages_reconciled = outages
 
 
 # With Redis, this worker process's copies of the pages it served: a hit then fetches only the
@@ -285,17 +356,36 @@ class PublicPageCacheMiddleware:
         return response
 
 
-# What changes content. Both at once (so this process never serves the old page) and after
-# the transaction commits (so a page rendered from the old rows meanwhile isn't kept).
+# What changes content. The new version is written in the same transaction as the change, so
+# the two commit together, once per transaction however many rows it changes.
 CONTENT_MODELS = [ConditionArticle, FaqArticle, FaqItem, Source, Symptom, SymptomRedirect,
                   SlugRedirect]  # fmt: skip
 
 
 def content_changed(**kwargs) -> None:
-    if kwargs.get("raw"):
+    if kwargs.get("raw") or _transaction_has_new_version():
         return
     new_content_version()
-    transaction.on_commit(new_content_version, robust=True)
+
+
+def _transaction_has_new_version() -> bool:
+    """Whether the transaction under way has written a new content version already (in a
+    part that hasn't been rolled back): its `_publish` is waiting for the commit.
+
+    In the test suite, a test's own transaction never commits and holds everything a test
+    does; only the site's own transaction inside it counts (for test code itself, none).
+    """
+    ours = [i for i, block in enumerate(connection.atomic_blocks) if not block._from_testcase]
+    if not ours:
+        return False
+    # The outermost block of a real transaction has no savepoint; inside a test's, its id.
+    savepoint = connection.savepoint_ids[ours[0] - 1] if ours[0] else None
+    if ours[0] and savepoint is None:
+        return False
+    return any(
+        getattr(callback, "func", None) is _publish and (savepoint is None or savepoint in ids)
+        for ids, callback, _ in connection.run_on_commit
+    )
 
 
 for model in CONTENT_MODELS:

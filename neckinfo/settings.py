@@ -28,6 +28,16 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -131,13 +141,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # One cache shared by every app server when REDIS_URL is set (redis://host:6379/0);
 # otherwise each process keeps its own in memory, which is right for a single process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis answers in well under a millisecond; one that takes longer than this is treated as
+# down (the site serves from the database without it), so a hung Redis can't hold workers.
+REDIS_TIMEOUT_SECONDS = env_float("DJANGO_REDIS_TIMEOUT_SECONDS", 0.25)
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's Redis cache, keeping its Redis client between calls (see the module).
-            "BACKEND": "neckinfo.redis_cache.ReusedClientRedisCache",
+            # Django's Redis cache that degrades to the database when Redis is down or slow,
+            # keeping its client and connection between calls (see the module).
+            "BACKEND": "neckinfo.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "neckinfo"),
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
         }
     }
 else:

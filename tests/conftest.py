@@ -25,7 +25,10 @@ def empty_cache():
     from django.core.cache import cache
 
     from conditions.caching import WORKER_PAGES
+    from neckinfo import redis_cache
 
+    # Nor does it remember an earlier test's Redis failure.
+    redis_cache.HEALTH = redis_cache.RedisHealth()
     cache.clear()
     WORKER_PAGES.clear()
     yield
