@@ -23,6 +23,7 @@ matters on a phone); the page still works behind a proxy that compresses, or doe
 """
 
 import hashlib
+import time
 import uuid
 from functools import partial
 from urllib.parse import urlencode
@@ -76,20 +77,27 @@ def cache_is_shared() -> bool:
 #
 # The database holds it (one row, `ContentVersion`), and is always right. With Redis, every
 # request reads a copy from Redis instead (one round trip, no query), which each change
-# pushes there as it commits. Redis may lose a push (down, paused, cut off from one app
-# server) and later answer again with an older copy, so:
+# pushes there as it commits. Redis may miss a push (down, paused, cut off from one app
+# server) and later answer again, with an older copy or a late one that was queued while it
+# was paused, so no page older than an acknowledged save is ever served:
 # - a copy only ever replaces an older one (versions are numbered in commit order);
-# - a copy lives for VERSION_LEASE_SECONDS, then comes from the database again, so no lost
-#   push can outlive it;
-# - a process that has seen Redis fail reads the database until Redis answers again, and then
-#   brings Redis's copy up to date before trusting it.
+# - a copy carries the time until which it may be trusted: VERSION_LEASE_SECONDS after it
+#   was read from the database (readers check that time themselves, so a copy delivered
+#   late expires all the same);
+# - a save whose push fails isn't acknowledged until that time has passed for every copy
+#   read before it committed (`_publish`): from then on, every reader goes to the database;
+# - a process that has seen Redis fail reads the database until Redis answers again, and
+#   then brings Redis's copy up to date before trusting it.
+# (Across app servers this relies on their clocks agreeing to well under a second, as NTP
+# keeps them.)
 
-# How long Redis's copy is trusted before it is read from the database again (by whichever
-# request finds it gone: about one small query per second, whatever the load).
+# How long a copy in Redis is trusted after it was read from the database: about one small
+# query a second, whatever the load, and what a save waits for while Redis doesn't answer.
 VERSION_LEASE_SECONDS = 1.0
 
 # Replaces the copy in Redis only with a newer one (a higher number): a push that arrives
 # late, or a copy read from the database before a change committed, can't go back in time.
+# The copy is "<number> <valid until> <token> <since> <next publish time or ->".
 SHARE_IF_NEWER = """
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -108,9 +116,10 @@ def content_version() -> dict:
     """{"id": …, "number": …, "since": unix time, "next_publish_at": unix time or None}."""
     version = _shared_version() if cache_is_shared() else None
     if version is None:
+        read_at = time.time()
         version = _version_in_database()
         if cache_is_shared():
-            _share(version)
+            _share(version, read_at)
     if version["next_publish_at"] and timezone.now().timestamp() >= version["next_publish_at"]:
         # A scheduled article has just become public: a change no save announced.
         version = new_content_version()
@@ -158,9 +167,17 @@ def new_content_version() -> dict:
 
 
 def _publish(version: dict) -> None:
-    """Once a new version has committed: make it known to every app server."""
-    if cache_is_shared():
-        _share(version)
+    """Once a new version has committed: make it known to every app server.
+
+    If Redis doesn't take it, hold the save's answer until every copy in Redis that was
+    read before the commit has expired: once the editor is told "saved", no reader can be
+    served a page from before it.
+    """
+    if not cache_is_shared():
+        return
+    committed_at = time.time()
+    if not _share(version, committed_at, even_if_resting=True):
+        time.sleep(max(0.0, committed_at + VERSION_LEASE_SECONDS - time.time()))
 
 
 def _version_in_database() -> dict:
@@ -176,14 +193,16 @@ def _version_in_database() -> dict:
 
 
 def _shared_version() -> dict | None:
-    """Redis's copy of the content version; None when it has none, or can't be trusted (it
-    failed since this process last brought it up to date)."""
+    """Redis's copy of the content version; None when it has none, or it can't be trusted:
+    expired, or Redis failed since this process last brought it up to date."""
     if cache.outages != _outages_reconciled:
         return None
     text = cache.run(lambda redis: redis.get(cache.make_key(CONTENT_VERSION_KEY)))
     if text is None:
         return None
-    number, token, since, next_publish_at = text.decode().split(" ")
+    number, valid_until, token, since, next_publish_at = text.decode().split(" ")
+    if time.time() >= float(valid_until):
+        return None
     return {
         "id": token,
         "number": int(number),
@@ -192,21 +211,26 @@ def _shared_version() -> dict | None:
     }
 
 
-def _share(version: dict) -> None:
-    """Put `version` in Redis, unless Redis has a newer one."""
+def _share(version: dict, read_at: float, even_if_resting: bool = False) -> bool:
+    """Put `version`, read from the database at `read_at`, in Redis unless Redis has a newer
+    one. Whether Redis answered."""
     global _outages_reconciled
     outages = cache.outages
     text = " ".join(
-        [str(version["number"]), version["id"], repr(version["since"]),
+        [str(version["number"]), repr(read_at + VERSION_LEASE_SECONDS), version["id"],
+         repr(version["since"]),
          repr(version["next_publish_at"]) if version["next_publish_at"] else "-"]
     )  # fmt: skip
-    lease = int(VERSION_LEASE_SECONDS * 1000)
+    # Redis forgets it a little after it expires (the readers' own check is what counts).
+    keep_ms = int(VERSION_LEASE_SECONDS * 2000)
     key = cache.make_key(CONTENT_VERSION_KEY)
     answered = cache.run(
-        lambda redis: redis.eval(SHARE_IF_NEWER, 1, key, version["number"], text, lease)
+        lambda redis: redis.eval(SHARE_IF_NEWER, 1, key, version["number"], text, keep_ms),
+        even_if_resting=even_if_resting,
     )
     if answered is not None and cache.outages == outages:
         _outages_reconciled = outages
+    return answered is not None
 
 
 # With Redis, this worker process's copies of the pages it served: a hit then fetches only the

@@ -100,10 +100,11 @@ class ResilientRedisCache(RedisCache):
         """Why Redis is not being used now, or "" when it is."""
         return HEALTH.last_error if HEALTH.resting() or HEALTH.last_error else ""
 
-    def run(self, operation, default=None):
+    def run(self, operation, default=None, even_if_resting=False):
         """operation(redis client)'s result, or `default` when Redis can't answer (now, or
-        within the last RETRY_AFTER_SECONDS)."""
-        if HEALTH.resting():
+        within the last RETRY_AFTER_SECONDS, unless `even_if_resting`: for the rare call that
+        is worth a try whatever)."""
+        if HEALTH.resting() and not even_if_resting:
             return default
         try:
             result = operation(self._cache.get_client(write=True))

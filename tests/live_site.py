@@ -9,6 +9,7 @@ Used by the concurrency and fault tests, and by bench/fault_bench.py.
 import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -357,3 +358,160 @@ class Browser:
         if page.status != 200:
             raise RuntimeError(f"GET {path}: HTTP {page.status}")
         return page.form(form_id)
+
+
+# A site under load while things go wrong.
+
+
+@dataclass
+class PhaseCounts:
+    requests: int = 0
+    server_errors: int = 0  # 5xx, or no answer at all
+    stale_reads: int = 0  # the article page without a save acknowledged before the read began
+    saves: int = 0
+    saves_failed: int = 0  # a save that was neither applied nor refused with its text kept
+    slowest_ms: float = 0.0
+    errors: list = field(default_factory=list)
+
+
+class LoadWithEdits:
+    """Readers reading public pages in threads, and a reviewer saving an article through the
+    admin over and over, each save writing "Save number N" into its body; counts per phase.
+
+    A read of the article page that began after save N was acknowledged must show save N or a
+    later one: otherwise it is a stale read. Every acknowledged save must be in the article's
+    revision history at the end, and the last one live (`lost_saves`).
+    """
+
+    def __init__(self, site: LiveSite, readers: int = 4, pause_between_saves: float = 0.2):
+        self.site = site
+        self.readers = readers
+        self.pause_between_saves = pause_between_saves
+        self.article_pk = site.database.query(
+            "SELECT MIN(article_ptr_id) FROM conditions_conditionarticle"
+        )[0][0]
+        self.change_path = f"/admin/conditions/conditionarticle/{self.article_pk}/change/"
+        slug = site.database.query(
+            "SELECT slug FROM conditions_article WHERE id = ?", (self.article_pk,)
+        )[0][0]
+        self.article_path = f"/conditions/{slug}/"
+        self.paths = [self.article_path, "/", "/conditions/", "/faqs/", "/symptoms/",
+                      "/symptoms/neck-pain/", "/search/?q=neck+stiffness", "/feed/"]  # fmt: skip
+        self.phase = "start"
+        self.counts: dict[str, PhaseCounts] = {}
+        self.acknowledged: list[tuple[float, int]] = []  # (when, save number)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        # Signed in, and every worker warmed up (a worker's first admin page loads the
+        # reading-grade dictionary), before the clock starts.
+        self.editor = self.site.signed_in("rita")
+        for _ in range(4):
+            self._save(self.editor, 0)
+        self._threads = [
+            threading.Thread(target=self._read, args=(i,)) for i in range(self.readers)
+        ]
+        self._threads.append(threading.Thread(target=self._edit))
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=REQUEST_TIMEOUT * 3)
+        assert not any(thread.is_alive() for thread in self._threads), "a request never ended"
+
+    def during(self, phase: str, seconds: float) -> None:
+        self.phase = phase
+        time.sleep(seconds)
+
+    def _count(self) -> PhaseCounts:
+        return self.counts.setdefault(self.phase, PhaseCounts())
+
+    def _last_acknowledged_before(self, moment: float) -> int:
+        with self._lock:
+            return max((n for when, n in self.acknowledged if when < moment), default=0)
+
+    def _read(self, index: int) -> None:
+        browser = self.site.browser()
+        turn = index
+        while not self._stop.is_set():
+            path = self.paths[turn % len(self.paths)]
+            turn += 1
+            began = time.monotonic()
+            expected = self._last_acknowledged_before(began)
+            try:
+                answer = browser.get(path, {"Accept-Encoding": "identity"})
+                status, body = answer.status, answer.body
+            except (OSError, http.client.HTTPException) as error:
+                status, body = 0, f"{error.__class__.__name__}: {error}"
+            took = (time.monotonic() - began) * 1000
+            with self._lock:
+                counts = self._count()
+                counts.requests += 1
+                counts.slowest_ms = max(counts.slowest_ms, took)
+                if status >= 500 or status == 0:
+                    counts.server_errors += 1
+                    counts.errors.append(f"GET {path}: {status} {body[:200]}")
+                elif path == self.article_path and expected:
+                    shown = [int(n) for n in re.findall(r"Save number (\d+)\.", body)]
+                    if not shown or max(shown) < expected:
+                        counts.stale_reads += 1
+                        counts.errors.append(f"stale: save {expected} not on {path}")
+
+    def _edit(self) -> None:
+        number = 0
+        while not self._stop.is_set():
+            number += 1
+            outcome = self._save(self.editor, number)
+            with self._lock:
+                counts = self._count()
+                counts.saves += 1
+                if outcome == "saved":
+                    self.acknowledged.append((time.monotonic(), number))
+                elif outcome != "refused":
+                    counts.saves_failed += 1
+                    counts.errors.append(f"save {number}: {outcome}")
+            time.sleep(self.pause_between_saves)
+
+    def _save(self, browser: "Browser", number: int) -> str:
+        try:
+            page = browser.get(self.change_path)
+            if page.status != 200:
+                return f"form not shown: HTTP {page.status}"
+            form = page.form("conditionarticle_form")
+            body = re.sub(r"\s*Save number \d+\.\s*$", "", form["body"])
+            form["body"] = f"{body}\n\nSave number {number}."
+            answer = browser.post(self.change_path, {**form, "_save": "Save"})
+        except (OSError, http.client.HTTPException) as error:
+            return f"no answer: {error.__class__.__name__}: {error}"
+        except Exception as error:  # a page that isn't the form: count it, keep saving
+            return f"unexpected page: {error.__class__.__name__}: {error}"
+        if answer.status == 302:
+            return "saved"
+        if answer.status == 200 and f"Save number {number}." in answer.body:
+            return "refused"  # with the text kept in the form: nothing lost
+        return f"HTTP {answer.status}"
+
+    def lost_saves(self) -> list[int]:
+        """Acknowledged saves missing from the revision history, or the last one not live."""
+        saved = [n for _, n in self.acknowledged]
+        history = " ".join(
+            row[0]
+            for row in self.site.database.query(
+                "SELECT serialized_data FROM reversion_version v JOIN django_content_type c "
+                "ON c.id = v.content_type_id WHERE c.model = 'conditionarticle' "
+                "AND v.object_id = ?",
+                (str(self.article_pk),),
+            )
+        )
+        lost = [n for n in saved if f"Save number {n}." not in history]
+        live = self.site.database.query(
+            "SELECT body FROM conditions_conditionarticle WHERE article_ptr_id = ?",
+            (self.article_pk,),
+        )[0][0]
+        if saved and f"Save number {saved[-1]}." not in live:
+            lost.append(saved[-1])
+        return lost

@@ -1,0 +1,144 @@
+"""When Redis goes away or hangs, the site slows down at most; it never fails, never loses a
+save and never shows a page older than a save it has acknowledged.
+
+Real servers throughout: gunicorn with two workers on this pass's database, and a Redis of
+the test's own, killed, restarted and paused (SIGSTOP) while readers read and a reviewer saves.
+`make bench-faults` runs the same for longer, with PostgreSQL connections killed too.
+"""
+
+import threading
+import time
+
+import pytest
+
+from conditions import caching
+from conditions.models import Article
+from tests.browser_forms import admin_change_form
+from tests.factories import make_condition
+from tests.live_site import LoadWithEdits, OwnRedis, live_site
+
+
+@pytest.fixture
+def redis_server():
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.django_db(databases=[])  # the live site has a database of its own
+def test_readers_and_editors_ride_out_a_redis_kill_and_a_redis_pause(redis_server):
+    with live_site(workers=2, redis=redis_server) as site:
+        load = LoadWithEdits(site)
+        load.start()
+        try:
+            load.during("Redis up", 2)
+            redis_server.kill()
+            load.during("Redis killed", 5)
+            redis_server.start()  # a new, empty Redis on the same port
+            load.during("Redis back (empty)", 3)
+            redis_server.pause()
+            load.during("Redis paused", 5)
+            redis_server.resume()  # the same Redis, with what it held before the pause
+            load.during("Redis resumed", 3)
+        finally:
+            load.stop()
+        healthy = site.browser().get("/healthz")
+        lost = load.lost_saves()
+
+    for phase, counts in load.counts.items():
+        assert counts.server_errors == 0, (phase, counts.errors[:5])
+        assert counts.stale_reads == 0, (phase, counts.errors[:5])
+        assert counts.saves_failed == 0, (phase, counts.errors[:5])
+        assert counts.requests > 10, (phase, counts)  # the readers kept being served
+    assert load.counts["Redis paused"].saves > 0 and load.counts["Redis killed"].saves > 0
+    assert lost == []
+    assert healthy.status == 200 and '"cache": "ok"' in healthy.body
+
+
+# The same, in this process, one step at a time.
+
+
+@pytest.fixture
+def cache_in_own_redis(settings, redis_server):
+    """The site's cache in a Redis of this test's own, set up as in production."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "neckinfo.redis_cache.ResilientRedisCache",
+            "LOCATION": redis_server.url,
+            "OPTIONS": {
+                "socket_connect_timeout": settings.REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": settings.REDIS_TIMEOUT_SECONDS,
+            },
+        }
+    }
+    return redis_server
+
+
+def within(seconds: float, action):
+    """action()'s result, failing the test if it hasn't answered within `seconds` (a hung
+    Redis must never hold a request)."""
+    results = []
+    worker = threading.Thread(target=lambda: results.append(action()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert results, f"no answer within {seconds} s"
+    return results[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_killed_pages_and_saves_go_on_from_the_database(
+    cache_in_own_redis, client, rita_client
+):
+    article = make_condition("Whiplash", body="The old advice.", status=Article.Status.DRAFT)
+    change = f"/admin/conditions/conditionarticle/{article.pk}/change/"
+    form = admin_change_form(rita_client, change)
+    form.update(status=Article.Status.PUBLISHED)
+    assert rita_client.post(change, form).status_code == 302
+    assert client.get("/conditions/whiplash/")["X-Cache"] == "miss"
+    assert client.get("/conditions/whiplash/")["X-Cache"] == "hit"
+
+    cache_in_own_redis.kill()
+    form = admin_change_form(rita_client, change)
+    form["body"] = "The corrected advice."
+    saved = rita_client.post(change, form)
+    pages = [client.get(path) for path in ("/conditions/whiplash/", "/", "/search/?q=whiplash")]
+    health = client.get("/healthz")
+
+    assert saved.status_code == 302
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert "The corrected advice." in pages[0].content.decode()
+    assert health.status_code == 200 and health.json()["cache"].startswith("degraded")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hung_redis_holds_no_request_and_its_old_copy_is_never_served(cache_in_own_redis, client):
+    article = make_condition("Whiplash", body="The old advice.")
+    assert "The old advice." in client.get("/conditions/whiplash/").content.decode()
+    assert client.get("/conditions/whiplash/")["X-Cache"] == "hit"
+
+    cache_in_own_redis.pause()
+    article.body = "The corrected advice."
+    within(10, article.save)  # its push can't reach Redis: the save waits out Redis's copy
+    during = [within(10, lambda: client.get("/conditions/whiplash/")) for _ in range(20)]
+    cache_in_own_redis.resume()  # still holding the old version and the old page
+    after = client.get("/conditions/whiplash/")
+
+    for page in [*during, after]:
+        assert page.status_code == 200 and "The corrected advice." in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_of_the_version_read_before_a_change_never_outlives_it(cache_in_own_redis, client):
+    """A reader that read the version just before an edit committed, and whose copy reaches
+    Redis late (queued while Redis was paused), can't make the old page come back."""
+    article = make_condition("Whiplash", body="The old advice.")
+    client.get("/conditions/whiplash/")
+    before_the_edit = caching._version_in_database()
+    read_at = time.time()
+
+    article.body = "The corrected advice."
+    article.save()
+    caching._share(before_the_edit, read_at)  # arrives after the edit's own push
+
+    assert "The corrected advice." in client.get("/conditions/whiplash/").content.decode()
