@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that a request whose database connection is lost part-way (in any middleware
+    # or view below) is answered again on a new connection rather than with a 500.
+    "neckinfo.lost_connections.RetryAfterLostConnectionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages come from the cache before sessions or the database are touched; a cached

@@ -89,6 +89,18 @@ class SQLiteDatabase(Database):
 
 
 class PostgresDatabase(Database):
+    def terminate_connections(self) -> int:
+        """Kill every connection to this database (as a failover or a restart would)."""
+        import psycopg
+
+        with psycopg.connect(self.server_url, autocommit=True, connect_timeout=5) as connection:
+            return len(
+                connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (self.name,),
+                ).fetchall()
+            )
+
     def __init__(self, server_url: str):
         parts = urlsplit(server_url)
         self.name = f"neckinfo_live_{uuid.uuid4().hex[:12]}"
@@ -120,12 +132,17 @@ class PostgresDatabase(Database):
             connection.execute(sql.replace("?", "%s"), parameters)
 
 
-def database_for_this_pass(folder: Path) -> Database:
-    """A new database on the engine the suite is running on (DATABASE_URL, as `make test`
-    sets it for the PostgreSQL pass)."""
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def database_for_this_pass(folder: Path, engine: str | None = None) -> Database:
+    """A new database on `engine` ("sqlite" or "postgres"), by default the one the suite is
+    running on (DATABASE_URL, as `make test` sets it for the PostgreSQL pass)."""
     url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return PostgresDatabase(url)
+    if engine is None:
+        engine = "postgres" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    if engine == "postgres":
+        return PostgresDatabase(url if url.startswith("postgres") else POSTGRES_SERVER)
     return SQLiteDatabase(folder)
 
 
@@ -238,12 +255,14 @@ for username, group, first, last in [
 
 
 @contextmanager
-def live_site(workers: int = 2, redis: OwnRedis | None = None, **settings: str):
+def live_site(
+    workers: int = 2, redis: OwnRedis | None = None, engine: str | None = None, **settings: str
+):
     """gunicorn with `workers` sync workers, debug off, plain HTTP, on a new database (with the
     sample articles, published, and the three people), and Redis when given. Yields a
     LiveSite; stops the server and drops the database afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="neckinfo-live-"))
-    database = database_for_this_pass(folder)
+    database = database_for_this_pass(folder, engine)
     database.create()
     port = free_port()
     env = fresh_environment(

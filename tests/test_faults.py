@@ -1,9 +1,11 @@
-"""When Redis goes away or hangs, the site slows down at most; it never fails, never loses a
-save and never shows a page older than a save it has acknowledged.
+"""When Redis goes away or hangs, or the database drops connections, the site slows down at
+most; it never fails, never loses a save and never shows a page older than a save it has
+acknowledged.
 
 Real servers throughout: gunicorn with two workers on this pass's database, and a Redis of
-the test's own, killed, restarted and paused (SIGSTOP) while readers read and a reviewer saves.
-`make bench-faults` runs the same for longer, with PostgreSQL connections killed too.
+the test's own, killed, restarted and paused (SIGSTOP) while readers read and a reviewer saves;
+on PostgreSQL, every connection is also killed each second for a while. `make bench-faults`
+runs the same for longer (bench/RESULTS-faults.md).
 """
 
 import threading
@@ -15,7 +17,7 @@ from conditions import caching
 from conditions.models import Article
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition
-from tests.live_site import LoadWithEdits, OwnRedis, live_site
+from tests.live_site import LoadWithEdits, OwnRedis, PostgresDatabase, live_site
 
 
 @pytest.fixture
@@ -41,6 +43,12 @@ def test_readers_and_editors_ride_out_a_redis_kill_and_a_redis_pause(redis_serve
             load.during("Redis paused", 5)
             redis_server.resume()  # the same Redis, with what it held before the pause
             load.during("Redis resumed", 3)
+            if isinstance(site.database, PostgresDatabase):
+                # Every connection to the database ended, each second (a failover, a restart).
+                load.phase = "PostgreSQL connections killed"
+                for _ in range(4):
+                    assert site.database.terminate_connections() > 0
+                    time.sleep(1)
         finally:
             load.stop()
         healthy = site.browser().get("/healthz")
