@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Addresses holding control characters get a 400 before anything else reads them.
+    "neckinfo.malformed_requests.RefuseMalformedRequestsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages come from the cache before sessions or the database are touched; a cached
     # page keeps the headers (CSP included) the middleware below gave it when rendered.
