@@ -110,24 +110,23 @@ class Walk:
     def get(self, url: str, refused: bool) -> None:
         with CaptureQueriesContext(connection) as queries:
             response = self.client.get(url)
-        self.check(url[:120], response, refused, len(queries))
-
-    def check(self, what: str, response, refused: bool, query_count: int) -> None:
+        url = url[:120]
         if response.status_code >= 500:
-            self.problems.append(f"{what}: {response.status_code}")
+            self.problems.append(f"{url}: {response.status_code}")
         elif refused and response.status_code != 400:
-            self.problems.append(f"{what}: {response.status_code}, not refused")
+            self.problems.append(f"{url}: {response.status_code}, not refused")
         elif refused and FRIENDLY_400_TITLE not in response.content.decode():
-            self.problems.append(f"{what}: 400 without the friendly page")
-        elif refused and query_count:
-            self.problems.append(f"{what}: refused after {query_count} queries")
+            self.problems.append(f"{url}: 400 without the friendly page")
+        elif refused and queries:
+            self.problems.append(f"{url}: refused after {len(queries)} queries")
         elif not refused and response.status_code == 400:
-            self.problems.append(f"{what}: refused, though no control character is in it")
+            self.problems.append(f"{url}: refused, though no control character is in it")
 
 
-def query_with(hostile_name: str, value: str) -> str:
-    parameters = {**READ_PARAMETERS, hostile_name: value}
-    return "&".join(f"{name}={value}" for name, value in parameters.items())
+def query_string(parameters: dict[str, str], hostile_name: str, hostile: str) -> str:
+    """`parameters` as a query string, the one named `hostile_name` set to `hostile`."""
+    values = {**parameters, hostile_name: hostile}
+    return "&".join(f"{name}={value}" for name, value in values.items())
 
 
 @pytest.mark.parametrize(
@@ -140,12 +139,12 @@ def test_hostile_public_addresses_answer_4xx_and_change_nothing(content, name, r
 
     for label, value in HOSTILE_VALUES.items():
         hostile = f"neck{value}pain"
-        if "<" in route:
-            walk.get(address(route, hostile), refused=label in REFUSED_IN_PATH)
-        else:
-            walk.get(f"{real}{hostile}", refused=label in REFUSED_IN_PATH)
+        # In the route's parameter, or after its address when it has none ("/search/neck…").
+        in_path = address(route, hostile) if "<" in route else f"{real}{hostile}"
+        walk.get(in_path, refused=label in REFUSED_IN_PATH)
         for parameter in [*READ_PARAMETERS, "utm_source"]:
-            walk.get(f"{real}?{query_with(parameter, hostile)}", refused=label in REFUSED_IN_QUERY)
+            query = query_string(READ_PARAMETERS, parameter, hostile)
+            walk.get(f"{real}?{query}", refused=label in REFUSED_IN_QUERY)
 
     assert walk.problems == []
     assert database_rows() == before
@@ -258,10 +257,7 @@ def test_hostile_admin_addresses_answer_4xx_and_change_nothing(request, content,
         walk.get(f"{history}{hostile}/", refused=in_path)
         walk.get(f"{history}compare/?from={hostile}&to=1", refused=in_query)
         for parameter in AUTOCOMPLETE:
-            query = "&".join(
-                f"{name}={hostile if name == parameter else normal}"
-                for name, normal in AUTOCOMPLETE.items()
-            )
+            query = query_string(AUTOCOMPLETE, parameter, hostile)
             walk.get(f"/admin/autocomplete/?{query}", refused=in_query)
 
     assert walk.problems == []
