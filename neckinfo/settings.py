@@ -83,6 +83,8 @@ MIDDLEWARE = [
     # or view below) is answered again on a new connection rather than with a 500.
     "neckinfo.lost_connections.RetryAfterLostConnectionMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Addresses holding control characters get a 400 before anything else reads them.
+    "neckinfo.malformed_requests.RefuseMalformedRequestsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Public pages come from the cache before sessions or the database are touched; a cached
     # page keeps the headers (CSP included) the middleware below gave it when rendered.

@@ -227,10 +227,11 @@ def test_results_are_paginated_and_a_page_past_the_end_is_not_found(client):
         '"', '""', '"unbalanced', "neck*", "*", "-", "--neck", "neck -pain", "OR", "neck OR",
         "AND NOT", "NEAR(", "NEAR(neck pain", "((neck", "neck)", "'; DROP TABLE x; --",
         "1=1 OR 'a'='a'", "title:neck", "^neck", "neck:*", "a" * 3000, "", "   ", "😀 neck",
-        "\x00", "<script>alert(1)</script>", "%", "_", "\\",
+        "<script>alert(1)</script>", "%", "_", "\\",
     ],
 )  # fmt: skip
 def test_any_input_gives_a_normal_page(client, library, query):
+    # (A NUL is refused before search sees it: tests/test_hostile_input.py.)
     response = client.get("/search/", {"q": query})
 
     assert response.status_code == 200

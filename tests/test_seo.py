@@ -5,6 +5,7 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from xml.dom import minidom
 
 import pytest
 from django.db import connection
@@ -378,6 +379,40 @@ def test_feed_lists_published_articles_newest_change_first(client):
     assert [c.get("term") for c in whiplash.findall(f"{ATOM}category")] == ["Neck pain"]
     ids = [e.find(f"{ATOM}id").text for e in entries]
     assert len(set(ids)) == len(ids)
+
+
+def test_feed_is_well_formed_xml_whatever_an_article_holds(client):
+    # Word's soft line break and a form feed between words, then a unit separator, a
+    # non-character and, where the database stores one (SQLite; PostgreSQL refuses it), a NUL.
+    nul = "\x00" if connection.vendor == "sqlite" else ""
+    written = f"Neck pain\x0bat\x0cnight\x1f\uffff{nul}"
+    make_condition(written, [f"Sore {written}"], summary=f"About {written}")
+
+    response = client.get("/feed/")
+
+    assert response.status_code == 200
+    minidom.parseString(response.content)  # raises on ill-formed XML
+    [entry] = ET.fromstring(response.content).findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "Neck pain at night"
+    assert entry.find(f"{ATOM}summary").text == "About Neck pain at night"
+    assert entry.find(f"{ATOM}category").get("term") == "Sore Neck pain at night"
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        '<p style="position:fixed;inset:0">Call this number</p>',
+    ],
+)
+def test_feed_sends_summaries_as_text_so_readers_show_markup_instead_of_running_it(client, summary):
+    make_condition("Whiplash", summary=summary)
+
+    [entry] = ET.fromstring(client.get("/feed/").content).findall(f"{ATOM}entry")
+
+    assert entry.find(f"{ATOM}summary").get("type") == "text"
+    assert entry.find(f"{ATOM}summary").text == summary
 
 
 def test_feed_holds_the_30_most_recently_updated_articles(client):
