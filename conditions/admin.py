@@ -11,7 +11,7 @@ import reversion
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
-from django.contrib.admin.widgets import AutocompleteSelectMultiple, RelatedFieldWidgetWrapper
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
@@ -26,6 +26,7 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from conditions import editorial, history, readability
+from conditions.admin_input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.forms import ArticleAdminForm, state_of_row
 from conditions.models import (
     Article,
@@ -145,7 +146,7 @@ class SourceInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
@@ -234,7 +235,7 @@ class ArticleAdmin(VersionAdmin):
         # free-text box, so a typo can't quietly create a new symptom. Adding one is a
         # deliberate click on "+", which opens the symptom form.
         widget = RelatedFieldWidgetWrapper(
-            AutocompleteSelectMultiple(db_field, self.admin_site),
+            SymptomAutocomplete(db_field, self.admin_site),
             db_field.remote_field,
             self.admin_site,
             can_add_related=True,
@@ -654,7 +655,7 @@ class FaqArticleAdmin(ArticleAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(SelectionMustBeIds, admin.ModelAdmin):
     """A read-only record: nobody edits or deletes history."""
 
     list_display = ["created_at", "action", "subject", "user", "detail"]

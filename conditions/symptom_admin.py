@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from conditions import editorial, vocabulary
+from conditions.admin_input import SelectionMustBeIds
 from conditions.forms import SymptomAdminForm
 from conditions.models import Article, Symptom, published_q
 
@@ -23,7 +24,7 @@ ARTICLE_CHANGE_URL_NAMES = {
 
 
 @admin.register(Symptom)
-class SymptomAdmin(admin.ModelAdmin):
+class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
     form = SymptomAdminForm
     list_display = ["name", "synonyms", "published_articles", "all_articles"]
     search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
