@@ -70,9 +70,14 @@ audit: $(VENV)/.installed-dev node_modules/.installed
 # The production server, locally: hashed and compressed static files, gunicorn with a worker
 # per core, debug off. Plain HTTP on 127.0.0.1, so the HTTPS-only settings are off
 # (DJANGO_SECURE=0); behind a TLS proxy in production they are on.
-SERVE_ENV := DJANGO_DEBUG=0 DJANGO_SECURE=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-$$(hostname)} \
+# A random secret key, made on the first `make serve` and kept (outside git) for the next.
+SERVE_SECRET_KEY_FILE ?= .serve-secret-key
+SERVE_ENV := DJANGO_DEBUG=0 DJANGO_SECURE=0 \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat $(SERVE_SECRET_KEY_FILE))} \
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}
-serve: $(VENV)/.installed
+$(SERVE_SECRET_KEY_FILE):
+	@umask 077 && $(PYTHON_BIN) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+serve: $(VENV)/.installed $(SERVE_SECRET_KEY_FILE)
 	$(SERVE_ENV) $(PYTHON) manage.py migrate --noinput
 	$(SERVE_ENV) $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
 	$(SERVE_ENV) $(PYTHON) manage.py collectstatic --noinput --verbosity 0

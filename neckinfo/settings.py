@@ -5,6 +5,7 @@ loudly on a value they can't understand rather than guessing.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,8 @@ def env_int(name: str, default: int) -> int:
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Keys anyone can read: .env.example's placeholder, and what `make serve` once fell back to.
+PUBLISHED_SECRET_KEYS = re.compile(r"^(change-me|local-serve-)")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -58,6 +61,12 @@ if not SECRET_KEY:
             "For local work, `make run` sets DJANGO_DEBUG=1."
         )
     SECRET_KEY = "insecure-local-development-key-never-use-in-production"
+elif not DEBUG and PUBLISHED_SECRET_KEYS.match(SECRET_KEY):
+    # Signed sessions and password-reset links would be forgeable by anyone who has read it.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is the example's placeholder, not a secret. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
@@ -246,15 +255,23 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Admin sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
-# username from one address, that pair is locked out for the cool-off time.
-AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+# Admin sign-in throttling (django-axes, see neckinfo/sign_in.py): wrong passwords pause
+# signing in, for the cool-off time, for one username from one address after
+# SIGN_IN_FAILURES_PER_USERNAME, and for one address whatever the username after
+# SIGN_IN_FAILURES_PER_ADDRESS (someone trying one password on many accounts).
+SIGN_IN_FAILURES_PER_USERNAME = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+SIGN_IN_FAILURES_PER_ADDRESS = env_int("DJANGO_LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20)
+AXES_FAILURE_LIMIT = "neckinfo.sign_in.failure_limit"
 AXES_COOLOFF_TIME = env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-if BEHIND_TLS_PROXY:
-    AXES_CLIENT_IP_CALLABLE = "neckinfo.proxy.client_ip_behind_proxy"
+AXES_CLIENT_IP_CALLABLE = "neckinfo.sign_in.client_address"
+# Behind the proxy: how many proxies append to X-Forwarded-For, and the addresses they
+# connect from (FORWARDED_ALLOW_IPS, which gunicorn reads too; "*" trusts any, only for a
+# gunicorn that nothing but the proxy can reach, e.g. on a Unix socket).
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
+TRUSTED_PROXY_ADDRESSES = env_list("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 LOGGING = {
     "version": 1,

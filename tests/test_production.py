@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 import redis
 import time_machine
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -93,6 +92,29 @@ def test_without_a_secret_key_production_refuses_to_start():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_the_example_secret_key_is_refused():
+    example = (PROJECT / ".env.example").read_text()
+    placeholder = re.search(r"^DJANGO_SECRET_KEY=(.*)$", example, re.M)[1]
+
+    result = manage("check", "--deploy", **{**PRODUCTION_ENV, "DJANGO_SECRET_KEY": placeholder})
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is the example's placeholder" in result.stderr
+
+
+def test_make_serve_makes_a_secret_key_of_its_own_and_keeps_it(tmp_path):
+    key_file = tmp_path / "serve-secret-key"
+    make = ["make", "--no-print-directory", "-s", f"SERVE_SECRET_KEY_FILE={key_file}"]
+
+    first = subprocess.run([*make, str(key_file)], cwd=PROJECT, capture_output=True, text=True)
+    key = key_file.read_text().strip()
+    again = subprocess.run([*make, str(key_file)], cwd=PROJECT, capture_output=True, text=True)
+
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    assert len(key) >= 50 and key_file.read_text().strip() == key  # made once, then kept
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 
 def test_the_admin_address_is_configurable():
@@ -375,47 +397,6 @@ def test_hsts_is_sent_over_https_behind_the_proxy(client):
     response = client.get("/", HTTP_X_FORWARDED_PROTO="https")
 
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
-
-
-def login(client, password, address="203.0.113.7", **headers):
-    return client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "eve", "password": password},
-        REMOTE_ADDR=address,
-        **headers,
-    )
-
-
-def test_repeated_wrong_passwords_lock_out_that_user_from_that_address(db):
-    User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
-    client = Client()
-
-    for _ in range(4):
-        assert login(client, "wrong").status_code == 200
-    assert login(client, "wrong").status_code == 429  # the fifth wrong password locks
-    locked = login(client, "correct horse battery")
-
-    assert locked.status_code == 429
-    assert "Signing in is paused" in locked.content.decode()
-    # The same person from another address is not locked out.
-    assert login(Client(), "correct horse battery", address="198.51.100.2").status_code == 302
-
-
-@override_settings(AXES_CLIENT_IP_CALLABLE="neckinfo.proxy.client_ip_behind_proxy")
-def test_behind_the_proxy_the_lockout_uses_the_real_client_address(db):
-    User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
-    proxy = "127.0.0.1"
-
-    for _ in range(5):
-        # The client claims to be someone else; the proxy appends the real address.
-        login(Client(), "wrong", address=proxy, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7")
-
-    attacker = login(Client(), "correct horse battery", proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
-    someone_else = login(
-        Client(), "correct horse battery", proxy, HTTP_X_FORWARDED_FOR="198.51.100.2"
-    )
-    assert attacker.status_code == 429
-    assert someone_else.status_code == 302
 
 
 def test_database_is_set_up_so_readers_never_block_an_editor():
