@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/neckinfo
 LOCAL := DJANGO_DEBUG=1
 NPM ?= npm
 
-.PHONY: run test test-sqlite test-postgres lint format clean audit serve backup bench bench-search audit-dependencies
+.PHONY: run test test-sqlite test-postgres lint format clean audit serve backup bench bench-search bench-faults audit-dependencies
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -94,6 +94,11 @@ bench: $(VENV)/.installed-dev
 # Search latency on 10,000 articles, both databases; writes bench/RESULTS-search.md.
 bench-search: $(VENV)/.installed-dev
 	$(PYTHON) bench/search_bench.py --articles 10000 --queries 200 --backend both
+
+# Redis killed and hung, PostgreSQL connections killed, and simultaneous saves, under load;
+# appends to bench/RESULTS-faults.md.
+bench-faults: $(VENV)/.installed-dev
+	$(PYTHON) bench/fault_bench.py
 
 # Known vulnerabilities in the pinned requirements (fails only when one is found; packages
 # the vulnerability service can't be reached for are listed as skipped).

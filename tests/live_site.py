@@ -22,6 +22,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -230,7 +231,8 @@ class LiveSite:
 
 def manage(env: dict, *args: str) -> str:
     finished = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=PROJECT, env=env, capture_output=True,
+        [sys.executable, "manage.py", *args], cwd=env.get("PWD", PROJECT), env=env,
+        capture_output=True,
         text=True, timeout=120,
     )  # fmt: skip
     if finished.returncode != 0:
@@ -256,11 +258,16 @@ for username, group, first, last in [
 
 @contextmanager
 def live_site(
-    workers: int = 2, redis: OwnRedis | None = None, engine: str | None = None, **settings: str
+    workers: int = 2,
+    redis: OwnRedis | None = None,
+    engine: str | None = None,
+    project: Path = PROJECT,
+    **settings: str,
 ):
     """gunicorn with `workers` sync workers, debug off, plain HTTP, on a new database (with the
     sample articles, published, and the three people), and Redis when given. Yields a
-    LiveSite; stops the server and drops the database afterwards."""
+    LiveSite; stops the server and drops the database afterwards. `project` is the checkout
+    to serve (the benchmark measures an older one beside this one)."""
     folder = Path(tempfile.mkdtemp(prefix="neckinfo-live-"))
     database = database_for_this_pass(folder, engine)
     database.create()
@@ -274,6 +281,7 @@ def live_site(
         PORT=str(port),
         WEB_CONCURRENCY=str(workers),
         GUNICORN_ACCESS_LOG="/dev/null",
+        PWD=str(project),
         **({"REDIS_URL": redis.url} if redis else {}),
         **settings,
     )
@@ -287,7 +295,7 @@ def live_site(
         with log.open("w") as output:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-                cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=output,
+                cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=output,
             )  # fmt: skip
         site = LiveSite(f"http://127.0.0.1:{port}", database, env, server, log)
         _wait_until_it_answers(site)
@@ -534,3 +542,67 @@ class LoadWithEdits:
         if saved and f"Save number {saved[-1]}." not in live:
             lost.append(saved[-1])
         return lost
+
+
+# Two people pressing Save at the same instant.
+
+
+def both_at_once(first, second) -> list:
+    """Run `first` and `second` in two threads, released at the same instant; their results."""
+    results: list = [None, None]
+    start = threading.Barrier(2, timeout=30)
+
+    def run(index, action):
+        start.wait()
+        results[index] = action()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if any(result is None for result in results):
+        raise RuntimeError("a request did not answer")
+    return results
+
+
+def simultaneous_saves(site: LiveSite, path: str, form_id: str, field: str, read_back,
+                       rounds: int) -> dict[str, int]:  # fmt: skip
+    """`rounds` rounds of Rita and Raj opening the form at `path` and saving `field`, each with
+    their own text, at the same instant. Counts the rounds by outcome: "one saved, one
+    refused" (the only right one, with the refused text kept in its form and the saved text
+    live), "both saved", "both refused", "saved text not live", "error"."""
+    rita, raj = site.signed_in("rita"), site.signed_in("raj")
+    outcomes: dict[str, int] = {}
+    for number in range(rounds):
+        forms = both_at_once(
+            partial(rita.open_form, path, form_id), partial(raj.open_form, path, form_id)
+        )
+        texts = [f"Rita's text, round {number}.", f"Raj's text, round {number}."]
+        for form, text in zip(forms, texts, strict=True):
+            form[field] = text
+        answers = both_at_once(
+            partial(rita.post, path, {**forms[0], "_save": "Save"}),
+            partial(raj.post, path, {**forms[1], "_save": "Save"}),
+        )
+        results = [_saved_or_refused(a, t) for a, t in zip(answers, texts, strict=True)]
+        if sorted(results) == ["refused", "saved"]:
+            winner = texts[results.index("saved")]
+            outcome = "one saved, one refused" if read_back() == winner else "saved text not live"
+        elif results == ["saved", "saved"]:
+            outcome = "both saved"
+        elif results == ["refused", "refused"]:
+            outcome = "both refused"
+        else:
+            outcome = "error: " + ", ".join(results)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def _saved_or_refused(answer: Answer, text: str) -> str:
+    if answer.status == 302:
+        return "saved"
+    kept = text in answer.body.replace("&#x27;", "'")
+    if answer.status == 200 and "after you opened it" in answer.body and kept:
+        return "refused"
+    return f"HTTP {answer.status}"
