@@ -382,3 +382,90 @@ def test_editor_without_delete_permission_cannot_delete(client, editor_without_d
     response = client.get(f"{SYMPTOM_LIST}{achy_neck.pk}/delete/")
 
     assert response.status_code == 403
+
+
+# Who may change what readers are told about a symptom, and no lost updates.
+
+
+def test_an_editor_cannot_change_a_symptom_on_published_articles(ed_client, reader):
+    neck_pain = make_symptom("Neck crick", description="Pain in the neck.")
+    make_condition("Whiplash", ["Neck crick"])
+    url = f"{SYMPTOM_LIST}{neck_pain.pk}/change/"
+    form = admin_change_form(ed_client, url)  # shown, but only to read
+
+    response = ed_client.post(url, {**form, "name": "Neck ache", "description": "Rewritten."})
+
+    assert response.status_code == 403
+    neck_pain.refresh_from_db()
+    assert (neck_pain.name, neck_pain.description) == ("Neck crick", "Pain in the neck.")
+
+
+def test_an_editor_cannot_write_red_flag_advice_or_a_description(ed_client):
+    url = f"{SYMPTOM_LIST}add/"
+    form = admin_change_form(ed_client, url)
+    assert "red_flag_advice" not in form and "description" not in form
+
+    form.update(name="Jaw ache", slug="jaw-ache", red_flag_advice="No need to call 999.",
+                description="Nothing to worry about.")  # fmt: skip
+    assert ed_client.post(url, form).status_code == 302
+
+    jaw = Symptom.objects.get(slug="jaw-ache")
+    assert (jaw.red_flag_advice, jaw.description) == ("", "")
+
+
+def test_a_reviewers_red_flag_change_is_audited(editor_client):
+    stiff = make_symptom("Neck stiffness")
+    url = f"{SYMPTOM_LIST}{stiff.pk}/change/"
+    form = admin_change_form(editor_client, url)
+    form.update(red_flag_advice="A stiff neck with a high temperature.", red_flag_level="urgent")
+
+    assert editor_client.post(url, form).status_code == 302
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RED_FLAGS_CHANGED)
+    assert event.subject == "Neck stiffness" and "high temperature" in event.detail
+
+
+def test_a_symptom_form_opened_before_someone_elses_save_is_refused(editor_client, rita_client):
+    stiff = make_symptom("Neck stiffness", description="Old.")
+    url = f"{SYMPTOM_LIST}{stiff.pk}/change/"
+    evas_form = admin_change_form(editor_client, url)
+    ritas_form = admin_change_form(rita_client, url)
+    ritas_form["description"] = "Rita's description."
+    assert rita_client.post(url, ritas_form).status_code == 302
+
+    evas_form["description"] = "Eve's description."
+    response = editor_client.post(url, evas_form)
+
+    assert response.status_code == 200
+    page = response.content.decode().replace("&#x27;", "'")
+    assert "This symptom was changed by Rita Okafor" in page and "Eve's description." in page
+    stiff.refresh_from_db()
+    assert stiff.description == "Rita's description."
+
+
+def test_an_article_form_opened_before_a_merge_is_refused_not_saved_over_it(
+    editor_client, rita_client, achy_neck, tagged_articles
+):
+    article = tagged_articles["both"]
+    url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
+    ritas_form = admin_change_form(rita_client, url)  # with "Achy neck" among its symptoms
+    keep = Symptom.objects.get(name="Neck pain")
+    merge(editor_client, [keep, achy_neck], keep=keep.pk, confirm="yes")
+
+    ritas_form["body"] = "Rita's edit."
+    response = rita_client.post(url, ritas_form)
+
+    assert response.status_code == 200
+    assert "after you opened it" in response.content.decode()
+    assert [s.name for s in article.symptoms.all()] == ["Neck pain"]
+
+
+def test_deleting_a_symptom_is_audited_with_the_articles_that_lost_it(
+    editor_client, achy_neck, tagged_articles
+):
+    url = f"{SYMPTOM_LIST}{achy_neck.pk}/delete/"
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SYMPTOM_DELETED)
+    assert event.subject == "Achy neck"
+    assert "Whiplash" in event.detail and "Neck questions" in event.detail
