@@ -11,11 +11,12 @@ and the first request after it replaces the version.
 Signed-in people (anyone with a session cookie) bypass the cache both ways: staff never get
 a cached page, and never put one there.
 
-A page is cached under its address: scheme, host, path and the query parameters the site
-reads. Any others (the utm_source or fbclid tags on links shared on social media, or made-up
-ones) are removed from the request before the view sees it, so the page can't depend on
-them: a spike of readers arriving from one shared link, each with their own fbclid, is
-served from one cached page.
+A page is cached under its address: scheme, host, path and the query parameters its view
+reads (declared with @reads_query_parameters). Any others (the utm_source or fbclid tags on
+links shared on social media, `?page=<random>` on a page that has no pages, made-up ones)
+are removed from the request before the view sees it, so the page can't depend on them: a
+spike of readers arriving from one shared link, each with their own fbclid, is served from
+one cached page, and nobody can make a long page render afresh on every request.
 
 Each page is stored with a gzip-compressed copy, made once when it is rendered, and a reader
 whose browser accepts gzip gets that (a search page of 42 KB travels as about 6 KB, which
@@ -35,6 +36,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
 from django.middleware.gzip import re_accepts_gzip
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -58,12 +60,24 @@ CONTENT_VERSION_KEY = "content-version"
 # headers included, so a hit needs no further middleware). Content-Length is set afresh from the
 # stored content.
 UNSTORED_HEADERS = {"set-cookie", "date", "x-cache", "content-length"}
-# Every query parameter a public page reads: search (q, type, symptom), narrowing (with),
-# lists and search results (page), and the sitemap's pages (p).
-PAGE_PARAMETERS = frozenset({"q", "type", "symptom", "with", "page", "p"})
 # Part of every cached page's key: change it whenever what _freeze stores changes. During a
 # rolling deploy old and new servers share Redis, and each must only read pages it can serve.
 PAGE_FORMAT = "2"  # 2: with a gzip-compressed copy
+
+
+def reads_query_parameters(*names: str, repeatable: tuple[str, ...] = ()):
+    """Declare the query parameters a public view reads (a view declaring none reads none).
+
+    The page cache keeps only these, in this order (the order the site writes them), without
+    blank values, and only the last value of each unless it is `repeatable`: so there is one
+    cache entry per page the view can give.
+    """
+
+    def declare(view):
+        view.query_parameters = [(name, name in repeatable) for name in names]
+        return view
+
+    return declare
 
 
 def cache_is_shared() -> bool:
@@ -226,15 +240,18 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _keep_page_parameters(request) -> str:
-        """Drop the query parameters no page reads; the query string that is left."""
+        """Keep only the query parameters this page reads; the query string that is left."""
         if not request.META.get("QUERY_STRING"):
             return ""
-        kept = [
-            (name, value)
-            for name, values in request.GET.lists()
-            if name in PAGE_PARAMETERS
-            for value in values
-        ]
+        # Only for requests with a query string: the usual hit doesn't resolve its address.
+        try:
+            declared = getattr(resolve(request.path_info).func, "query_parameters", ())
+        except Resolver404:
+            declared = ()
+        kept = []
+        for name, repeatable in declared:
+            values = [value for value in request.GET.getlist(name) if value]
+            kept += [(name, value) for value in (values if repeatable else values[-1:])]
         query = urlencode(kept)
         if query != request.META.get("QUERY_STRING", ""):
             # Both, so that neither the view nor an address built from the request (the
