@@ -26,6 +26,9 @@ FAQS_PER_PAGE = 50
 # Page numbers as the site writes them: "02", "+2" or "2.0" would be further copies of page 2,
 # each rendered afresh, and a number past this is not a page any list has.
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
+# Lists of articles in pages: by title, then by id, as articles may share a title and the
+# database could order those differently for each page, showing one twice and another never.
+IN_TITLE_ORDER = (Lower("title"), "pk")
 RELATED_ARTICLES_SHOWN = 5
 # More than this many `with=` symptoms is not a real reader's query; the rest are ignored.
 MAX_NARROWING_SYMPTOMS = 8
@@ -48,7 +51,7 @@ def condition_list(request):
     return render(
         request,
         "conditions/condition_list.html",
-        _a_to_z(request, "conditions", articles.order_by(Lower("title")), CONDITIONS_PER_PAGE),
+        _a_to_z(request, "conditions", articles, CONDITIONS_PER_PAGE),
     )
 
 
@@ -58,13 +61,14 @@ def faq_list(request):
     return render(
         request,
         "conditions/faq_list.html",
-        _a_to_z(request, "faqs", articles.order_by(Lower("title")), FAQS_PER_PAGE, symptoms=True),
+        _a_to_z(request, "faqs", articles, FAQS_PER_PAGE, symptoms=True),
     )
 
 
 def _a_to_z(request, name: str, articles, per_page: int, *, symptoms: bool = False) -> dict:
     """A page of an alphabetical list of articles, grouped by letter, and the letters to jump
     to, each leading to the page where that letter starts."""
+    articles = articles.order_by(*IN_TITLE_ORDER)
     paginator = Paginator(articles.with_symptoms() if symptoms else articles, per_page)
     page = _page_or_404(paginator, page_number(request))
     # Where each letter starts takes a walk over every title: it is kept until content
@@ -206,7 +210,7 @@ def symptom_detail(request, slug):
         return HttpResponseRedirect(_symptom_url(selected_slugs, number))
 
     articles = (
-        Article.objects.published().narrowed_by(selected).with_symptoms().order_by(Lower("title"))
+        Article.objects.published().narrowed_by(selected).with_symptoms().order_by(*IN_TITLE_ORDER)
     )
     page = _page_or_404(Paginator(articles, ARTICLES_PER_PAGE), number)
 

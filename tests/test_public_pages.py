@@ -291,7 +291,7 @@ def listed_under(letter: str, title: str) -> bool:
 def test_a_long_list_comes_in_pages_holding_every_article_in_order(
     client, long_lists, url, kind, per_page
 ):
-    articles = list(Article.objects.published().filter(kind=kind).order_by(Lower("title")))
+    articles = list(Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk"))
     assert len(articles) > 2 * per_page  # three pages
 
     pages = [client.get(url), client.get(url + "?page=2"), client.get(url + "?page=3")]
@@ -307,7 +307,7 @@ def test_a_long_list_comes_in_pages_holding_every_article_in_order(
 
 @pytest.mark.parametrize("url, kind", [("/conditions/", "condition"), ("/faqs/", "faq")])
 def test_every_letter_of_a_long_list_leads_to_its_first_article(client, long_lists, url, kind):
-    titles = Article.objects.published().filter(kind=kind).order_by(Lower("title"))
+    titles = Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk")
     titles = list(titles.values_list("title", flat=True))
     page_3 = client.get(url + "?page=3").content.decode()
     assert "Page 3 of 3" in page_3
