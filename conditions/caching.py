@@ -75,18 +75,18 @@ def reads_query_parameters(*names: str, repeatable: tuple[str, ...] = ()):
     """
 
     def declare(view):
-        view.query_parameters = [(name, name in repeatable) for name in names]
+        view.query_parameters = {name: name in repeatable for name in names}
         return view
 
     return declare
 
 
 @functools.lru_cache(maxsize=1024)
-def _declared_parameters(resolver, path: str) -> list[tuple[str, bool]]:
+def _declared_parameters(resolver, path: str) -> dict[str, bool]:
     """What the view at `path` reads, remembered by each worker: resolving an address costs a
     third as much as serving a cached page. Keyed by the resolver too, which a changed
     URLconf replaces. Raises Resolver404, which isn't remembered: only real pages are."""
-    return getattr(resolver.resolve(path).func, "query_parameters", [])
+    return getattr(resolver.resolve(path).func, "query_parameters", {})
 
 
 def cache_is_shared() -> bool:
@@ -255,10 +255,11 @@ class PublicPageCacheMiddleware:
         try:
             declared = _declared_parameters(get_resolver(), request.path_info)
         except Resolver404:
-            declared = []
+            declared = {}
+        given = {name: values for name, values in request.GET.lists() if name in declared}
         kept = []
-        for name, repeatable in declared:
-            values = [value for value in request.GET.getlist(name) if value]
+        for name, repeatable in declared.items():
+            values = [value for value in given.get(name, ()) if value]
             kept += [(name, value) for value in (values if repeatable else values[-1:])]
         query = urlencode(kept)
         if query != request.META.get("QUERY_STRING", ""):
