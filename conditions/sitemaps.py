@@ -19,8 +19,9 @@ from conditions.caching import reads_query_parameters
 from conditions.models import Article, Symptom, published_q
 from conditions.views import page_number
 
-# Addresses per sitemap page. The protocol allows 50,000, but each address costs about 60 µs
-# to render here, so a page that long would hold a worker for 3 s or more (and weigh 6 MB).
+# Addresses per sitemap page. The protocol allows 50,000, but each address took 0.1 ms or more
+# to render on the 2-core test machine, so a page that long would hold a worker for 5 s or
+# more (and weigh 6 MB); a page of 2,000 takes about 0.25 s (bench/list_pages_bench.py).
 SITEMAP_PAGE_SIZE = 2000
 SLUG = "slug-of-the-article"
 
