@@ -11,17 +11,19 @@ and the first request after it replaces the version.
 Signed-in people (anyone with a session cookie) bypass the cache both ways: staff never get
 a cached page, and never put one there.
 
-A page is cached under its address: scheme, host, path and the query parameters the site
-reads. Any others (the utm_source or fbclid tags on links shared on social media, or made-up
-ones) are removed from the request before the view sees it, so the page can't depend on
-them: a spike of readers arriving from one shared link, each with their own fbclid, is
-served from one cached page.
+A page is cached under its address: scheme, host, path and the query parameters its view
+reads (declared with @reads_query_parameters). Any others (the utm_source or fbclid tags on
+links shared on social media, `?page=<random>` on a page that has no pages, made-up ones)
+are removed from the request before the view sees it, so the page can't depend on them: a
+spike of readers arriving from one shared link, each with their own fbclid, is served from
+one cached page, and nobody can make a long page render afresh on every request.
 
 Each page is stored with a gzip-compressed copy, made once when it is rendered, and a reader
 whose browser accepts gzip gets that (a search page of 42 KB travels as about 6 KB, which
 matters on a phone); the page still works behind a proxy that compresses, or doesn't.
 """
 
+import functools
 import hashlib
 import time
 import uuid
@@ -37,6 +39,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
 from django.middleware.gzip import re_accepts_gzip
+from django.urls import Resolver404, get_resolver
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -60,12 +63,32 @@ CONTENT_VERSION_KEY = "content-version"
 # headers included, so a hit needs no further middleware). Content-Length is set afresh from the
 # stored content.
 UNSTORED_HEADERS = {"set-cookie", "date", "x-cache", "content-length"}
-# Every query parameter a public page reads: search (q, type, symptom), narrowing (with),
-# lists and search results (page), and the sitemap's pages (p).
-PAGE_PARAMETERS = frozenset({"q", "type", "symptom", "with", "page", "p"})
 # Part of every cached page's key: change it whenever what _freeze stores changes. During a
 # rolling deploy old and new servers share Redis, and each must only read pages it can serve.
 PAGE_FORMAT = "2"  # 2: with a gzip-compressed copy
+
+
+def reads_query_parameters(*names: str, repeatable: tuple[str, ...] = ()):
+    """Declare the query parameters a public view reads (a view declaring none reads none).
+
+    The page cache keeps only these, in this order (the order the site writes them), without
+    blank values, and only the last value of each unless it is `repeatable`: so there is one
+    cache entry per page the view can give.
+    """
+
+    def declare(view):
+        view.query_parameters = {name: name in repeatable for name in names}
+        return view
+
+    return declare
+
+
+@functools.lru_cache(maxsize=1024)
+def _declared_parameters(resolver, path: str) -> dict[str, bool]:
+    """What the view at `path` reads, remembered by each worker: resolving an address costs a
+    third as much as serving a cached page. Keyed by the resolver too, which a changed
+    URLconf replaces. Raises Resolver404, which isn't remembered: only real pages are."""
+    return getattr(resolver.resolve(path).func, "query_parameters", {})
 
 
 def cache_is_shared() -> bool:
@@ -321,15 +344,18 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _keep_page_parameters(request) -> str:
-        """Drop the query parameters no page reads; the query string that is left."""
+        """Keep only the query parameters this page reads; the query string that is left."""
         if not request.META.get("QUERY_STRING"):
             return ""
-        kept = [
-            (name, value)
-            for name, values in request.GET.lists()
-            if name in PAGE_PARAMETERS
-            for value in values
-        ]
+        try:
+            declared = _declared_parameters(get_resolver(), request.path_info)
+        except Resolver404:
+            declared = {}
+        given = {name: values for name, values in request.GET.lists() if name in declared}
+        kept = []
+        for name, repeatable in declared.items():
+            values = [value for value in given.get(name, ()) if value]
+            kept += [(name, value) for value in (values if repeatable else values[-1:])]
         query = urlencode(kept)
         if query != request.META.get("QUERY_STRING", ""):
             # Both, so that neither the view nor an address built from the request (the

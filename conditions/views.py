@@ -1,6 +1,7 @@
 """Public pages. Every query for content starts from `Article.objects.published()`."""
 
-from itertools import groupby
+import re
+import unicodedata
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -8,16 +9,26 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 
 from conditions import search
-from conditions.caching import cached_until_content_changes
+from conditions.caching import cached_until_content_changes, reads_query_parameters
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
 
 ARTICLES_PER_PAGE = 20
+# The A–Z lists, a page at a time: at 10,000 articles a whole list took seconds to render and
+# weighed over 2 MB. Condition entries are a title and a summary; FAQs are cards with symptoms.
+CONDITIONS_PER_PAGE = 100
+FAQS_PER_PAGE = 50
+# Page numbers as the site writes them: "02", "+2" or "2.0" would be further copies of page 2,
+# each rendered afresh, and a number past this is not a page any list has.
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
+# Lists of articles in pages: by title, then by id, as articles may share a title and the
+# database could order those differently for each page, showing one twice and another never.
+IN_TITLE_ORDER = (Lower("title"), "pk")
 RELATED_ARTICLES_SHOWN = 5
 # More than this many `with=` symptoms is not a real reader's query; the rest are ignored.
 MAX_NARROWING_SYMPTOMS = 8
@@ -34,20 +45,47 @@ def home(request):
     )
 
 
+@reads_query_parameters("page")
 def condition_list(request):
     articles = Article.objects.published().filter(kind=Article.Kind.CONDITION)
     return render(
         request,
         "conditions/condition_list.html",
-        {"letters": _by_first_letter(articles.order_by(Lower("title")), "title")},
+        _a_to_z(request, "conditions", articles, CONDITIONS_PER_PAGE),
     )
 
 
+@reads_query_parameters("page")
 def faq_list(request):
-    articles = Article.objects.published().filter(kind=Article.Kind.FAQ).with_symptoms()
+    articles = Article.objects.published().filter(kind=Article.Kind.FAQ)
     return render(
-        request, "conditions/faq_list.html", {"articles": articles.order_by(Lower("title"))}
+        request,
+        "conditions/faq_list.html",
+        _a_to_z(request, "faqs", articles, FAQS_PER_PAGE, symptoms=True),
     )
+
+
+def _a_to_z(request, name: str, articles, per_page: int, *, symptoms: bool = False) -> dict:
+    """A page of an alphabetical list of articles, grouped by letter, and the letters to jump
+    to, each leading to the page where that letter starts."""
+    articles = articles.order_by(*IN_TITLE_ORDER)
+    paginator = Paginator(articles.with_symptoms() if symptoms else articles, per_page)
+    page = _page_or_404(paginator, page_number(request))
+    # Where each letter starts takes a walk over every title: it is kept until content
+    # changes, for all of the list's pages.
+    starts = cached_until_content_changes(
+        request,
+        f"letter-starts:{name}:{per_page}",
+        lambda: _letter_starts(articles.values_list("title", flat=True), per_page),
+    )
+    return {
+        "page": page,
+        "letters": _by_first_letter(page.object_list, "title"),
+        "letter_links": [
+            (letter, _letter_link(request.path, letter, number, page.number))
+            for letter, number in starts
+        ],
+    }
 
 
 def condition_detail(request, slug):
@@ -136,15 +174,24 @@ def render_article(request, article, *, symptoms, sources, items, related, previ
 
 
 def symptom_list(request):
-    symptoms = Symptom.objects.in_use().order_by(Lower("name"))
+    """Every symptom with published articles, on one page: the vocabulary is a few hundred."""
+    letters = _by_first_letter(Symptom.objects.in_use().order_by(Lower("name")), "name")
     return render(
-        request, "conditions/symptom_list.html", {"letters": _by_first_letter(symptoms, "name")}
+        request,
+        "conditions/symptom_list.html",
+        {
+            "letters": letters,
+            "letter_links": [(letter, f"#letter-{letter}") for letter, _ in letters],
+        },
     )
 
 
+@reads_query_parameters("with", "page", repeatable=("with",))
 def symptom_detail(request, slug):
     """Articles with this symptom, narrowed by every `?with=<slug>` the reader added."""
-    wanted = list(dict.fromkeys([slug, *request.GET.getlist("with")]))[: MAX_NARROWING_SYMPTOMS + 1]
+    number = page_number(request)
+    narrowing = request.GET.getlist("with")
+    wanted = list(dict.fromkeys([slug, *narrowing]))[: MAX_NARROWING_SYMPTOMS + 1]
     found = {symptom.slug: symptom for symptom in Symptom.objects.filter(slug__in=wanted)}
     if len(found) < len(wanted):
         # Only when something wasn't found (so the usual page costs no extra query): it may
@@ -155,12 +202,17 @@ def symptom_detail(request, slug):
     if slug not in found:
         raise Http404("No such symptom")
     selected = [found[s] for s in wanted if s in found]
-    unknown = [s for s in wanted if s not in found]
+    selected_slugs = [symptom.slug for symptom in selected]
+    if selected_slugs[1:] != narrowing:
+        # Unknown, repeated or too many symptoms, which the list ignores: to the one address
+        # of this list, so that made-up values can't each render (and fill the cache with) a
+        # page of their own. Temporary, as an unknown symptom may be added later.
+        return HttpResponseRedirect(_symptom_url(selected_slugs, number))
 
     articles = (
-        Article.objects.published().narrowed_by(selected).with_symptoms().order_by(Lower("title"))
+        Article.objects.published().narrowed_by(selected).with_symptoms().order_by(*IN_TITLE_ORDER)
     )
-    page = _page_or_404(request, articles)
+    page = _page_or_404(Paginator(articles, ARTICLES_PER_PAGE), number)
 
     # The symptoms the current results also have, with how many results each would leave:
     # the reader's next narrowing step.
@@ -170,7 +222,6 @@ def symptom_detail(request, slug):
         .annotate(match_count=Count("tagged_articles", distinct=True))
         .order_by("-match_count", Lower("name"))
     )
-    selected_slugs = [symptom.slug for symptom in selected]
     return render(
         request,
         "conditions/symptom_detail.html",
@@ -184,22 +235,33 @@ def symptom_detail(request, slug):
                 (symptom, _symptom_url([*selected_slugs, symptom.slug]))
                 for symptom in further_symptoms
             ],
-            "unknown_slugs": unknown,
             "page": page,
             "is_narrowed": len(selected) > 1,
         },
     )
 
 
+@reads_query_parameters("q", "type", "symptom", "page")
 def search_page(request):
     """Full-text search over published articles, with type and symptom filters."""
     query = request.GET.get("q", "")
     kind = request.GET.get("type") or None
     symptom = request.GET.get("symptom") or None
+    number = page_number(request)
+    filter_symptoms = _symptom_choices(request)
+    unusable = {
+        "type": kind and kind not in Article.Kind.values,
+        "symptom": symptom and symptom not in {choice["slug"] for choice in filter_symptoms},
+    }
+    if any(unusable.values()):
+        # A filter the form doesn't offer would search unfiltered (or find nothing) under an
+        # address of its own each time: the search without it instead.
+        kept = request.GET.copy()
+        for name in [name for name, bad in unusable.items() if bad]:
+            del kept[name]
+        return HttpResponseRedirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
     try:
-        results = search.search(
-            query, kind=kind, symptom=symptom, page=request.GET.get("page") or 1
-        )
+        results = search.search(query, kind=kind, symptom=symptom, page=number)
     except InvalidPage as error:
         raise Http404("No such page of results") from error
     return render(
@@ -211,7 +273,7 @@ def search_page(request):
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
-            "filter_symptoms": _symptom_choices(request),
+            "filter_symptoms": filter_symptoms,
         },
     )
 
@@ -226,6 +288,7 @@ def _symptom_choices(request) -> list[dict]:
     )
 
 
+@reads_query_parameters("q")
 def symptom_suggestions(request):
     """Symptoms whose name or synonyms contain what the reader is typing (JSON)."""
     typed = request.GET.get("q", "").strip()[:60]
@@ -248,32 +311,65 @@ def symptom_suggestions(request):
     return response
 
 
-def _symptom_url(slugs: list[str]) -> str:
+def _symptom_url(slugs: list[str], page: int = 1) -> str:
     """The address of the symptom page showing articles that have every one of `slugs`."""
     if not slugs:
         return reverse("conditions:symptom_list")
+    query = [("with", s) for s in slugs[1:]] + ([("page", page)] if page > 1 else [])
     url = reverse("conditions:symptom", args=[slugs[0]])
-    if len(slugs) > 1:
-        url += "?" + urlencode([("with", s) for s in slugs[1:]])
-    return url
+    return f"{url}?{urlencode(query)}" if query else url
 
 
-def _page_or_404(request, queryset):
-    paginator = Paginator(queryset, ARTICLES_PER_PAGE)
+def page_number(request, parameter: str = "page") -> int:
+    """The page of a list asked for (1 if none); 404, before any query, unless it is written
+    as the site writes page numbers."""
+    number = request.GET.get(parameter)
+    if not number:
+        return 1
+    if not PAGE_NUMBER.fullmatch(number):
+        raise Http404("No such page")
+    return int(number)
+
+
+def _page_or_404(paginator: Paginator, number: int):
     try:
-        return paginator.page(request.GET.get("page") or 1)
+        return paginator.page(number)
     except InvalidPage as error:
         raise Http404("No such page") from error
 
 
+def _initial(title: str) -> str:
+    """The letter a title is listed under: "Éczema" under E, "3 things…" under 0-9."""
+    first = unicodedata.normalize("NFKD", title[:1])[:1].upper()
+    return first if first.isalpha() else "0-9"
+
+
 def _by_first_letter(objects, attribute: str) -> list[tuple[str, list]]:
-    """Group an alphabetically ordered list for an A–Z page: [("A", [...]), ("B", [...])]."""
+    """Group an alphabetically ordered list for an A–Z page: [("A", [...]), ("B", [...])].
 
-    def letter(item):
-        first = getattr(item, attribute)[:1].upper()
-        return first if first.isalpha() else "#"
+    A letter's items form one group even where the database's order splits them (SQLite
+    sorts "Éczema" after "Z").
+    """
+    groups = {}
+    for item in objects:
+        groups.setdefault(_initial(getattr(item, attribute)), []).append(item)
+    return list(groups.items())
 
-    return [(key, list(group)) for key, group in groupby(objects, key=letter)]
+
+def _letter_starts(titles, per_page: int) -> list[tuple[str, int]]:
+    """[(letter, number of the page where it starts)] for an alphabetical list of titles."""
+    starts = {}
+    for position, title in enumerate(titles):
+        starts.setdefault(_initial(title), position // per_page + 1)
+    return list(starts.items())
+
+
+def _letter_link(path: str, letter: str, number: int, current: int) -> str:
+    """Where a letter of an A–Z list starts: on this page, on page 1, or on page `number`."""
+    anchor = f"#letter-{letter}"
+    if number == current:
+        return anchor
+    return f"{path}{anchor}" if number == 1 else f"?page={number}{anchor}"
 
 
 def healthz(request):

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from conditions.caching import CONTENT_VERSION_KEY, WORKER_PAGES, content_version
 from conditions.models import ContentVersion
-from tests.factories import make_condition
+from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
 
@@ -237,6 +237,68 @@ def test_query_parameters_the_site_reads_still_give_their_own_pages(client):
     assert whiplash_again["X-Cache"] == "hit"
     assert "Whiplash" in whiplash_again.content.decode()
     assert "Whiplash" not in torticollis.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url, same_page",
+    [
+        ("/", "/?page=2&q=x"),
+        ("/conditions/", "/conditions/?q=x&with=y&p=3"),
+        ("/conditions/?page=1", "/conditions/?q=x&page=1"),
+        ("/faqs/", "/faqs/?q=x&page="),
+        ("/symptoms/", "/symptoms/?page=7"),
+        ("/symptoms/neck-pain/", "/symptoms/neck-pain/?q=x&p=2"),
+        ("/symptoms/neck-pain/?with=headache", "/symptoms/neck-pain/?symptom=x&with=headache"),
+        ("/conditions/article-0/", "/conditions/article-0/?page=xyz"),
+        ("/faqs/faq-0/", "/faqs/faq-0/?page=2&with=x"),
+        ("/search/?q=neck&type=condition", "/search/?type=condition&q=spasm&q=neck&page=&with=x"),
+        ("/search/?q=neck", "/search/?q=neck&type=&symptom="),
+        ("/search/suggest/?q=neck", "/search/suggest/?q=neck&page=3"),
+        ("/sitemap.xml", "/sitemap.xml?x=1&p=2"),
+        ("/sitemap-conditions.xml", "/sitemap-conditions.xml?page=2"),
+        ("/feed/", "/feed/?page=2"),
+        ("/robots.txt", "/robots.txt?q=x"),
+    ],
+)
+def test_query_parameters_a_page_does_not_read_get_the_page_already_cached(
+    client, django_assert_max_num_queries, url, same_page
+):
+    # Otherwise `?page=<random>` on a page without pages renders it afresh every time.
+    for number in range(2):
+        make_condition(f"Article {number}", ["Neck pain", "Headache"], body="Neck spasm.")
+        make_faq(f"Faq {number}", [("Why?", "Because.")], ["Neck pain"])
+    assert client.get(url).status_code == 200
+
+    with django_assert_max_num_queries(1):  # the content version; nothing is rendered
+        response = client.get(same_page)
+
+    assert response.status_code == 200 and response["X-Cache"] == "hit"
+
+
+@pytest.mark.parametrize(
+    "url, status, redirect_to",
+    [
+        ("/faqs/?page=xyz", 404, None),
+        ("/conditions/?page=07", 404, None),
+        ("/symptoms/neck-pain/?page=1.0", 404, None),
+        ("/sitemap-conditions.xml?p=x", 404, None),
+        ("/search/?q=neck&page=-1", 404, None),
+        ("/search/?q=neck&type=x", 302, "/search/?q=neck"),
+        ("/search/?q=neck&symptom=x&type=faq", 302, "/search/?q=neck&type=faq"),
+        ("/symptoms/neck-pain/?with=headache&with=x", 302, "/symptoms/neck-pain/?with=headache"),
+    ],
+)
+def test_values_a_page_cannot_use_get_a_cheap_answer(
+    client, django_assert_max_num_queries, url, status, redirect_to
+):
+    make_condition("Whiplash", ["Neck pain", "Headache"])
+
+    # At most: the content version, the symptoms asked for, and their old addresses.
+    with django_assert_max_num_queries(3):
+        response = client.get(url)
+
+    assert response.status_code == status
+    assert response.get("Location") == redirect_to
 
 
 @override_settings(ALLOWED_HOSTS=["neckinfo.example", "www.neckinfo.example"])

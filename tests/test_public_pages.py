@@ -1,9 +1,16 @@
 """What readers see: the home page, A–Z lists, articles, symptom pages, and error pages."""
 
+import re
+from io import StringIO
+from urllib.parse import urlencode, urljoin
+
 import pytest
+from django.core.management import call_command
+from django.db.models.functions import Lower
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
+from conditions.models import Article
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +45,8 @@ def test_condition_list_is_alphabetical_by_letter_and_hides_drafts(client):
     assert response.status_code == 200
     assert page.index("Anaemia") < page.index("Cervical spondylosis") < page.index("whiplash")
     assert 'id="letter-A"' in page and 'id="letter-W"' in page
+    assert '<a href="#letter-A">A</a>' in page  # a short list is one page, as it always was
+    assert 'class="pagination"' not in page
     assert "Draft only" not in page
     assert "A question page" not in page
 
@@ -99,6 +108,7 @@ def test_faq_list_shows_published_faqs_only(client):
     assert "Neck spasms" in page
     assert "Draft questions" not in page
     assert "A condition" not in page
+    assert 'class="az-nav"' not in page  # one page of questions needs no letters to jump to
 
 
 def test_draft_is_not_public(client):
@@ -234,15 +244,22 @@ def test_narrowing_with_no_common_article_says_so(client):
     assert "No article covers all of these symptoms together" in page
 
 
-def test_unknown_narrowing_symptom_is_ignored_with_a_note(client):
-    make_condition("One", ["Neck pain"])
+@pytest.mark.parametrize(
+    "url, address",
+    [
+        ("/symptoms/neck-pain/?with=not-a-symptom&with=", "/symptoms/neck-pain/"),
+        ("/symptoms/neck-pain/?with=headache&with=headache", "/symptoms/neck-pain/?with=headache"),
+        ("/symptoms/neck-pain/?with=neck-pain&with=x&page=2", "/symptoms/neck-pain/?page=2"),
+    ],
+)
+def test_unknown_or_repeated_narrowing_symptoms_lead_to_the_list_without_them(client, url, address):
+    # They never narrowed the list; a page per made-up value would cost a render each.
+    make_condition("One", ["Neck pain", "Headache"])
 
-    response = client.get("/symptoms/neck-pain/?with=not-a-symptom&with=")
-    page = response.content.decode()
+    response = client.get(url)
 
-    assert response.status_code == 200
-    assert "One" in page
-    assert "We couldn’t find" in page or "We couldn't find" in page
+    assert response.status_code == 302
+    assert response["Location"] == address
 
 
 def test_symptom_page_past_the_last_page_is_not_found(client):
@@ -250,3 +267,83 @@ def test_symptom_page_past_the_last_page_is_not_found(client):
 
     assert client.get("/symptoms/neck-pain/?page=99").status_code == 404
     assert client.get("/symptoms/neck-pain/?page=abc").status_code == 404
+
+
+# The long lists. 350 demo articles: 245 conditions (3 pages of 100) and 105 FAQs (3 of 50).
+
+
+@pytest.fixture
+def long_lists(db) -> None:
+    call_command("generate_demo_content", "350", "--symptoms", "40", stdout=StringIO())
+
+
+def articles_linked(page: str, kind: str) -> list[str]:
+    return re.findall(rf'href="(/{kind}/[a-z0-9-]+/)"', page)
+
+
+def listed_under(letter: str, title: str) -> bool:
+    first = title[:1].upper()
+    return first == letter or (letter == "0-9" and not first.isalpha())
+
+
+@pytest.mark.parametrize("url, kind, per_page", [("/conditions/", "condition", 100),
+                                                  ("/faqs/", "faq", 50)])  # fmt: skip
+def test_a_long_list_comes_in_pages_holding_every_article_in_order(
+    client, long_lists, url, kind, per_page
+):
+    articles = list(Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk"))
+    assert len(articles) > 2 * per_page  # three pages
+
+    pages = [client.get(url), client.get(url + "?page=2"), client.get(url + "?page=3")]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    linked = [articles_linked(page.content.decode(), f"{kind}s") for page in pages]
+    assert [len(links) for links in linked] == [per_page, per_page, len(articles) - 2 * per_page]
+    assert sum(linked, []) == [article.get_absolute_url() for article in articles]
+    assert 'href="?page=2" rel="next"' in pages[0].content.decode()
+    assert "Page 3 of 3" in pages[2].content.decode()
+    assert client.get(url + "?page=4").status_code == 404
+
+
+@pytest.mark.parametrize("url, kind", [("/conditions/", "condition"), ("/faqs/", "faq")])
+def test_every_letter_of_a_long_list_leads_to_its_first_article(client, long_lists, url, kind):
+    titles = Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk")
+    titles = list(titles.values_list("title", flat=True))
+    page_3 = client.get(url + "?page=3").content.decode()
+    assert "Page 3 of 3" in page_3
+    nav = re.search(r'<nav class="az-nav".*?</nav>', page_3, re.S)[0]
+    letters = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+    assert len(letters) == len({title[:1].upper() for title in titles}) > 5
+
+    for link, letter in letters:
+        address, anchor = urljoin(url + "?page=3", link).split("#")
+        page = client.get(address).content.decode()
+        # The first article after the letter's anchor is the first one listed under it.
+        after_anchor = page[page.index(f'id="{anchor}"') :]
+        first_title = re.search(rf'href="/{kind}s/[a-z0-9-]+/">([^<]+)</a>', after_anchor)[1]
+        expected = next(title for title in titles if listed_under(letter, title))
+        assert first_title == expected.replace("'", "&#x27;"), letter
+
+
+def test_titles_are_listed_under_their_letter_whatever_their_first_character(client):
+    for title in ["Éczema of the neck", "Ear pain", "3 neck exercises", "Zoster"]:
+        make_condition(title)
+
+    page = client.get("/conditions/").content.decode()
+
+    # One group per letter, each with an anchor a link can point to.
+    assert re.findall(r'<h2 id="([^"]+)">', page) == ["letter-0-9", "letter-E", "letter-Z"]
+    letter_e = page[page.index('id="letter-E"') : page.index('id="letter-Z"')]
+    assert "Ear pain" in letter_e and "Éczema of the neck" in letter_e
+    assert '<a href="#letter-0-9">0-9</a>' in page
+
+
+@pytest.mark.parametrize("number", ["0", "01", "+1", " 1", "1.0", "99999", "x"])
+def test_a_page_number_the_site_never_writes_is_not_found(client, number):
+    # Otherwise "01", "001", "+1"… would each be another copy of page 1, rendered afresh.
+    make_condition("Whiplash", ["Neck pain"])
+    make_faq("Neck spasms", [("Why?", "Because.")], ["Neck pain"])
+
+    for url in ["/conditions/?", "/faqs/?", "/symptoms/neck-pain/?", "/search/?q=neck&"]:
+        response = client.get(url + urlencode({"page": number}))
+        assert response.status_code == 404, url

@@ -1,6 +1,9 @@
 """Each public page costs a fixed number of queries, however many articles and symptoms."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -54,6 +57,9 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
     [
         # Each also reads the content version for the page cache (see conditions/caching.py).
         ("/", 4),  # symptoms with counts, recent articles, their symptoms
+        ("/conditions/", 4),  # where each letter starts, count, page
+        ("/faqs/", 5),  # where each letter starts, count, page, their symptoms
+        ("/symptoms/", 2),  # symptoms with counts
         ("/symptoms/neck-pain/?with=headache", 6),  # selected, count, page, symptoms, options
         ("/conditions/article-0/", 5),  # article, its symptoms, sources, related articles
         ("/faqs/faq-0/", 6),  # article, its symptoms, sources, questions, related articles
@@ -76,3 +82,16 @@ def test_search_costs_the_same_with_12_and_30_matching_articles(client):
     add_articles(12, 30)
 
     assert count_queries(client, search_url) == with_twelve
+
+
+@pytest.mark.parametrize("url", ["/conditions/", "/faqs/"])
+def test_every_page_of_a_long_list_costs_what_a_short_list_does(client, url):
+    add_articles(0, 1)
+    short = count_queries(client, url)
+    # 245 conditions and 105 FAQs: three pages of each.
+    call_command("generate_demo_content", "350", "--symptoms", "40", stdout=StringIO())
+
+    pages = [count_queries(client, f"{url}?page={number}") for number in (1, 2, 3)]
+
+    # The first page rendered works out where each letter starts; the others reuse that.
+    assert pages == [short, short - 1, short - 1]

@@ -5,15 +5,19 @@ import json
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from io import StringIO
 from xml.dom import minidom
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conditions.models import Article
+from conditions.sitemaps import ConditionSitemap
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
+from tests.test_production import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +77,25 @@ def set_updated_at(article: Article, when) -> None:
 def addresses_and_dates(sitemap_response) -> dict[str, str | None]:
     urls = ET.fromstring(sitemap_response.content).iter(f"{SITEMAP}url")
     return {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in urls}
+
+
+def sitemaps_in_index(client) -> dict[str, str | None]:
+    """The sitemaps /sitemap.xml lists: {address: lastmod}."""
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    sitemaps = ET.fromstring(response.content).iter(f"{SITEMAP}sitemap")
+    return {s.findtext(f"{SITEMAP}loc"): s.findtext(f"{SITEMAP}lastmod") for s in sitemaps}
+
+
+def all_sitemap_addresses(client) -> dict[str, str | None]:
+    """Every address in every sitemap the index lists, as a crawler would collect them."""
+    addresses = {}
+    for sitemap in sitemaps_in_index(client):
+        response = client.get(sitemap.removeprefix("http://testserver"))
+        assert response.status_code == 200, sitemap
+        addresses.update(addresses_and_dates(response))
+    return addresses
 
 
 def test_every_page_type_has_its_own_title(client):
@@ -137,6 +160,7 @@ def test_list_pages_are_websites_to_open_graph(client):
     [
         ("/", "http://testserver/"),
         ("/conditions/", "http://testserver/conditions/"),
+        ("/conditions/?page=1", "http://testserver/conditions/"),
         ("/faqs/", "http://testserver/faqs/"),
         ("/symptoms/", "http://testserver/symptoms/"),
         ("/conditions/whiplash/?utm_source=newsletter", "http://testserver/conditions/whiplash/"),
@@ -164,6 +188,31 @@ def test_later_pages_of_a_symptom_keep_their_page_in_the_canonical_address(clien
 
     assert head.links["canonical"] == "http://testserver/symptoms/neck-pain/?page=2"
     assert head.title == "Neck pain (symptom), page 2 – NeckInfo"
+
+
+@pytest.mark.parametrize(
+    "url, title, crumb",
+    [
+        ("/conditions/?page=2", "Conditions A to Z, page 2 – NeckInfo", "Conditions"),
+        ("/faqs/?page=2", "Common questions, page 2 – NeckInfo", "Common questions"),
+    ],
+)
+def test_later_pages_of_the_a_to_z_lists_have_their_own_title_address_and_breadcrumb(
+    client, url, title, crumb
+):
+    # 250 demo articles: 175 conditions and 75 FAQs, two pages of each.
+    call_command("generate_demo_content", "250", "--symptoms", "40", stdout=StringIO())
+
+    head = head_of(client, url + "&utm_source=x")
+
+    assert head.title == title
+    assert head.links["canonical"] == f"http://testserver{url}"
+    crumbs = head.of_type("BreadcrumbList")["itemListElement"]
+    assert [(c["name"], c["item"]) for c in crumbs] == [
+        ("Home", "http://testserver/"),
+        (crumb, f"http://testserver{url.split('?')[0]}"),
+        ("Page 2", f"http://testserver{url}"),
+    ]
 
 
 def test_search_results_have_no_canonical_address_and_are_not_indexed(client):
@@ -313,11 +362,8 @@ def test_sitemap_lists_published_pages_with_their_last_change(client):
     set_updated_at(whiplash, timezone.make_aware(timezone.datetime(2024, 1, 10, 9, 0)))
     set_updated_at(faq, timezone.make_aware(timezone.datetime(2024, 5, 20, 9, 0)))
 
-    response = client.get("/sitemap.xml")
+    urls = all_sitemap_addresses(client)
 
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/xml")
-    urls = addresses_and_dates(response)
     assert urls == {
         "http://testserver/": "2024-05-20",
         "http://testserver/conditions/": "2024-01-10",
@@ -336,22 +382,89 @@ def test_a_draft_does_not_date_its_symptoms_page(client):
     set_updated_at(published, timezone.make_aware(timezone.datetime(2024, 1, 10, 9, 0)))
     make_condition("Draft", ["Neck pain"], status=DRAFT)  # updated just now
 
-    urls = addresses_and_dates(client.get("/sitemap.xml"))
+    urls = all_sitemap_addresses(client)
 
     assert urls["http://testserver/symptoms/neck-pain/"] == "2024-01-10"
     assert urls["http://testserver/faqs/"] is None  # no FAQ published: nothing to date it by
 
 
-def test_robots_txt_keeps_crawlers_out_of_admin_and_search_and_points_to_the_sitemap(client):
+def test_sitemap_is_an_index_of_sections_dated_by_their_newest_change(client):
+    whiplash = make_condition("Whiplash", ["Neck pain"])
+    faq = make_faq("Neck spasms", [("Why?", "Because.")], ["Muscle spasm"])
+    set_updated_at(whiplash, timezone.make_aware(timezone.datetime(2024, 1, 10, 9, 0)))
+    set_updated_at(faq, timezone.make_aware(timezone.datetime(2024, 5, 20, 9, 0)))
+
+    sitemaps = sitemaps_in_index(client)
+
+    assert {address: lastmod[:10] for address, lastmod in sitemaps.items()} == {
+        "http://testserver/sitemap-pages.xml": "2024-05-20",
+        "http://testserver/sitemap-conditions.xml": "2024-01-10",
+        "http://testserver/sitemap-faqs.xml": "2024-05-20",
+        "http://testserver/sitemap-symptoms.xml": "2024-05-20",
+    }
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_a_section_longer_than_a_sitemap_page_is_split_into_pages(client, monkeypatch):
+    # The page size is 2,000 addresses; 5 conditions in pages of 2 exercise the same code.
+    monkeypatch.setattr(ConditionSitemap, "limit", 2)
+    for letter in "ABCDE":
+        make_condition(f"{letter} condition")
+
+    sitemaps = sitemaps_in_index(client)
+    pages = [client.get(f"/sitemap-conditions.xml?p={number}") for number in (1, 2, 3, 4)]
+
+    conditions = [a for a in sitemaps if "conditions" in a]
+    assert conditions == [
+        "http://testserver/sitemap-conditions.xml",
+        "http://testserver/sitemap-conditions.xml?p=2",
+        "http://testserver/sitemap-conditions.xml?p=3",
+    ]
+    assert [len(addresses_and_dates(page)) for page in pages[:3]] == [2, 2, 1]
+    assert pages[3].status_code == 404
+    assert client.get("/sitemap-conditions.xml?p=02").status_code == 404
+
+
+def test_robots_txt_keeps_crawlers_out_of_search_and_points_to_the_sitemap(client):
     response = client.get("/robots.txt")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     lines = response.content.decode().splitlines()
-    assert lines[0] == "User-agent: *"
-    assert "Disallow: /admin/" in lines
-    assert "Disallow: /search/" in lines
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert lines == [
+        "User-agent: *",
+        "Disallow: /search/",
+        "Sitemap: http://testserver/sitemap.xml",
+    ]
+
+
+def test_robots_txt_does_not_give_away_a_hidden_admin_address(tmp_path):
+    # The admin's address comes from the environment when the site starts: a fresh process.
+    script = (
+        "from django.test import Client; from django.urls import reverse; "
+        "reader = Client(HTTP_HOST='localhost'); "
+        "print('=====', reverse('admin:index')); "
+        "print('=====', reader.get('/robots.txt').content.decode()); "
+        "print('=====', reader.get(reverse('admin:login')).content.decode())"
+    )
+    result = manage(
+        "shell", "-c", script,
+        DJANGO_DEBUG="1", DJANGO_ADMIN_PATH="editors-7f3a", DJANGO_PAGE_CACHE="0",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    _, admin_path, robots, login_page = result.stdout.split("===== ")
+    assert admin_path.strip() == "/editors-7f3a/"
+    assert "Sitemap: http://localhost/sitemap.xml" in robots
+    assert "editors" not in robots and "admin" not in robots
+    assert '<meta name="robots" content="noindex' in login_page
+
+
+def test_admin_pages_tell_crawlers_not_to_index_them(client):
+    head = head_of(client, "/admin/login/")
+
+    assert "noindex" in head.meta["robots"].split(", ")
 
 
 def test_feed_lists_published_articles_newest_change_first(client):
@@ -441,7 +554,8 @@ def count_queries(client, url: str) -> int:
 
 
 def test_sitemap_and_feed_cost_the_same_with_1_and_30_articles(client):
-    urls = ["/sitemap.xml", "/feed/", "/robots.txt"]
+    urls = ["/sitemap.xml", "/sitemap-pages.xml", "/sitemap-conditions.xml", "/sitemap-faqs.xml",
+            "/sitemap-symptoms.xml", "/feed/", "/robots.txt"]  # fmt: skip
     add_articles(0, 1)
     with_one = {url: count_queries(client, url) for url in urls}
 
@@ -449,5 +563,15 @@ def test_sitemap_and_feed_cost_the_same_with_1_and_30_articles(client):
     with_thirty = {url: count_queries(client, url) for url in urls}
 
     assert with_thirty == with_one
-    # Each includes one query for the page cache's content version.
-    assert with_one == {"/sitemap.xml": 6, "/feed/": 3, "/robots.txt": 1}
+    # Each includes one query for the page cache's content version. The index: the newest
+    # change and the number of pages of each section; a section: its count and its page (the
+    # few hundred symptoms are counted in Python).
+    assert with_one == {
+        "/sitemap.xml": 8,
+        "/sitemap-pages.xml": 2,
+        "/sitemap-conditions.xml": 3,
+        "/sitemap-faqs.xml": 3,
+        "/sitemap-symptoms.xml": 2,
+        "/feed/": 3,
+        "/robots.txt": 1,
+    }
