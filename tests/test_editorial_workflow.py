@@ -5,6 +5,8 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.signals import template_rendered
 from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
@@ -284,3 +286,25 @@ def test_reading_grade_is_a_sortable_column_and_the_form_flags_hard_sentences(ri
     assert hard.reading_grade > 12
     assert "harder than the grade-8 target" in form
     assert "Hardest sentences" in form and "Degenerative intervertebral" in form
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: no transaction left open
+def test_preview_renders_outside_any_transaction_holding_no_write_lock(rita_client):
+    """On SQLite an open transaction holds the whole database's write lock: a slow Preview
+    inside one used to make another editor's save fail with "database is locked"."""
+    article = make_condition("Whiplash")
+    data = admin_change_form(rita_client, change_url(article))
+    data.update(body="## Causes\n\nA new paragraph.", _preview="Preview")
+    in_transaction_while_rendering = []
+
+    def rendered(sender, template, context, **kwargs):
+        in_transaction_while_rendering.append(connection.in_atomic_block)
+
+    template_rendered.connect(rendered)
+    try:
+        response = rita_client.post(change_url(article), data)
+    finally:
+        template_rendered.disconnect(rendered)
+
+    assert response.status_code == 200 and "A new paragraph." in response.content.decode()
+    assert in_transaction_while_rendering and not any(in_transaction_while_rendering)

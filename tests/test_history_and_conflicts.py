@@ -263,3 +263,86 @@ def test_restoring_a_revision_from_before_a_symptom_merge_uses_the_merged_sympto
     article.refresh_from_db()
     assert article.body == "Old text."
     assert sorted(s.name for s in article.symptoms.all()) == ["Dizziness", "Neck pain"]
+
+
+# Restoring and recovering, with others at work.
+
+
+def test_a_restore_opened_before_someone_elses_save_is_refused(rita_client, editor_client):
+    article = make_condition("Whiplash", status=Status.DRAFT)
+    save(rita_client, article, body="Old text.")
+    old = Version.objects.get_for_object(article).get()
+    restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
+    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
+    save(editor_client, article, body="Eve's newer text.")
+
+    response = rita_client.post(restore_url, form)
+
+    assert response.status_code == 200
+    assert "after you opened it" in response.content.decode()
+    article.refresh_from_db()
+    assert article.body == "Eve's newer text."
+
+
+def test_restoring_one_article_from_a_revision_it_shares_leaves_the_other_alone(
+    rita_client, reader
+):
+    first = make_condition("Whiplash", status=Status.IN_REVIEW, body="Whiplash, reviewed.")
+    second = make_condition("Torticollis", status=Status.IN_REVIEW, body="Torticollis, reviewed.")
+    # One list action publishes both: one revision holds them both.
+    rita_client.post(
+        "/admin/conditions/conditionarticle/",
+        {"action": "publish_selected", "_selected_action": [first.pk, second.pk]},
+    )
+    shared = Version.objects.get_for_object(first).get()
+    save(rita_client, second, body="Torticollis, corrected since.")
+    save(rita_client, first, body="Whiplash, rewritten since.")
+
+    restore_url = f"/admin/conditions/conditionarticle/{first.pk}/history/{shared.pk}/"
+    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
+    assert rita_client.post(restore_url, form).status_code == 302
+
+    first.refresh_from_db(), second.refresh_from_db()
+    assert first.body == "Whiplash, reviewed."
+    assert second.body == "Torticollis, corrected since."
+    assert "corrected since" in reader.get("/conditions/torticollis/").content.decode()
+
+
+def test_a_deleted_article_is_recovered_as_a_draft_and_audited(rita_client, reader):
+    article = make_condition("Whiplash", status=Status.DRAFT)
+    save(rita_client, article, body="Reviewed text.", status=Status.PUBLISHED)
+    assert (
+        rita_client.post(
+            f"/admin/conditions/conditionarticle/{article.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 302
+    )
+    deleted = Version.objects.get_deleted(ConditionArticle).first()
+    recover_url = f"/admin/conditions/conditionarticle/recover/{deleted.pk}/"
+
+    form = form_data(rita_client.get(recover_url).content.decode(), "conditionarticle_form")
+    assert rita_client.post(recover_url, form).status_code == 302
+
+    recovered = ConditionArticle.objects.get(slug="whiplash")
+    assert (recovered.status, recovered.body) == (Status.DRAFT, "Reviewed text.")
+    assert reader.get("/conditions/whiplash/").status_code == 404  # until a reviewer publishes
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {AuditEvent.Action.DELETED, AuditEvent.Action.RECOVERED} <= actions
+
+
+def test_an_editor_whose_article_was_published_meanwhile_gets_their_text_back(
+    ed_client, rita_client
+):
+    article = make_condition("Whiplash", status=Status.IN_REVIEW)
+    eds_form = admin_change_form(ed_client, change_url(article))
+    save(rita_client, article, status=Status.PUBLISHED)
+
+    eds_form["body"] = "Ed's careful correction."
+    response = ed_client.post(change_url(article), eds_form)
+
+    page = response.content.decode().replace("&#x27;", "'")
+    assert response.status_code == 403
+    assert "only a medical reviewer can change it" in page
+    assert "Ed's careful correction." in page
+    article.refresh_from_db()
+    assert article.body != "Ed's careful correction."
