@@ -56,6 +56,8 @@ Status = Article.Status
 # Fields that say whether and when an article is public, and its medical review. Restoring
 # an old revision brings back content, never these: publishing stays a reviewer's decision.
 PUBLISHING_FIELDS = ["status", "published_at"]
+# The most questions an FAQ article can have (the importer refuses more too).
+MAX_QUESTIONS = 100
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
 KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS]
 
@@ -402,7 +404,9 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
         fields = ["title", "summary", *self.content_fields]
         text = [(self.model._meta.get_field(name).verbose_name, request.POST.get(name, ""))
                 for name in fields]  # fmt: skip
-        for number in range(int(request.POST.get("items-TOTAL_FORMS", 0) or 0)):
+        count = request.POST.get("items-TOTAL_FORMS", "")
+        # However many questions a hand-made post claims, no more than a form can hold.
+        for number in range(min(int(count), MAX_QUESTIONS) if count.isdigit() else 0):
             for part in ("question", "answer"):
                 text.append(
                     (f"{part} {number + 1}", request.POST.get(f"items-{number}-{part}", ""))

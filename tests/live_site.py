@@ -481,7 +481,7 @@ class LoadWithEdits:
                 counts.slowest_ms = max(counts.slowest_ms, took)
                 if status >= 500 or status == 0:
                     counts.server_errors += 1
-                    counts.errors.append(f"GET {path}: {status} {body[:200]}")
+                    counts.errors.append(f"GET {path}: {status or body[:120]}")
                 elif path == self.article_path and expected:
                     shown = [int(n) for n in re.findall(r"Save number (\d+)\.", body)]
                     if not shown or max(shown) < expected:
