@@ -1,7 +1,9 @@
 """Content and people for tests, made the way the site makes them."""
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
@@ -38,7 +40,25 @@ def editor(db) -> User:
     return User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
 
 
+def roles() -> None:
+    """The Editor and Medical reviewer groups, as their migration makes them: a test that
+    commits (transaction=True) empties the database afterwards, groups included."""
+    migration = importlib.import_module("conditions.migrations.0004_editor_and_reviewer_roles")
+    for name, codenames in [
+        (migration.EDITOR, migration.EDITOR_PERMISSIONS),
+        (migration.MEDICAL_REVIEWER, migration.REVIEWER_PERMISSIONS),
+    ]:
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.filter(
+                    content_type__app_label="conditions", codename__in=codenames
+                )
+            )
+
+
 def make_staff(username: str, group: str, full_name: str) -> User:
+    roles()
     first, last = full_name.split(" ", 1)
     user = User.objects.create_user(
         username, f"{username}@example.org", "correct horse battery", is_staff=True,

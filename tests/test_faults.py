@@ -94,7 +94,7 @@ def within(seconds: float, action):
     return results[0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # commits, as in production
 def test_with_redis_killed_pages_and_saves_go_on_from_the_database(
     cache_in_own_redis, client, rita_client
 ):
@@ -119,7 +119,7 @@ def test_with_redis_killed_pages_and_saves_go_on_from_the_database(
     assert health.status_code == 200 and health.json()["cache"].startswith("degraded")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # commits, as in production
 def test_a_hung_redis_holds_no_request_and_its_old_copy_is_never_served(cache_in_own_redis, client):
     article = make_condition("Whiplash", body="The old advice.")
     assert "The old advice." in client.get("/conditions/whiplash/").content.decode()
@@ -136,7 +136,7 @@ def test_a_hung_redis_holds_no_request_and_its_old_copy_is_never_served(cache_in
         assert page.status_code == 200 and "The corrected advice." in page.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # commits, as in production
 def test_a_copy_of_the_version_read_before_a_change_never_outlives_it(cache_in_own_redis, client):
     """A reader that read the version just before an edit committed, and whose copy reaches
     Redis late (queued while Redis was paused), can't make the old page come back."""
