@@ -27,7 +27,7 @@ from taggit.models import Tag
 
 from conditions import editorial, history, readability
 from conditions.admin_input import SelectionMustBeIds, SymptomAutocomplete
-from conditions.forms import ArticleAdminForm, state_of_row
+from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     Article,
     AuditEvent,
@@ -637,6 +637,8 @@ class ConditionArticleAdmin(ArticleAdmin):
 
 class FaqItemInline(admin.StackedInline):
     model = FaqItem
+    form = FaqItemForm
+    max_num = MAX_QUESTIONS
     fields = ["position", "question", "answer", "anchor"]
     # The anchor is made from the question on first save and then never changes, so links
     # people have shared to a question keep working after its wording is edited.

@@ -22,7 +22,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from conditions import editorial
-from conditions.models import Article, Symptom
+from conditions.markdown import markdown_problem
+from conditions.models import Article, FaqItem, Symptom
 
 Status = Article.Status
 
@@ -120,13 +121,31 @@ def saved_meanwhile_message(noun: str, current: dict, latest_url: str) -> str:
     )
 
 
-class ArticleAdminForm(RefusesLostUpdates):
-    """The change form of both kinds of article: no lost updates, and no change of state the
-    user may not make."""
+class MarkdownFieldsForm(forms.ModelForm):
+    """Refuses Markdown too long or too deeply nested to render quickly, saying in the field
+    what to change (see conditions.markdown): the text stays in the form."""
+
+    markdown_fields: list[str] = []
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in self.markdown_fields:
+            text = cleaned_data.get(name)
+            if text and (problem := markdown_problem(text)):
+                self.add_error(name, problem)
+        return cleaned_data
+
+
+class ArticleAdminForm(RefusesLostUpdates, MarkdownFieldsForm):
+    """The change form of both kinds of article: no lost updates, no change of state the user
+    may not make, and Markdown that renders quickly."""
 
     versioned_model = Article
     noun = "article"
     user = None  # set on the form class by the admin's get_form
+    markdown_fields = [
+        "body", "when_to_get_medical_help", "urgent_help", "emergency_help", "intro",
+    ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,13 +174,24 @@ class ArticleAdminForm(RefusesLostUpdates):
         return cleaned_data
 
 
-class SymptomAdminForm(RefusesLostUpdates):
-    """A symptom's form: no lost updates."""
+class SymptomAdminForm(RefusesLostUpdates, MarkdownFieldsForm):
+    """A symptom's form: no lost updates, and red-flag advice that renders quickly."""
 
     versioned_model = Symptom
     noun = "symptom"
+    markdown_fields = ["red_flag_advice"]
 
     class Meta:
         model = Symptom
         # The admin's get_fields() decides which of them the form shows.
         fields = ["name", "slug", "description", "synonyms", "red_flag_advice", "red_flag_level"]
+
+
+class FaqItemForm(MarkdownFieldsForm):
+    """One question of an FAQ, whose answer must render quickly."""
+
+    markdown_fields = ["answer"]
+
+    class Meta:
+        model = FaqItem
+        fields = ["position", "question", "answer"]

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from conditions.markdown import MAX_MARKDOWN_LENGTH, markdown_problem, render_markdown
+from tests.browser_forms import admin_change_form
 from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
@@ -360,3 +361,20 @@ def test_checking_a_text_takes_work_linear_in_its_length(make):
 def test_long_runs_of_marks_are_accepted_without_the_check_backtracking(text):
     # Regular expressions with a repeated run inside a repetition took minutes or more on these.
     assert markdown_problem(text) is None
+
+
+def test_the_admin_refuses_markdown_too_costly_to_render_and_keeps_the_text(rita_client):
+    article = make_condition("Whiplash", body="Fine.")
+    url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
+    form = admin_change_form(rita_client, url)
+    form["body"] = "Pasted from a broken page: " + "[" * 16_000
+
+    response = rita_client.post(url, form)
+    preview = rita_client.post(url, {**form, "_preview": "Preview"})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["body"]
+    assert "Pasted from a broken page" in response.content.decode()
+    assert "Can&#x27;t preview yet" in preview.content.decode()
+    article.refresh_from_db()
+    assert article.body == "Fine."
