@@ -5,7 +5,7 @@ the same moment (two gunicorn workers, two sessions). Exactly one save may be ap
 other must be refused with the reason, its text still in the form. Never both "saved".
 
 Before the check and the save were made one atomic step, both were "saved" in 197 of 200
-rounds on PostgreSQL; a few dozen rounds of each kind show it. `make bench-faults` runs
+rounds on PostgreSQL; fifteen rounds of each kind show it. `make bench-faults` runs
 hundreds (bench/RESULTS-faults.md).
 """
 
@@ -15,7 +15,7 @@ from tests.live_site import live_site, simultaneous_saves
 
 pytestmark = pytest.mark.django_db(databases=[])  # the live site has its own database
 
-ROUNDS = 25  # of each kind: an article, an FAQ question, a symptom
+ROUNDS = 15  # of each kind: an article, an FAQ question, a symptom
 
 
 @pytest.fixture(scope="module")

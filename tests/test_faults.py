@@ -36,17 +36,17 @@ def test_readers_and_editors_ride_out_a_redis_kill_and_a_redis_pause(redis_serve
         try:
             load.during("Redis up", 2)
             redis_server.kill()
-            load.during("Redis killed", 5)
+            load.during("Redis killed", 4)
             redis_server.start()  # a new, empty Redis on the same port
             load.during("Redis back (empty)", 3)
             redis_server.pause()
-            load.during("Redis paused", 5)
+            load.during("Redis paused", 4)
             redis_server.resume()  # the same Redis, with what it held before the pause
-            load.during("Redis resumed", 3)
+            load.during("Redis resumed", 2)
             if isinstance(site.database, PostgresDatabase):
                 # Every connection to the database ended, each second (a failover, a restart).
                 load.phase = "PostgreSQL connections killed"
-                for _ in range(4):
+                for _ in range(3):
                     assert site.database.terminate_connections() > 0
                     time.sleep(1)
         finally:
