@@ -117,7 +117,7 @@ def faults_under_load(engine: str, options) -> str:
         f"{len(lost)} acknowledged saves lost ({len(load.acknowledged)} acknowledged)."
     )
     if errors:
-        rows.append("First problems: " + "; ".join(e[:120] for e in errors[:3]))
+        rows.append("First problems: " + "; ".join(e[:120] for e in errors[:3]) + "\n")
     return "\n".join(rows) + "\n"
 
 
