@@ -11,15 +11,29 @@ transaction, so a file that can't be imported changes nothing. Each non-blank li
 file is one paragraph: that is how the sample documents are written.
 """
 
+import errno
+import os
 import re
-from collections import defaultdict
+import stat
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from conditions import caching, search
+from conditions.markdown import markdown_problem
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
+
+# Limits on one file, checked before the costly work. A real article is 3 to 40 KB: 1 MB is
+# 25 times the longest, and no more than that (and a byte, to tell) is ever read, so a huge
+# file costs neither time nor memory.
+MAX_FILE_BYTES = 1_000_000
+# The admin's FAQ form posts six fields for each question and Django refuses a form of more
+# than 1,000 fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), so an FAQ much longer than this couldn't
+# be edited there; nor would readers get to the end of it.
+MAX_QUESTIONS = 100
 
 SUMMARY_LENGTH = 300
 TITLE_LENGTH = Article._meta.get_field("title").max_length
@@ -58,6 +72,25 @@ URGENT_HELP = re.compile(
 # Line starts that Markdown would turn into a heading, list, quote or rule.
 MARKDOWN_BLOCK_START = re.compile(r"^(?:#|>|[-*+](?:\s|$)|[-*_=]{3,}\s*$)")
 MARKDOWN_ORDERED_LIST_START = re.compile(r"^(\d+)([.)])(\s)")
+
+# Control characters other than the line ends and tabs a text file may have.
+BINARY_CHARACTER = re.compile(r"[\x00-\x08\x0e-\x1f]")
+# Characters that would change or hide what is printed on a terminal: control characters
+# (a line break would start a line that looks like the command's own), Unicode line breaks
+# and direction marks.
+CONTROL_CHARACTER = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+# ... and bytes of a file name that aren't UTF-8, which Python reads as surrogates.
+UNPRINTABLE = re.compile(rf"{CONTROL_CHARACTER.pattern}|[\udc80-\udcff]")
+ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+SYMBOLIC_LINK = "a symbolic link; not followed"
+
+MEDICAL_HELP_LEVEL_NAMES = {
+    "non_urgent": "“see a GP”",
+    "urgent": "urgent",
+    "emergency": "emergency",
+}
 
 UNKNOWN_FORMAT = (
     "unknown format (expected a condition article with numbered sections, "
@@ -114,7 +147,8 @@ class ParsedCondition:
     def medical_help_by_level(self) -> dict[str, str]:
         """Sentences of the article that advise getting medical help, copied (a paragraph
         each) into the level they ask for: "emergency", "urgent" or "non_urgent"."""
-        advice = {"emergency": [], "urgent": [], "non_urgent": []}
+        # Dicts as ordered sets: each sentence once, in the order of the article.
+        advice = {"emergency": {}, "urgent": {}, "non_urgent": {}}
         for paragraph in self.paragraphs:
             for sentence in split_sentences(paragraph):
                 if not MEDICAL_HELP.search(sentence):
@@ -125,8 +159,7 @@ class ParsedCondition:
                     level = "urgent"
                 else:
                     level = "non_urgent"
-                if sentence not in advice[level]:
-                    advice[level].append(sentence)
+                advice[level][sentence] = None
         return {
             level: "\n\n".join(as_markdown_paragraph(sentence) for sentence in sentences)
             for level, sentences in advice.items()
@@ -183,12 +216,26 @@ class ParsedFaq:
 # Reading and parsing: no database here.
 
 
-def read_text(path: Path) -> str:
-    """The file's text, or ImportFileError if it isn't UTF-8 text."""
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """The file's text, or ImportFileError if it isn't UTF-8 text of at most `max_bytes`.
+
+    Only a regular file is read, never through a symbolic link (even one put in its place
+    since it was found), and never more than `max_bytes` and one byte more.
+    """
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ImportFileError(SYMBOLIC_LINK) from error
         raise ImportFileError(f"cannot read the file ({error.strerror or error})") from error
+    with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise ImportFileError("not a file or a folder")
+        data = file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        size = max(status.st_size, len(data))
+        raise ImportFileError(f"file too large ({size:,} bytes, at most {max_bytes:,})")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError("not UTF-8 text (it looks like UTF-16; save it as UTF-8)")
     if b"\x00" in data:
@@ -197,12 +244,12 @@ def read_text(path: Path) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileError("not UTF-8 text") from error
-    if any(ord(char) < 32 and char not in "\t\n\r\f\v" for char in text):
+    if BINARY_CHARACTER.search(text):
         raise ImportFileError("binary file, not text")
     return text
 
 
-def parse_article(text: str) -> ParsedCondition | ParsedFaq:
+def parse_article(text: str, max_questions: int = MAX_QUESTIONS) -> ParsedCondition | ParsedFaq:
     """Recognise the format of `text` and parse it, or raise ImportFileError saying why not."""
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
@@ -219,7 +266,7 @@ def parse_article(text: str) -> ParsedCondition | ParsedFaq:
     looks_like_faq = is_question(lines[0]) and len(questions) >= 2
 
     if looks_like_faq and not unanswered:
-        return parse_faq(lines)
+        return parse_faq(lines, max_questions)
     if has_sections and not NUMBERED_SECTION.match(lines[0]):
         return parse_condition(lines)
     if looks_like_faq:
@@ -249,7 +296,10 @@ def parse_condition(lines: list[str]) -> ParsedCondition:
     )
 
 
-def parse_faq(lines: list[str]) -> ParsedFaq:
+def parse_faq(lines: list[str], max_questions: int = MAX_QUESTIONS) -> ParsedFaq:
+    questions = sum(1 for line in lines if is_question(line))
+    if questions > max_questions:
+        raise ImportFileError(f"too many questions ({questions:,}, at most {max_questions:,})")
     entries: list[FaqEntry] = []
     for line in lines:
         if is_question(line):
@@ -368,6 +418,7 @@ def save_article(
     publish: bool,
 ) -> tuple[Article, bool]:
     """Create or update the article imported from `source`. Returns (article, created)."""
+    check_markdown(parsed)
     symptoms = mentioned_symptoms(parsed.plain_text, vocabulary)
     model = ConditionArticle if parsed.kind == Article.Kind.CONDITION else FaqArticle
     with transaction.atomic():
@@ -403,12 +454,37 @@ def save_article(
     return article, existing is None
 
 
+def check_markdown(parsed: ParsedCondition | ParsedFaq) -> None:
+    """ImportFileError if any Markdown the article would have can't be accepted (too long,
+    say, or too costly to render), naming the part and the problem."""
+    if isinstance(parsed, ParsedCondition):
+        parts = {"the article's text": parsed.body}
+        for level, text in parsed.medical_help_by_level.items():
+            parts[f"the {MEDICAL_HELP_LEVEL_NAMES[level]} advice copied from it"] = text
+    else:
+        parts = {
+            f"the answer to “{shorten(entry.question, 60)}”": entry.answer
+            for entry in parsed.entries
+        }
+    for part, text in parts.items():
+        if problem := markdown_problem(text):
+            raise ImportFileError(f"{part}: {problem}")
+
+
 def replace_faq_items(faq: FaqArticle, entries: list[FaqEntry]) -> None:
-    """Replace the FAQ's questions, keeping the anchor of every question that is unchanged."""
-    old_anchors = defaultdict(list)
-    for item in faq.items.order_by("position", "id"):
-        old_anchors[item.question].append(item.anchor)
-    faq.items.all().delete()
+    """Replace the FAQ's questions, keeping the anchor of every question that is unchanged.
+
+    The questions are deleted and written in bulk, then the FAQ is re-indexed, re-graded and
+    the cached pages dropped once: saving them one by one would do each of those for the
+    whole FAQ again after every question, a cost growing with the square of their number.
+    """
+    old_anchors = defaultdict(deque)
+    for question, anchor in faq.items.order_by("position", "id").values_list("question", "anchor"):
+        old_anchors[question].append(anchor)
+    # One statement, where QuerySet.delete() would run the receivers for each question.
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(FaqItem._meta.db_table)
+        cursor.execute(f"DELETE FROM {table} WHERE faq_id = %s", [faq.pk])
 
     items = [
         FaqItem(
@@ -416,17 +492,56 @@ def replace_faq_items(faq: FaqArticle, entries: list[FaqEntry]) -> None:
             question=entry.question,
             answer=entry.answer,
             position=position,
-            anchor=old_anchors[entry.question].pop(0) if old_anchors[entry.question] else "",
+            anchor=old_anchors[entry.question].popleft() if old_anchors[entry.question] else "",
         )
         for position, entry in enumerate(entries)
     ]
-    # Items keeping their anchor go first, so a new question can't take an anchor that a
-    # kept one still needs.
-    for item in sorted(items, key=lambda item: not item.anchor):
-        item.save()
+    # Anchors kept are taken before new ones are made, so a new question can't take an
+    # anchor that a kept one still needs.
+    taken = {item.anchor for item in items if item.anchor}
+    for item in items:
+        if not item.anchor:
+            item.anchor = FaqItem.free_anchor(item.question, taken)
+            taken.add(item.anchor)
+        item.render_markdown()
+    FaqItem.objects.bulk_create(items, batch_size=500)
+
+    search.reindex_ids([faq.pk])
+    faq.refresh_reading_grade()
+    caching.content_changed()
 
 
 # Running an import.
+
+
+def printable(text: str) -> str:
+    """`text` on one line and safe to print: a control character, Unicode line break or
+    direction mark becomes a backslash escape (\\n, \\x1b, \\u202e), and a byte of a file
+    name that isn't UTF-8 becomes \\xff (Python reads such a byte as a surrogate)."""
+    return UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match) -> str:
+    char = match[0]
+    if char in ESCAPES:
+        return ESCAPES[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def file_name_problem(name: str) -> str:
+    """Why a file can't be imported under this name (the name its article is found by)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "the file name isn't UTF-8 text; rename the file"
+    if CONTROL_CHARACTER.search(name):
+        return "the file name has a line break or other control character in it; rename the file"
+    if len(name) > SOURCE_LENGTH:
+        return f"file name too long (at most {SOURCE_LENGTH} characters)"
+    return ""
 
 
 @dataclass
@@ -437,35 +552,73 @@ class FileOutcome:
 
 
 def find_files(paths: Iterable[str]) -> Iterator[tuple[str, Path | None, str]]:
-    """(path as shown, path, problem) for every file named or inside a folder named."""
+    """(path as shown, path, problem) for every file named or inside a folder named.
+
+    Symbolic links are never followed, named or found in a folder: each is a problem.
+    """
     seen = set()
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            files = sorted(
-                found
-                for found in path.rglob("*.txt")
-                if found.is_file()
-                and not any(part.startswith(".") for part in found.relative_to(path).parts)
-            )
-            if not files:
-                yield name, None, "folder has no .txt files"
-        elif path.is_file():
-            files = [path]
-        elif path.exists():
-            yield name, None, "not a file or a folder"
-            continue
-        else:
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
             yield name, None, "no such file or folder"
             continue
-        for file in files:
-            if file.resolve() not in seen:
+        except OSError as error:
+            yield name, None, f"cannot read it ({error.strerror or error})"
+            continue
+        if stat.S_ISLNK(mode):
+            yield name, None, SYMBOLIC_LINK
+            continue
+        if stat.S_ISDIR(mode):
+            found = folder_contents(path)
+            if not found:
+                yield name, None, "folder has no .txt files"
+        elif stat.S_ISREG(mode):
+            found = [(path, "")]
+        else:
+            yield name, None, "not a file or a folder"
+            continue
+        for file, problem in found:
+            if problem:
+                yield str(file), None, problem
+            elif file.resolve() not in seen:
                 seen.add(file.resolve())
                 yield (name if file is path else str(file)), file, ""
 
 
-def import_paths(paths: Iterable[str], *, publish: bool) -> Iterator[FileOutcome]:
-    """Import every file in `paths`, one outcome per file; a failed file changes nothing."""
+def folder_contents(folder: Path) -> list[tuple[Path, str]]:
+    """(path, problem) for the .txt files in `folder` and its subfolders, in order, leaving
+    out hidden ones; and for the symbolic links among them, or to folders, "not followed"."""
+    found = []
+    folders = [folder]
+    while folders:
+        subfolder = folders.pop()
+        try:
+            entries = list(os.scandir(subfolder))
+        except OSError as error:
+            found.append((subfolder, f"cannot read the folder ({error.strerror or error})"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                if entry.name.endswith(".txt") or os.path.isdir(entry.path):
+                    found.append((Path(entry.path), SYMBOLIC_LINK))
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False) and entry.name.endswith(".txt"):
+                found.append((Path(entry.path), ""))
+    return sorted(found)
+
+
+def import_paths(
+    paths: Iterable[str], *, publish: bool, max_questions: int = MAX_QUESTIONS
+) -> Iterator[FileOutcome]:
+    """Import every file in `paths`, one outcome per file; a failed file changes nothing.
+
+    `max_questions` is for benchmarks, which measure how the cost grows past the limit.
+    """
     vocabulary = load_vocabulary()
     imported_sources: dict[str, str] = {}
     for shown, path, problem in find_files(paths):
@@ -474,14 +627,14 @@ def import_paths(paths: Iterable[str], *, publish: bool) -> Iterator[FileOutcome
             continue
         source = path.name
         try:
-            if len(source) > SOURCE_LENGTH:
-                raise ImportFileError(f"file name too long (at most {SOURCE_LENGTH} characters)")
+            if problem := file_name_problem(source):
+                raise ImportFileError(problem)
             if source in imported_sources:
                 # Files are matched to articles by name, so the second would overwrite the first.
                 raise ImportFileError(
                     f"same file name as {imported_sources[source]}, imported earlier in this run"
                 )
-            parsed = parse_article(read_text(path))
+            parsed = parse_article(read_text(path), max_questions)
             article, created = save_article(parsed, source, vocabulary, publish=publish)
         except ImportFileError as error:
             yield FileOutcome(shown, "failed", str(error))

@@ -139,8 +139,13 @@ def render_markdown(text: str) -> str:
 
 def _rendered(text: str) -> str:
     """`text` through Python-Markdown and the sanitiser, whatever it costs."""
-    converter = _converter()
-    html = converter.reset().convert(text)
+    try:
+        html = _converter().reset().convert(text)
+    except BaseException:
+        # A conversion stopped half-way leaves state behind (its block parser's, for one)
+        # that would garble every later text: the next conversion gets a new converter.
+        del _converters.markdown
+        raise
     html = LEVEL_ONE_HEADING.sub(r"<\1h2", html)
     return nh3.clean(
         html,

@@ -520,12 +520,17 @@ class FaqItem(models.Model):
         self.answer_html = render_markdown(self.answer)
 
     def _free_anchor(self) -> str:
-        base = slugify(self.question)[:70].strip("-") or "question"
         taken = set(
             FaqItem.objects.filter(faq_id=self.faq_id)
             .exclude(pk=self.pk)
             .values_list("anchor", flat=True)
         )
+        return FaqItem.free_anchor(self.question, taken)
+
+    @staticmethod
+    def free_anchor(question: str, taken: set[str]) -> str:
+        """An anchor made from `question`, numbered (-2, -3…) when one in `taken` has it."""
+        base = slugify(question)[:70].strip("-") or "question"
         anchor, number = base, 2
         while anchor in taken:
             anchor, number = f"{base}-{number}", number + 1

@@ -1,6 +1,7 @@
 """`manage.py import_articles`: importing condition and FAQ articles from text files."""
 
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -9,8 +10,12 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from conditions.importer import MAX_QUESTIONS
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem
+from conditions.search import search
 
 SAMPLES = Path(settings.BASE_DIR) / "conditions" / "sample_content"
 CONDITION_SAMPLE = SAMPLES / "000_cf1e57f4803ac2d1.txt"
@@ -523,3 +528,206 @@ def test_only_if_empty_does_nothing_when_articles_exist(tmp_path):
 
     assert stdout == "Articles exist already, so nothing was imported (--only-if-empty).\n"
     assert Article.objects.get().status == Article.Status.DRAFT
+
+
+# Hostile files: names, links, sizes and lengths cost little and are reported on one line.
+
+GOOD = "{title}\nIt is common.\n1. Posture\nSit up straight.\n"
+
+
+def write_named(folder: Path, name: bytes, text: str) -> None:
+    """A file whose name is any bytes, as another program could make it."""
+    descriptor = os.open(os.fsencode(folder) + b"/" + name, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(descriptor, text.encode())
+    os.close(descriptor)
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_escaped_and_the_others_import(tmp_path):
+    write(tmp_path, "a.txt", GOOD.format(title="First"))
+    write_named(tmp_path, b"bad\xff\xfe.txt", GOOD.format(title="Bad name"))
+    write(tmp_path, "c.txt", GOOD.format(title="Third"))
+
+    stdout, stderr = run_failing_import(tmp_path)
+
+    assert stderr == (
+        f"error: {tmp_path}/bad\\xff\\xfe.txt: the file name isn't UTF-8 text; rename the file\n"
+    )
+    assert stdout == (
+        "created: First\ncreated: Third\nImported 3 files: 2 created, 0 updated, 1 failed.\n"
+    )
+    assert sorted(Article.objects.values_list("title", flat=True)) == ["First", "Third"]
+
+
+def test_a_line_break_in_a_file_name_cannot_forge_a_line_of_output(tmp_path):
+    write_named(tmp_path, b"x\nerror: all is fine.txt", "")
+    write(tmp_path, "good.txt", GOOD.format(title="Good"))
+
+    stdout, stderr = run_failing_import(tmp_path)
+
+    assert stderr == (
+        f"error: {tmp_path}/x\\nerror: all is fine.txt: "
+        "the file name has a line break or other control character in it; rename the file\n"
+    )
+    assert stdout.splitlines()[0] == "created: Good"
+
+
+def test_control_characters_in_a_name_on_the_command_line_are_escaped(tmp_path):
+    missing = f"{tmp_path}/\x1b[2Jgone\r.txt"
+
+    _, stderr = run_failing_import(missing)
+
+    assert stderr == f"error: {tmp_path}/\\x1b[2Jgone\\r.txt: no such file or folder\n"
+
+
+def test_a_symbolic_link_in_a_folder_is_reported_and_not_followed(tmp_path):
+    outside = write(tmp_path / "outside", "secret.txt", GOOD.format(title="Secret"))
+    folder = tmp_path / "articles"
+    write(folder, "good.txt", GOOD.format(title="Good"))
+    (folder / "link.txt").symlink_to(outside)
+    (folder / "passwd.txt").symlink_to("/etc/passwd")
+    (folder / "linked-folder").symlink_to(outside.parent, target_is_directory=True)
+
+    stdout, stderr = run_failing_import(folder)
+
+    assert stderr.splitlines() == [
+        f"error: {folder}/link.txt: a symbolic link; not followed",
+        f"error: {folder}/linked-folder: a symbolic link; not followed",
+        f"error: {folder}/passwd.txt: a symbolic link; not followed",
+    ]
+    assert stdout.endswith("Imported 4 files: 1 created, 0 updated, 3 failed.\n")
+    assert list(Article.objects.values_list("title", flat=True)) == ["Good"]
+
+
+def test_a_symbolic_link_named_on_the_command_line_is_not_followed(tmp_path):
+    outside = write(tmp_path, "secret.txt", GOOD.format(title="Secret"))
+    link = tmp_path / "link.txt"
+    link.symlink_to(outside)
+    folder_link = tmp_path / "folder-link"
+    folder_link.symlink_to(tmp_path, target_is_directory=True)
+
+    _, stderr = run_failing_import(link, folder_link)
+
+    assert stderr == (
+        f"error: {link}: a symbolic link; not followed\n"
+        f"error: {folder_link}: a symbolic link; not followed\n"
+    )
+    assert not Article.objects.exists()
+
+
+def test_a_file_over_one_megabyte_is_refused_without_reading_it_all(tmp_path):
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as file:
+        file.truncate(50 * 1024 * 1024)  # 50 MB of holes: size without the disk space
+
+    _, stderr = run_failing_import(huge)
+
+    assert stderr == f"error: {huge}: file too large (52,428,800 bytes, at most 1,000,000)\n"
+
+
+def test_a_file_of_one_megabyte_is_read(tmp_path):
+    text = GOOD.format(title="Long") + "Sit up straight. " * 58_823
+    path = write(tmp_path, "long.txt", text[:1_000_000])
+
+    _, stderr = run_failing_import(path)
+
+    # Read and parsed: what stops it is the length of its text, as one paragraph.
+    assert re.fullmatch(
+        rf"error: {path}: the article's text: This text is 1,000,\d\d\d characters long; "
+        r"the most a field can hold is 50,000\.\n",
+        stderr,
+    )
+
+
+def faq_text(questions: int, word: str = "strain") -> str:
+    return "\n\n".join(
+        f"Why does my neck hurt after thing {number}?\nUsually {word} from thing {number}."
+        for number in range(questions)
+    )
+
+
+def test_an_faq_of_more_than_100_questions_is_refused(tmp_path):
+    path = write(tmp_path, "faq.txt", faq_text(101))
+
+    _, stderr = run_failing_import(path)
+
+    assert stderr == f"error: {path}: too many questions (101, at most 100)\n"
+    assert not Article.objects.exists()
+
+
+def test_an_faq_of_100_questions_is_imported(tmp_path):
+    run_import(write(tmp_path, "faq.txt", faq_text(100)))
+
+    assert FaqItem.objects.count() == 100
+    assert MAX_QUESTIONS == 100
+
+
+def test_markdown_that_would_be_too_costly_to_render_is_refused_naming_the_part(tmp_path):
+    faq = write(
+        tmp_path,
+        "faq.txt",
+        "Is it serious?\nRarely.\n\nWhy does it hurt?\n" + "[" * 50_000 + "\n",
+    )
+    condition = write(tmp_path, "condition.txt", GOOD.format(title="Long") + "x" * 60_000)
+
+    _, stderr = run_failing_import(faq, condition)
+
+    answer_problem, body_problem = stderr.splitlines()
+    assert answer_problem.startswith(
+        f"error: {faq}: the answer to “Why does it hurt?”: This text has too much formatting "
+        "to show quickly: 50,001 paragraphs, list items, headings, table cells, links and "
+        "other marks in 50,000 characters (50,000 of them “[”), about "
+    )
+    assert body_problem == (
+        f"error: {condition}: the article's text: This text is 60,065 characters long; the "
+        "most a field can hold is 50,000."
+    )
+    assert not Article.objects.exists()
+
+
+# Cost: an FAQ's questions are written in bulk, so importing costs the same whatever their
+# number (receivers on each question re-read the whole FAQ: a cost growing as its square).
+
+
+def import_queries(path: Path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        run_import(path)
+    return len(queries)
+
+
+def test_importing_100_questions_costs_the_same_queries_as_10(tmp_path):
+    ten = import_queries(write(tmp_path / "a", "ten.txt", faq_text(10)))
+    hundred = import_queries(write(tmp_path / "b", "hundred.txt", faq_text(100)))
+
+    assert hundred <= ten
+    assert FaqItem.objects.count() == 110
+
+
+def test_importing_100_questions_again_costs_the_same_queries_as_10(tmp_path):
+    ten, hundred = tmp_path / "ten.txt", tmp_path / "hundred.txt"
+    ten.write_text(faq_text(10))
+    hundred.write_text(faq_text(100))
+    run_import(ten, hundred)
+    ten.write_text(faq_text(10, word="posture"))
+    hundred.write_text(faq_text(100, word="posture"))
+
+    assert import_queries(hundred) <= import_queries(ten)
+    assert FaqItem.objects.filter(answer__contains="posture").count() == 110
+
+
+def test_imported_questions_are_searchable_graded_and_shown_at_once(client, tmp_path):
+    path = write(tmp_path, "faq.txt", faq_text(30))
+    run_import(path, publish=True)
+    faq = FaqArticle.objects.get()
+    assert client.get(faq.get_absolute_url()).status_code == 200  # now cached
+    grade = faq.reading_grade
+
+    path.write_text(faq_text(30, word="whiplash, a sudden jolt of the head") + "\n")
+    run_import(path)
+
+    faq.refresh_from_db()
+    assert [hit.article.pk for hit in search("whiplash").hits] == [faq.pk]
+    assert search("strain").hits == []
+    assert faq.reading_grade == faq.readability().overall != grade
+    assert "whiplash" in client.get(faq.get_absolute_url()).content.decode()
+    assert [item.position for item in faq.items.all()] == list(range(30))
+    assert all(item.answer_html.startswith("<p>Usually whiplash") for item in faq.items.all())

@@ -8,7 +8,7 @@ import markdown
 import pytest
 from django.conf import settings
 
-from conditions.markdown import MAX_MARKDOWN_LENGTH, markdown_problem, render_markdown
+from conditions.markdown import MAX_MARKDOWN_LENGTH, _rendered, markdown_problem, render_markdown
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition, make_faq
 
@@ -253,6 +253,16 @@ def test_refused_text_is_shown_as_plain_paragraphs_without_rendering_it(
     assert markdown_conversions == []
     assert html.startswith("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n<p>")
     assert "<script" not in html
+
+
+def test_a_conversion_that_failed_half_way_does_not_garble_the_next_text():
+    # Markdown never gets such text from render_markdown; this is Python-Markdown unchecked.
+    with pytest.raises(RecursionError):
+        _rendered("- " * 4000 + "x")
+
+    assert render_markdown("[NHS](https://www.nhs.uk/)") == (
+        '<p><a href="https://www.nhs.uk/" rel="noopener noreferrer">NHS</a></p>'
+    )
 
 
 def test_refused_text_already_saved_is_shown_as_plain_text_on_its_page(

@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conditions.importer import import_paths
+from conditions.importer import MAX_FILE_BYTES, MAX_QUESTIONS, import_paths, printable
 from conditions.models import Article
 
 
@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Import condition and FAQ articles from plain-text files, or folders of .txt files. "
         "Importing a file again updates its article. A file that can't be imported is "
-        "reported and left out; the others still import."
+        "reported and left out; the others still import. Symbolic links are not followed; "
+        f"a file may hold at most {MAX_FILE_BYTES:,} bytes, and an FAQ {MAX_QUESTIONS} questions."
     )
 
     def add_arguments(self, parser):
@@ -42,10 +43,11 @@ class Command(BaseCommand):
         counts = Counter()
         for outcome in import_paths(paths, publish=publish):
             counts[outcome.action] += 1
+            # Names and titles come from outside: printable() keeps each on its own line.
             if outcome.action == "failed":
-                self.stderr.write(f"error: {outcome.path}: {outcome.detail}")
+                self.stderr.write(f"error: {printable(outcome.path)}: {printable(outcome.detail)}")
             else:
-                self.stdout.write(f"{outcome.action}: {outcome.detail}")
+                self.stdout.write(f"{outcome.action}: {printable(outcome.detail)}")
 
         total = counts.total()
         self.stdout.write(
