@@ -29,6 +29,7 @@ from conditions import editorial, history, readability
 from conditions.admin_input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
+    MAX_QUESTIONS,
     Article,
     AuditEvent,
     ConditionArticle,
@@ -56,8 +57,6 @@ Status = Article.Status
 # Fields that say whether and when an article is public, and its medical review. Restoring
 # an old revision brings back content, never these: publishing stays a reviewer's decision.
 PUBLISHING_FIELDS = ["status", "published_at"]
-# The most questions an FAQ article can have (the importer refuses more too).
-MAX_QUESTIONS = 100
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
 KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS]
 

@@ -24,16 +24,19 @@ from django.db import connection, transaction
 
 from conditions import caching, search
 from conditions.markdown import markdown_problem
-from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
+from conditions.models import (
+    MAX_QUESTIONS,
+    Article,
+    ConditionArticle,
+    FaqArticle,
+    FaqItem,
+    Symptom,
+)
 
 # Limits on one file, checked before the costly work. A real article is 3 to 40 KB: 1 MB is
 # 25 times the longest, and no more than that (and a byte, to tell) is ever read, so a huge
 # file costs neither time nor memory.
 MAX_FILE_BYTES = 1_000_000
-# The admin's FAQ form posts six fields for each question and Django refuses a form of more
-# than 1,000 fields (DATA_UPLOAD_MAX_NUMBER_FIELDS), so an FAQ much longer than this couldn't
-# be edited there; nor would readers get to the end of it.
-MAX_QUESTIONS = 100
 
 SUMMARY_LENGTH = 300
 TITLE_LENGTH = Article._meta.get_field("title").max_length
@@ -422,7 +425,10 @@ def save_article(
     symptoms = mentioned_symptoms(parsed.plain_text, vocabulary)
     model = ConditionArticle if parsed.kind == Article.Kind.CONDITION else FaqArticle
     with transaction.atomic():
-        existing = Article.objects.filter(import_source=source).first()
+        # Locked, as an admin save locks it: neither can save over the other unseen.
+        existing = (
+            Article.objects.select_for_update(no_key=True).filter(import_source=source).first()
+        )
         if existing is None:
             # Article.save gives it a free slug made from the title.
             article = model(import_source=source)
@@ -447,6 +453,7 @@ def save_article(
             article.emergency_help = help_by_level["emergency"]
         if publish:
             article.status = Article.Status.PUBLISHED
+        article.updated_by = None  # an import: a form opened before it says so when refused
         article.save()
         article.symptoms.set(symptoms)
         if isinstance(parsed, ParsedFaq):

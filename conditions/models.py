@@ -475,6 +475,12 @@ class FaqArticle(Article):
         Article.objects.filter(pk=self.pk).update(reading_grade=self.readability().overall)
 
 
+# The most questions an FAQ article may have. The admin's FAQ form posts six fields for each
+# question and Django refuses a form of more than 1,000 fields (DATA_UPLOAD_MAX_NUMBER_FIELDS),
+# so a longer FAQ couldn't be edited there; nor would readers get to the end of it.
+MAX_QUESTIONS = 100
+
+
 class FaqItem(models.Model):
     """One question and its answer on an FAQ article."""
 
