@@ -25,7 +25,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.models import Tag
 
-from conditions import editorial, history, readability
+from conditions import editorial, history, readability, vocabulary
 from conditions.admin_input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
@@ -37,8 +37,6 @@ from conditions.models import (
     FaqItem,
     Source,
     Symptom,
-    SymptomRedirect,
-    TaggedArticle,
 )
 from conditions.views import render_article
 
@@ -114,24 +112,6 @@ class ReviewDueFilter(admin.SimpleListFilter):
         if self.value() == "never":
             return queryset.filter(last_reviewed_on__isnull=True)
         return queryset
-
-
-def restore_merged_symptoms(article: Article) -> list[Symptom]:
-    """After restoring a revision, drop the tags of symptoms merged away since, and return
-    the symptoms they were merged into, to tag the article with instead.
-
-    The revision's tags name symptoms by id; a merged-away symptom's id no longer exists
-    (its row would break the database's foreign key). One deleted outright is just dropped.
-    """
-    orphans = TaggedArticle.objects.filter(content_object=article).exclude(
-        tag_id__in=Symptom.objects.values("pk")
-    )
-    orphan_tag_ids = list(orphans.values_list("tag_id", flat=True))
-    if not orphan_tag_ids:
-        return []
-    merged_into = SymptomRedirect.objects.filter(former_symptom_id__in=orphan_tag_ids)
-    orphans.delete()
-    return list(Symptom.objects.filter(pk__in=merged_into.values("symptom_id")))
 
 
 class SourceInline(admin.TabularInline):
@@ -283,7 +263,7 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
             else:
                 for field in KEPT_ON_RESTORE:
                     setattr(obj, field, before[field])
-            replacements = restore_merged_symptoms(obj)
+            replacements = vocabulary.restore_merged_symptoms(obj)
             form.cleaned_data["symptoms"] = [*form.cleaned_data["symptoms"], *replacements]
         elif change:
             before = Article.objects.filter(pk=obj.pk).values(*KEPT_ON_RESTORE).first()
