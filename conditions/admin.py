@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -57,24 +58,6 @@ Status = Article.Status
 PUBLISHING_FIELDS = ["status", "published_at"]
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
 KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS]
-
-MARKDOWN_CHEAT_SHEET = """
-<details class="markdown-help"><summary>Markdown cheat sheet</summary>
-<table>
-<tr><th scope="col">Type this</th><th scope="col">to get</th></tr>
-<tr><td><code>## Poor posture</code></td><td>a section heading</td></tr>
-<tr><td><code>### Exercises</code></td><td>a smaller heading inside a section</td></tr>
-<tr><td><code>**very important**</code></td><td><strong>bold</strong></td></tr>
-<tr><td><code>*gently*</code></td><td><em>italic</em></td></tr>
-<tr><td><code>- heat pack</code><br><code>- rest</code></td>
-<td>a bulleted list (a line each)</td></tr>
-<tr><td><code>1. first</code><br><code>2. second</code></td><td>a numbered list</td></tr>
-<tr><td><code>[NHS advice](https://www.nhs.uk/)</code></td><td>a link</td></tr>
-<tr><td>an empty line</td><td>a new paragraph</td></tr>
-</table>
-<p>Use <strong>Preview</strong> (beside Save) to see the page as readers will, before saving.</p>
-</details>
-"""
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -154,7 +137,7 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
                 "Content",
                 {
                     "fields": [*self.content_fields, "readability_report"],
-                    "description": MARKDOWN_CHEAT_SHEET,
+                    "description": render_to_string("admin/conditions/markdown_cheat_sheet.html"),
                 },
             ),
             (
