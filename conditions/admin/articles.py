@@ -1,4 +1,6 @@
-"""The editors' workplace: articles, their questions and sources, review and history.
+"""Condition and FAQ articles in the admin: the list, the form with its questions and
+sources, the state-changing actions, and the preview, history, compare, restore and recover
+views.
 
 Who may do what is decided in `conditions.editorial`; this module applies it to the admin's
 forms, actions and views, so a refused change is refused however it is posted.
@@ -24,10 +26,9 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
-from taggit.models import Tag
 
 from conditions import editorial, history, readability, vocabulary
-from conditions.admin_input import SelectionMustBeIds, SymptomAutocomplete
+from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     MAX_QUESTIONS,
@@ -40,16 +41,6 @@ from conditions.models import (
     Symptom,
 )
 from conditions.views import render_article
-
-admin.site.site_header = "NeckInfo editors"
-admin.site.site_title = "NeckInfo editors"
-admin.site.index_title = "Articles and symptoms"
-
-# taggit's own generic Tag model is unused: symptoms are NeckInfo's tags.
-admin.site.unregister(Tag)
-
-# The symptom vocabulary's admin lives in its own module.
-import conditions.symptom_admin  # noqa: E402,F401
 
 Status = Article.Status
 
@@ -620,23 +611,3 @@ class FaqArticleAdmin(ArticleAdmin):
             item.render_markdown()
             item.anchor = item.anchor or f"question-{number}"
         return items
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(SelectionMustBeIds, admin.ModelAdmin):
-    """A read-only record: nobody edits or deletes history."""
-
-    list_display = ["created_at", "action", "subject", "user", "detail"]
-    list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["subject", "detail", "user__username"]
-    list_select_related = ["user"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
