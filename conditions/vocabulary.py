@@ -1,5 +1,6 @@
-"""Looking after the symptom vocabulary: renaming and merging symptoms, and keeping every
-address a symptom ever had working (`SymptomRedirect`), so links and bookmarks never break.
+"""Looking after the symptom vocabulary: renaming and merging symptoms (and re-tagging an
+article restored from before a merge), and keeping every address a symptom ever had working
+(`SymptomRedirect`), so links and bookmarks never break.
 """
 
 from collections import defaultdict
@@ -208,6 +209,24 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
         ),
     )
     return articles
+
+
+def restore_merged_symptoms(article: Article) -> list[Symptom]:
+    """After restoring a revision, drop the tags of symptoms merged away since, and return
+    the symptoms they were merged into, to tag the article with instead.
+
+    The revision's tags name symptoms by id; a merged-away symptom's id no longer exists
+    (its row would break the database's foreign key). One deleted outright is just dropped.
+    """
+    orphans = TaggedArticle.objects.filter(content_object=article).exclude(
+        tag_id__in=Symptom.objects.values("pk")
+    )
+    orphan_tag_ids = list(orphans.values_list("tag_id", flat=True))
+    if not orphan_tag_ids:
+        return []
+    merged_into = SymptomRedirect.objects.filter(former_symptom_id__in=orphan_tag_ids)
+    orphans.delete()
+    return list(Symptom.objects.filter(pk__in=merged_into.values("symptom_id")))
 
 
 @transaction.atomic

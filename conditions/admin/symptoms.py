@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from conditions import editorial, vocabulary
-from conditions.admin_input import SelectionMustBeIds
+from conditions.admin.input import SelectionMustBeIds
 from conditions.forms import SymptomAdminForm
 from conditions.models import Article, Symptom, published_q
 

@@ -1,4 +1,6 @@
-"""The editors' workplace: articles, their questions and sources, review and history.
+"""Condition and FAQ articles in the admin: the list, the form with its questions and
+sources, the state-changing actions, and the preview, history, compare, restore and recover
+views.
 
 Who may do what is decided in `conditions.editorial`; this module applies it to the admin's
 forms, actions and views, so a refused change is refused however it is posted.
@@ -16,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -23,10 +26,9 @@ from django.utils.formats import date_format
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
-from taggit.models import Tag
 
-from conditions import editorial, history, readability
-from conditions.admin_input import SelectionMustBeIds, SymptomAutocomplete
+from conditions import editorial, history, readability, vocabulary
+from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     MAX_QUESTIONS,
@@ -37,20 +39,8 @@ from conditions.models import (
     FaqItem,
     Source,
     Symptom,
-    SymptomRedirect,
-    TaggedArticle,
 )
 from conditions.views import render_article
-
-admin.site.site_header = "NeckInfo editors"
-admin.site.site_title = "NeckInfo editors"
-admin.site.index_title = "Articles and symptoms"
-
-# taggit's own generic Tag model is unused: symptoms are NeckInfo's tags.
-admin.site.unregister(Tag)
-
-# The symptom vocabulary's admin lives in its own module.
-import conditions.symptom_admin  # noqa: E402,F401
 
 Status = Article.Status
 
@@ -59,24 +49,6 @@ Status = Article.Status
 PUBLISHING_FIELDS = ["status", "published_at"]
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
 KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS]
-
-MARKDOWN_CHEAT_SHEET = """
-<details class="markdown-help"><summary>Markdown cheat sheet</summary>
-<table>
-<tr><th scope="col">Type this</th><th scope="col">to get</th></tr>
-<tr><td><code>## Poor posture</code></td><td>a section heading</td></tr>
-<tr><td><code>### Exercises</code></td><td>a smaller heading inside a section</td></tr>
-<tr><td><code>**very important**</code></td><td><strong>bold</strong></td></tr>
-<tr><td><code>*gently*</code></td><td><em>italic</em></td></tr>
-<tr><td><code>- heat pack</code><br><code>- rest</code></td>
-<td>a bulleted list (a line each)</td></tr>
-<tr><td><code>1. first</code><br><code>2. second</code></td><td>a numbered list</td></tr>
-<tr><td><code>[NHS advice](https://www.nhs.uk/)</code></td><td>a link</td></tr>
-<tr><td>an empty line</td><td>a new paragraph</td></tr>
-</table>
-<p>Use <strong>Preview</strong> (beside Save) to see the page as readers will, before saving.</p>
-</details>
-"""
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -114,24 +86,6 @@ class ReviewDueFilter(admin.SimpleListFilter):
         if self.value() == "never":
             return queryset.filter(last_reviewed_on__isnull=True)
         return queryset
-
-
-def restore_merged_symptoms(article: Article) -> list[Symptom]:
-    """After restoring a revision, drop the tags of symptoms merged away since, and return
-    the symptoms they were merged into, to tag the article with instead.
-
-    The revision's tags name symptoms by id; a merged-away symptom's id no longer exists
-    (its row would break the database's foreign key). One deleted outright is just dropped.
-    """
-    orphans = TaggedArticle.objects.filter(content_object=article).exclude(
-        tag_id__in=Symptom.objects.values("pk")
-    )
-    orphan_tag_ids = list(orphans.values_list("tag_id", flat=True))
-    if not orphan_tag_ids:
-        return []
-    merged_into = SymptomRedirect.objects.filter(former_symptom_id__in=orphan_tag_ids)
-    orphans.delete()
-    return list(Symptom.objects.filter(pk__in=merged_into.values("symptom_id")))
 
 
 class SourceInline(admin.TabularInline):
@@ -174,7 +128,7 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
                 "Content",
                 {
                     "fields": [*self.content_fields, "readability_report"],
-                    "description": MARKDOWN_CHEAT_SHEET,
+                    "description": render_to_string("admin/conditions/markdown_cheat_sheet.html"),
                 },
             ),
             (
@@ -283,7 +237,7 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
             else:
                 for field in KEPT_ON_RESTORE:
                     setattr(obj, field, before[field])
-            replacements = restore_merged_symptoms(obj)
+            replacements = vocabulary.restore_merged_symptoms(obj)
             form.cleaned_data["symptoms"] = [*form.cleaned_data["symptoms"], *replacements]
         elif change:
             before = Article.objects.filter(pk=obj.pk).values(*KEPT_ON_RESTORE).first()
@@ -657,23 +611,3 @@ class FaqArticleAdmin(ArticleAdmin):
             item.render_markdown()
             item.anchor = item.anchor or f"question-{number}"
         return items
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(SelectionMustBeIds, admin.ModelAdmin):
-    """A read-only record: nobody edits or deletes history."""
-
-    list_display = ["created_at", "action", "subject", "user", "detail"]
-    list_filter = ["action", ("user", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["subject", "detail", "user__username"]
-    list_select_related = ["user"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,0 +1,30 @@
+"""The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary) and
+`audit` (the log); `input` holds what they share for reading posted ids warily.
+
+Who may do what is decided in `conditions.editorial`; these modules apply it to the admin's
+forms, actions and views.
+"""
+
+from django.contrib import admin
+from taggit.models import Tag
+
+# Django's autodiscover imports this package; importing the modules here is what registers
+# their admins with the site, the usual way for an admin package.
+from conditions.admin.articles import ArticleAdmin, ConditionArticleAdmin, FaqArticleAdmin
+from conditions.admin.audit import AuditEventAdmin
+from conditions.admin.symptoms import SymptomAdmin
+
+__all__ = [
+    "ArticleAdmin",
+    "AuditEventAdmin",
+    "ConditionArticleAdmin",
+    "FaqArticleAdmin",
+    "SymptomAdmin",
+]
+
+admin.site.site_header = "NeckInfo editors"
+admin.site.site_title = "NeckInfo editors"
+admin.site.index_title = "Articles and symptoms"
+
+# taggit's own generic Tag model is unused: symptoms are NeckInfo's tags.
+admin.site.unregister(Tag)
