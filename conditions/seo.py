@@ -80,14 +80,14 @@ def faq_page(request, article, items) -> dict:
             {
                 "@type": "Question",
                 "name": item.question,
-                "acceptedAnswer": {"@type": "Answer", "text": plain_text(item.answer_html)},
+                "acceptedAnswer": {"@type": "Answer", "text": text_of_html(item.answer_html)},
             }
             for item in items
         ],
     }
 
 
-def plain_text(rendered_html: str) -> str:
+def text_of_html(rendered_html: str) -> str:
     """The words of rendered HTML: tags dropped, entities decoded, spaces collapsed."""
     return re.sub(r"\s+", " ", html.unescape(strip_tags(rendered_html))).strip()
 
