@@ -5,6 +5,8 @@ listings, symptom pages and related articles read one table whatever the article
 `ConditionArticle` and `FaqArticle` add their own content on top (multi-table inheritance).
 """
 
+import operator
+
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +47,34 @@ def published_q(prefix: str = "") -> Q:
             f"{prefix}published_at__lte": timezone.now(),
         }
     )
+
+
+def scheduled_q(prefix: str = "") -> Q:
+    """Published, with a publish time still to come: public when that time comes."""
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__gt": timezone.now(),
+        }
+    )
+
+
+# The comparisons published_q() and scheduled_q() make, for checking one article in memory.
+_COMPARISONS = {"exact": operator.eq, "lte": operator.le, "gt": operator.gt}
+
+
+def _holds_for(condition: Q, article: "Article") -> bool:
+    """Whether `article` as it is in memory (unsaved, in the admin's preview) meets
+    `condition`, without a query. `condition` must be field lookups joined by AND."""
+    if condition.connector != Q.AND or condition.negated:
+        raise ValueError(f"Only field lookups joined by AND can be checked in memory: {condition}")
+    for lookup, value in condition.children:
+        field, _, comparison = lookup.partition("__")
+        actual = getattr(article, field)
+        # As in SQL, an empty field meets no comparison.
+        if actual is None or not _COMPARISONS[comparison or "exact"](actual, value):
+            return False
+    return True
 
 
 class SymptomQuerySet(models.QuerySet):
@@ -349,20 +379,12 @@ class Article(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        return _holds_for(published_q(), self)
 
     @property
     def is_scheduled(self) -> bool:
         """Published, but with a publish time still to come."""
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at > timezone.now()
-        )
+        return _holds_for(scheduled_q(), self)
 
     @property
     def review_is_overdue(self) -> bool:
