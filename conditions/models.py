@@ -222,6 +222,14 @@ class TaggedArticle(ItemBase):
         return f"article {self.content_object_id} has symptom {self.tag_id}"
 
 
+def first_free(base: str, taken: set[str]) -> str:
+    """`base`, or the first of `base-2`, `base-3`… that isn't in `taken`."""
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
 class Article(models.Model):
     """What every article has: the parts listings, symptom pages and search show."""
 
@@ -362,7 +370,7 @@ class Article(models.Model):
 
         A slug that still redirects to another article counts as taken.
         """
-        base = slugify(self.title)[:190].strip("-") or "article"
+        base = self.slug_base(self.title)
         taken = set(
             Article.objects.filter(slug__startswith=base)
             .exclude(pk=self.pk)
@@ -372,10 +380,12 @@ class Article(models.Model):
             .exclude(article_id=self.pk)
             .values_list("old_slug", flat=True)
         )
-        slug, number = base, 2
-        while slug in taken:
-            slug, number = f"{base}-{number}", number + 1
-        return slug
+        return first_free(base, taken)
+
+    @staticmethod
+    def slug_base(title: str) -> str:
+        """The slug made from `title`, before a number is added to tell it from a taken one."""
+        return slugify(title)[:190].strip("-") or "article"
 
     @property
     def is_public(self) -> bool:
@@ -558,11 +568,7 @@ class FaqItem(models.Model):
     @staticmethod
     def free_anchor(question: str, taken: set[str]) -> str:
         """An anchor made from `question`, numbered (-2, -3…) when one in `taken` has it."""
-        base = slugify(question)[:70].strip("-") or "question"
-        anchor, number = base, 2
-        while anchor in taken:
-            anchor, number = f"{base}-{number}", number + 1
-        return anchor
+        return first_free(slugify(question)[:70].strip("-") or "question", taken)
 
 
 @receiver([post_save, post_delete], sender=FaqItem)
