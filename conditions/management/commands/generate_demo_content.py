@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from conditions import caching, search
+from conditions.importer import lowercase_name
 from conditions.markdown import render_markdown
 from conditions.models import (
     Article,
@@ -454,13 +455,6 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def lower_first(text: str) -> str:
-    """Lower-case the first letter ("Tingling in …" → "tingling in …"), but not in "TMJ pain"."""
-    if len(text) > 1 and text[1].isupper():
-        return text
-    return text[:1].lower() + text[1:]
-
-
 @dataclass
 class DemoSymptom:
     id: int
@@ -471,7 +465,7 @@ class DemoSymptom:
         """The symptom as a reader would write it: its name, or now and then a synonym."""
         if self.synonyms and rng.random() < 0.3:
             return rng.choice(self.synonyms)
-        return lower_first(self.name)
+        return lowercase_name(self.name)
 
 
 @dataclass
