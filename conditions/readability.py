@@ -101,7 +101,7 @@ def text_of_markdown(markdown_text: str) -> str:
 
     lines = []
     for paragraph in paragraphs:
-        paragraph = " ".join(_inline_plain(paragraph).split())
+        paragraph = " ".join(_text_of_inline_markdown(paragraph).split())
         if not paragraph:
             continue
         if not ENDS_SENTENCE.search(paragraph):
@@ -115,7 +115,7 @@ def text_of_markdown(markdown_text: str) -> str:
 plain_text = text_of_markdown
 
 
-def _inline_plain(text: str) -> str:
+def _text_of_inline_markdown(text: str) -> str:
     text = IMAGE.sub(r"\1", text)
     text = LINK.sub(r"\1", text)
     text = REFERENCE_LINK.sub(r"\1", text)
@@ -148,7 +148,7 @@ def sections(markdown_text: str, first_heading: str = "Introduction") -> list[tu
     found: list[tuple[str, list[str]]] = [(first_heading, [])]
     for line in markdown_text.splitlines():
         if heading := SECTION_HEADING.match(line):
-            found.append((" ".join(_inline_plain(heading["heading"]).split()), []))
+            found.append((" ".join(_text_of_inline_markdown(heading["heading"]).split()), []))
         else:
             found[-1][1].append(line)
     result = [(heading, "\n".join(lines).strip()) for heading, lines in found]
