@@ -32,6 +32,7 @@ from conditions.models import (
     FaqItem,
     Symptom,
 )
+from conditions.readability import SENTENCE_BREAK
 
 # Limits on one file, checked before the costly work. A real article is 3 to 40 KB: 1 MB is
 # 25 times the longest, and no more than that (and a byte, to tell) is ever read, so a huge
@@ -45,8 +46,6 @@ SOURCE_LENGTH = Article._meta.get_field("import_source").max_length
 
 NUMBERED_SECTION = re.compile(r"^\d+\.\s+(?P<heading>\S.*)$")
 QUESTION = re.compile(r"\?[\"'”’)\]]*$")
-# A sentence ends at . ! or ? followed by space and what looks like the next sentence's start.
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 # Sentences advising the reader to get medical attention, copied into the article's
 # "when to get medical help" callout. "Follow medical advice and use medications..." is
 # advice about treatment, not about seeking help, so it deliberately doesn't match.
@@ -131,7 +130,8 @@ class ParsedCondition:
         return paragraphs
 
     @property
-    def plain_text(self) -> str:
+    def all_text(self) -> str:
+        """The title, headings and paragraphs, a line each: where symptoms are looked for."""
         headings = [section.heading for section in self.sections]
         return "\n".join([self.title, *self.intro, *headings, *self.paragraphs])
 
@@ -200,7 +200,8 @@ class ParsedFaq:
         return self.entries[0].question
 
     @property
-    def plain_text(self) -> str:
+    def all_text(self) -> str:
+        """Every question and answer paragraph, a line each: where symptoms are looked for."""
         lines = []
         for entry in self.entries:
             lines += [entry.question, *entry.paragraphs]
@@ -367,11 +368,13 @@ def shorten(text: str, length: int = 80) -> str:
     return text if len(text) <= length else f"{text[: length - 1]}…"
 
 
-# Symptom vocabulary.
+# Finding the symptoms an article mentions.
 
 
 @dataclass
 class SymptomMatcher:
+    """A symptom, and a pattern that finds its name and synonyms in text."""
+
     symptom: Symptom
     pattern: re.Pattern
 
@@ -389,8 +392,8 @@ def term_pattern(term: str) -> str:
     return r"(?<!\w)" + r"[ \t\-‐–]*".join(escaped) + r"(?:e?s)?(?!\w)"
 
 
-def load_vocabulary() -> list[SymptomMatcher]:
-    """Every symptom in the database with a pattern matching its name and synonyms."""
+def symptom_matchers() -> list[SymptomMatcher]:
+    """A matcher for every symptom in the database."""
     matchers = []
     for symptom in Symptom.objects.all():
         # Longest first, so "muscle spasm" is preferred to "spasm" where both match.
@@ -400,10 +403,10 @@ def load_vocabulary() -> list[SymptomMatcher]:
     return matchers
 
 
-def mentioned_symptoms(text: str, vocabulary: list[SymptomMatcher]) -> list[Symptom]:
+def mentioned_symptoms(text: str, matchers: list[SymptomMatcher]) -> list[Symptom]:
     """The symptoms `text` mentions, most mentioned first (then by first mention)."""
     found = []
-    for matcher in vocabulary:
+    for matcher in matchers:
         mentions = matcher.mentions(text)
         if mentions:
             found.append((-len(mentions), mentions[0].start(), matcher.symptom))
@@ -416,13 +419,13 @@ def mentioned_symptoms(text: str, vocabulary: list[SymptomMatcher]) -> list[Symp
 def save_article(
     parsed: ParsedCondition | ParsedFaq,
     source: str,
-    vocabulary: list[SymptomMatcher],
+    matchers: list[SymptomMatcher],
     *,
     publish: bool,
 ) -> tuple[Article, bool]:
     """Create or update the article imported from `source`. Returns (article, created)."""
     check_markdown(parsed)
-    symptoms = mentioned_symptoms(parsed.plain_text, vocabulary)
+    symptoms = mentioned_symptoms(parsed.all_text, matchers)
     model = ConditionArticle if parsed.kind == Article.Kind.CONDITION else FaqArticle
     with transaction.atomic():
         # Locked, as an admin save locks it: neither can save over the other unseen.
@@ -626,7 +629,7 @@ def import_paths(
 
     `max_questions` is for benchmarks, which measure how the cost grows past the limit.
     """
-    vocabulary = load_vocabulary()
+    matchers = symptom_matchers()
     imported_sources: dict[str, str] = {}
     for shown, path, problem in find_files(paths):
         if problem:
@@ -642,7 +645,7 @@ def import_paths(
                     f"same file name as {imported_sources[source]}, imported earlier in this run"
                 )
             parsed = parse_article(read_text(path), max_questions)
-            article, created = save_article(parsed, source, vocabulary, publish=publish)
+            article, created = save_article(parsed, source, matchers, publish=publish)
         except ImportFileError as error:
             yield FileOutcome(shown, "failed", str(error))
             continue

@@ -7,7 +7,7 @@ tags, attributes and URL schemes below can reach a public page.
 Python-Markdown's work does not grow with a text's length alone: some texts take seconds or
 minutes, others overflow Python's stack. `markdown_problem` says why a text can't be accepted,
 for the editor's form and the importer, and `render_markdown` never gives such a text to
-Python-Markdown (it shows it as plain paragraphs instead), whoever saved it.
+Python-Markdown (it shows it as escaped paragraphs instead), whoever saved it.
 """
 
 import re
@@ -18,6 +18,7 @@ from html import unescape as html_unescape
 
 import markdown
 import nh3
+from django.utils.html import strip_tags
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i",
@@ -128,12 +129,12 @@ def render_markdown(text: str) -> str:
 
     Headings get ids so that a contents list or a shared link can point at a section, and
     a level-one heading becomes h2: the page's title is its only h1. Text that
-    `markdown_problem` refuses is shown as plain, escaped paragraphs instead.
+    `markdown_problem` refuses is shown as escaped paragraphs of plain text instead.
     """
     if not text.strip():
         return ""
     if markdown_problem(text):
-        return plain_paragraphs(text)
+        return escaped_paragraphs(text)
     return _rendered(text)
 
 
@@ -169,7 +170,7 @@ def _converter() -> markdown.Markdown:
     return _converters.markdown
 
 
-def plain_paragraphs(text: str) -> str:
+def escaped_paragraphs(text: str) -> str:
     """`text` as escaped paragraphs, one for each run of lines between blank lines."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     paragraphs, current = [], []
@@ -512,12 +513,13 @@ def _tag_end(source: str, start: int) -> int:
 
 
 HEADING_2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
-TAG = re.compile(r"<[^>]+>")
 
 
 def section_headings(html: str) -> list[dict[str, str]]:
     """The level-two headings of rendered HTML, for an "On this page" list."""
-    return [
-        {"id": anchor, "name": html_unescape(TAG.sub("", name)).strip()}
-        for anchor, name in HEADING_2.findall(html)
-    ]
+    return [{"id": anchor, "name": text_of_html(name)} for anchor, name in HEADING_2.findall(html)]
+
+
+def text_of_html(rendered_html: str) -> str:
+    """The words of rendered HTML: tags dropped, entities decoded, spaces collapsed."""
+    return re.sub(r"\s+", " ", html_unescape(strip_tags(rendered_html))).strip()

@@ -5,6 +5,8 @@ listings, symptom pages and related articles read one table whatever the article
 `ConditionArticle` and `FaqArticle` add their own content on top (multi-table inheritance).
 """
 
+import operator
+
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +47,34 @@ def published_q(prefix: str = "") -> Q:
             f"{prefix}published_at__lte": timezone.now(),
         }
     )
+
+
+def scheduled_q(prefix: str = "") -> Q:
+    """Published, with a publish time still to come: public when that time comes."""
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__gt": timezone.now(),
+        }
+    )
+
+
+# The comparisons published_q() and scheduled_q() make, for checking one article in memory.
+_COMPARISONS = {"exact": operator.eq, "lte": operator.le, "gt": operator.gt}
+
+
+def _holds_for(condition: Q, article: "Article") -> bool:
+    """Whether `article` as it is in memory (unsaved, in the admin's preview) meets
+    `condition`, without a query. `condition` must be field lookups joined by AND."""
+    if condition.connector != Q.AND or condition.negated:
+        raise ValueError(f"Only field lookups joined by AND can be checked in memory: {condition}")
+    for lookup, value in condition.children:
+        field, _, comparison = lookup.partition("__")
+        actual = getattr(article, field)
+        # As in SQL, an empty field meets no comparison.
+        if actual is None or not _COMPARISONS[comparison or "exact"](actual, value):
+            return False
+    return True
 
 
 class SymptomQuerySet(models.QuerySet):
@@ -192,6 +222,14 @@ class TaggedArticle(ItemBase):
         return f"article {self.content_object_id} has symptom {self.tag_id}"
 
 
+def first_free(base: str, taken: set[str]) -> str:
+    """`base`, or the first of `base-2`, `base-3`… that isn't in `taken`."""
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
 class Article(models.Model):
     """What every article has: the parts listings, symptom pages and search show."""
 
@@ -332,7 +370,7 @@ class Article(models.Model):
 
         A slug that still redirects to another article counts as taken.
         """
-        base = slugify(self.title)[:190].strip("-") or "article"
+        base = self.slug_base(self.title)
         taken = set(
             Article.objects.filter(slug__startswith=base)
             .exclude(pk=self.pk)
@@ -342,27 +380,21 @@ class Article(models.Model):
             .exclude(article_id=self.pk)
             .values_list("old_slug", flat=True)
         )
-        slug, number = base, 2
-        while slug in taken:
-            slug, number = f"{base}-{number}", number + 1
-        return slug
+        return first_free(base, taken)
+
+    @staticmethod
+    def slug_base(title: str) -> str:
+        """The slug made from `title`, before a number is added to tell it from a taken one."""
+        return slugify(title)[:190].strip("-") or "article"
 
     @property
     def is_public(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        return _holds_for(published_q(), self)
 
     @property
     def is_scheduled(self) -> bool:
         """Published, but with a publish time still to come."""
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at > timezone.now()
-        )
+        return _holds_for(scheduled_q(), self)
 
     @property
     def review_is_overdue(self) -> bool:
@@ -536,11 +568,7 @@ class FaqItem(models.Model):
     @staticmethod
     def free_anchor(question: str, taken: set[str]) -> str:
         """An anchor made from `question`, numbered (-2, -3…) when one in `taken` has it."""
-        base = slugify(question)[:70].strip("-") or "question"
-        anchor, number = base, 2
-        while anchor in taken:
-            anchor, number = f"{base}-{number}", number + 1
-        return anchor
+        return first_free(slugify(question)[:70].strip("-") or "question", taken)
 
 
 @receiver([post_save, post_delete], sender=FaqItem)

@@ -5,15 +5,15 @@ content can never break out of. Everything is built from the request, so absolut
 follow whatever host the site is served on (no sites framework, no SITE_URL setting).
 """
 
-import html
 import json
-import re
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from conditions.markdown import text_of_html
 
 LANGUAGE = "en-GB"
 
@@ -65,7 +65,7 @@ def medical_web_page(request, article, symptoms) -> dict:
     trail = [("Conditions", reverse("conditions:condition_list"))]
     return {
         "@type": "MedicalWebPage",
-        **_article_page(request, article, trail),
+        **_page_properties(request, article, trail),
         "about": condition,
     }
 
@@ -75,24 +75,19 @@ def faq_page(request, article, items) -> dict:
     trail = [("Common questions", reverse("conditions:faq_list"))]
     return {
         "@type": "FAQPage",
-        **_article_page(request, article, trail),
+        **_page_properties(request, article, trail),
         "mainEntity": [
             {
                 "@type": "Question",
                 "name": item.question,
-                "acceptedAnswer": {"@type": "Answer", "text": plain_text(item.answer_html)},
+                "acceptedAnswer": {"@type": "Answer", "text": text_of_html(item.answer_html)},
             }
             for item in items
         ],
     }
 
 
-def plain_text(rendered_html: str) -> str:
-    """The words of rendered HTML: tags dropped, entities decoded, spaces collapsed."""
-    return re.sub(r"\s+", " ", html.unescape(strip_tags(rendered_html))).strip()
-
-
-def _article_page(request, article, trail: list[tuple[str, str]]) -> dict:
+def _page_properties(request, article, trail: list[tuple[str, str]]) -> dict:
     """What every article's page says about itself, whatever its schema.org type."""
     url = request.build_absolute_uri(article.get_absolute_url())
     page = {

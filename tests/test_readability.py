@@ -8,12 +8,12 @@ from conditions.readability import (
     ReadabilityReport,
     hardest_sentences,
     is_hard,
-    plain_text,
     reading_grade,
     report_for_condition,
     report_for_faq,
     report_html,
     sections,
+    text_of_markdown,
 )
 
 SAMPLE_ARTICLE = Path(__file__).resolve().parent.parent / (
@@ -62,12 +62,12 @@ def test_markdown_syntax_does_not_change_the_grade_of_the_same_words():
         "Call 999 if you have chest pain.\n"
     )
 
-    assert plain_text(markdown) == plain_text(same_words)
+    assert text_of_markdown(markdown) == text_of_markdown(same_words)
     assert reading_grade(markdown) == reading_grade(same_words)
 
 
-def test_plain_text_keeps_the_words_and_drops_the_syntax():
-    text = plain_text(
+def test_text_of_markdown_keeps_the_words_and_drops_the_syntax():
+    text = text_of_markdown(
         "### A *heading*\n\n1. Ice &amp; rest\n2\\. Not a list\n\n<script>x()</script>"
     )
 

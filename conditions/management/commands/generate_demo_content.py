@@ -5,7 +5,6 @@ writes rows in bulk (no save(), no signals, no revisions), so it must never run 
 database with real content.
 """
 
-import importlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
+from conditions import caching, search
+from conditions.importer import lowercase_name
 from conditions.markdown import render_markdown
 from conditions.models import (
     Article,
@@ -27,6 +28,7 @@ from conditions.models import (
     SlugRedirect,
     Symptom,
     TaggedArticle,
+    first_free,
     review_due_after,
 )
 
@@ -453,13 +455,6 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def lower_first(text: str) -> str:
-    """Lower-case the first letter ("Tingling in …" → "tingling in …"), but not in "TMJ pain"."""
-    if len(text) > 1 and text[1].isupper():
-        return text
-    return text[:1].lower() + text[1:]
-
-
 @dataclass
 class DemoSymptom:
     id: int
@@ -470,7 +465,7 @@ class DemoSymptom:
         """The symptom as a reader would write it: its name, or now and then a synonym."""
         if self.synonyms and rng.random() < 0.3:
             return rng.choice(self.synonyms)
-        return lower_first(self.name)
+        return lowercase_name(self.name)
 
 
 @dataclass
@@ -529,10 +524,7 @@ def ensure_symptoms(count: int, seed: int) -> tuple[list[DemoSymptom], int]:
     rng = random.Random(f"{seed}-descriptions")
     new = []
     for name, synonyms in generated_symptom_names(count - len(existing), seed, taken_names):
-        slug = base = slugify(name)[:95]
-        number = 2
-        while slug in taken_slugs:
-            slug, number = f"{base}-{number}", number + 1
+        slug = first_free(slugify(name)[:95], taken_slugs)
         taken_slugs.add(slug)
         description = (
             f"{name}. It is often linked to {rng.choice(SYMPTOM_CAUSES)}, "
@@ -760,25 +752,6 @@ class Writer:
 cached_markdown = lru_cache(maxsize=None)(render_markdown)
 
 
-def free_slug(title: str, taken: set[str]) -> str:
-    """The slug `Article.save()` would choose, checked against `taken` instead of queries."""
-    base = slugify(title)[:190].strip("-") or "article"
-    slug, number = base, 2
-    while slug in taken:
-        slug, number = f"{base}-{number}", number + 1
-    taken.add(slug)
-    return slug
-
-
-def unique_anchor(question: str, taken: set[str]) -> str:
-    base = slugify(question)[:70].strip("-") or "question"
-    anchor, number = base, 2
-    while anchor in taken:
-        anchor, number = f"{base}-{number}", number + 1
-    taken.add(anchor)
-    return anchor
-
-
 def insert_child_rows(model, rows: list) -> None:
     """INSERT only the child-table rows of multi-table-inherited objects whose parents exist.
 
@@ -788,17 +761,6 @@ def insert_child_rows(model, rows: list) -> None:
     fields = model._meta.local_concrete_fields
     for start in range(0, len(rows), BATCH_SIZE):
         model._base_manager._insert(rows[start : start + BATCH_SIZE], fields=fields)
-
-
-def optional_function(module_name: str, name: str):
-    """`module_name.name`, or None while that module or function doesn't exist."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name != module_name:  # a missing import inside the module is a real error
-            raise
-        return None
-    return getattr(module, name, None)
 
 
 class Command(BaseCommand):
@@ -873,6 +835,9 @@ class Command(BaseCommand):
         taken |= set(SlugRedirect.objects.values_list("old_slug", flat=True))
         parents, dates = [], []
         for draft in drafts:
+            # The slug Article.save() would choose, checked against `taken` instead of queries.
+            slug = first_free(Article.slug_base(draft.title), taken)
+            taken.add(slug)
             published_at = now - timedelta(minutes=rng.randint(60, 5 * 365 * 24 * 60))
             age = (now - published_at).days
             updated_at = published_at
@@ -883,7 +848,7 @@ class Command(BaseCommand):
                 Article(
                     kind=draft.kind,
                     title=draft.title,
-                    slug=free_slug(draft.title, taken),
+                    slug=slug,
                     summary=draft.summary,
                     status=Article.Status.PUBLISHED,
                     published_at=published_at,
@@ -925,6 +890,8 @@ class Command(BaseCommand):
                 )
                 anchors: set[str] = set()
                 for position, (question, answer) in enumerate(draft.items, start=1):
+                    anchor = FaqItem.free_anchor(question, anchors)
+                    anchors.add(anchor)
                     items.append(
                         FaqItem(
                             faq_id=parent.pk,
@@ -932,7 +899,7 @@ class Command(BaseCommand):
                             answer=answer,
                             answer_html=cached_markdown(answer),
                             position=position,
-                            anchor=unique_anchor(question, anchors),
+                            anchor=anchor,
                         )
                     )
             tags.extend(
@@ -950,20 +917,14 @@ class Command(BaseCommand):
 
     def rebuild_search_index(self) -> None:
         """bulk_create sends no signals, so the search index must be rebuilt afterwards."""
-        rebuild_index = optional_function("conditions.search", "rebuild_index")
-        if rebuild_index is None:
-            self.stdout.write("No search index to rebuild (conditions.search.rebuild_index).")
-            return
         started = time.perf_counter()
-        rebuild_index()
+        search.rebuild_index()
         self.stdout.write(f"Rebuilt the search index in {time.perf_counter() - started:.1f} s.")
 
     def invalidate_cached_pages(self) -> None:
         """Nor do the signals that replace the cached pages' content version fire."""
-        new_content_version = optional_function("conditions.caching", "new_content_version")
-        if new_content_version is not None:
-            new_content_version()
-            self.stdout.write("Invalidated the cached public pages.")
+        caching.new_content_version()
+        self.stdout.write("Invalidated the cached public pages.")
 
     def analyze(self) -> None:
         """Give the query planner statistics for the new rows.
