@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
 
+from conditions.fields import normalised_line_endings
 from conditions.models import Article, FaqItem, Source, Symptom, TaggedArticle
 
 # What an editor sees compared, in this order: (label, field name) of the article's fields.
@@ -31,6 +32,8 @@ ARTICLE_FIELDS = [
     ("Next review due", "next_review_due"),
 ]
 STATUS_LABELS = dict(Article.Status.choices)
+# How a revision's time is shown: to the second, so two saves a minute apart are told apart.
+REVISION_TIME_FORMAT = "j F Y, H:i:s"
 # A word with the space after it: diffing these keeps a change of several words together.
 WORD = re.compile(r"\s*\S+\s*")
 
@@ -77,6 +80,11 @@ def article_snapshot(version: Version) -> dict[str, str]:
     return snapshot
 
 
+def revision_time(version: Version) -> str:
+    """When `version`'s revision was saved, in the site's time zone."""
+    return date_format(timezone.localtime(version.revision.date_created), REVISION_TIME_FORMAT)
+
+
 def _readable(name: str, value) -> str:
     if value is None:
         return ""
@@ -86,7 +94,8 @@ def _readable(name: str, value) -> str:
         return date_format(timezone.localtime(value), "j F Y, H:i")
     if isinstance(value, date):
         return date_format(value, "j F Y")
-    return str(value)
+    # Revisions saved before line endings were normalised still hold the browser's CRLF.
+    return normalised_line_endings(str(value))
 
 
 def _versions_of(versions, model) -> list[Version]:

@@ -22,6 +22,7 @@ from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
 from conditions import readability
+from conditions.fields import WrittenTextField
 from conditions.markdown import render_markdown, section_headings
 
 REVIEW_INTERVAL_YEARS = 3
@@ -96,11 +97,11 @@ class SymptomQuerySet(models.QuerySet):
 class Symptom(TagBase):
     """A symptom readers look for, and the tag vocabulary articles are labelled with."""
 
-    description = models.TextField(
+    description = WrittenTextField(
         blank=True,
         help_text="One or two plain sentences describing the symptom, shown on its page.",
     )
-    synonyms = models.TextField(
+    synonyms = WrittenTextField(
         blank=True,
         help_text="Other words readers use for it, separated by commas "
         "(for Dizziness: vertigo, light-headedness). Used to tag imported articles.",
@@ -111,7 +112,7 @@ class Symptom(TagBase):
         EMERGENCY = "emergency", "Emergency: call 999 or go to A&E"
 
     # Written once here, shown in the matching callout of every article with this symptom.
-    red_flag_advice = models.TextField(
+    red_flag_advice = WrittenTextField(
         "red-flag advice",
         blank=True,
         help_text="When this symptom needs urgent or emergency care, e.g. “a severe headache "
@@ -251,7 +252,7 @@ class Article(models.Model):
         blank=True,
         help_text="The last part of the page's address. Filled in from the title.",
     )
-    summary = models.TextField(
+    summary = WrittenTextField(
         max_length=400,
         help_text="One or two plain sentences, shown in listings and to search engines.",
     )
@@ -424,23 +425,23 @@ class Article(models.Model):
 class ConditionArticle(Article):
     """A question or condition: introduction and sections in the body, then when to get help."""
 
-    body = models.TextField(
+    body = WrittenTextField(
         help_text="The introduction and sections, in Markdown. Start each section with "
         "a heading line such as `## Poor posture`."
     )
     # When to get medical help, in the three levels readers know from the NHS website. Each
     # is Markdown (usually a short list) and shown as its own callout.
-    when_to_get_medical_help = models.TextField(
+    when_to_get_medical_help = WrittenTextField(
         "non-urgent: see a GP if",
         blank=True,
         help_text="Shown under “Non-urgent advice: see a GP if:”. In Markdown, e.g. a list.",
     )
-    urgent_help = models.TextField(
+    urgent_help = WrittenTextField(
         "urgent: urgent GP appointment or call 111 if",
         blank=True,
         help_text="Shown under “Urgent advice: ask for an urgent GP appointment or call 111 if:”.",
     )
-    emergency_help = models.TextField(
+    emergency_help = WrittenTextField(
         "emergency: call 999 or go to A&E if",
         blank=True,
         help_text="Shown under “Immediate action required: call 999 or go to A&E if:”.",
@@ -482,7 +483,7 @@ class ConditionArticle(Article):
 class FaqArticle(Article):
     """A page of questions and answers."""
 
-    intro = models.TextField(blank=True, help_text="Optional introduction, in Markdown.")
+    intro = WrittenTextField(blank=True, help_text="Optional introduction, in Markdown.")
     intro_html = models.TextField(editable=False, default="")
 
     class Meta:
@@ -518,7 +519,7 @@ class FaqItem(models.Model):
 
     faq = models.ForeignKey(FaqArticle, on_delete=models.CASCADE, related_name="items")
     question = models.CharField(max_length=300)
-    answer = models.TextField(help_text="In Markdown.")
+    answer = WrittenTextField(help_text="In Markdown.")
     answer_html = models.TextField(editable=False, default="")
     position = models.PositiveIntegerField(
         blank=True,

@@ -22,7 +22,6 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -545,7 +544,7 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
             )
 
     def _record_restore(self, request, version, current) -> None:
-        saved_on = date_format(timezone.localtime(version.revision.date_created), "j F Y, H:i")
+        saved_on = history.revision_time(version)
         reversion.set_comment(f"Restored the revision of {saved_on}")
         AuditEvent.record(
             AuditEvent.Action.RESTORED if current else AuditEvent.Action.RECOVERED,

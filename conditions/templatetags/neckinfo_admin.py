@@ -2,7 +2,7 @@
 
 from django import template
 
-from conditions import editorial
+from conditions import editorial, history
 
 register = template.Library()
 
@@ -10,3 +10,8 @@ register = template.Library()
 @register.simple_tag
 def articles_needing_attention() -> dict[str, int]:
     return editorial.articles_needing_attention()
+
+
+@register.filter
+def revision_time(version) -> str:
+    return history.revision_time(version)
