@@ -24,11 +24,14 @@ class AddressChanges:
     redirected_from: str = ""
     # The symptom an old address redirected to before this symptom took that slug over.
     taken_over_from: Symptom | None = None
+    # The symptom's previous name, now one of its synonyms ("" if it wasn't renamed).
+    old_name_kept: str = ""
 
 
 @transaction.atomic
 def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
-    """Save an added or edited symptom; a changed slug leaves a redirect behind.
+    """Save an added or edited symptom; a changed slug leaves a redirect behind, and a
+changed name stays on as a synonym.
 
     A symptom taking a slug that was someone's old address wins: that redirect goes.
     """
@@ -51,6 +54,11 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
         if taken_over.symptom_id != symptom.pk:
             changes.taken_over_from = taken_over.symptom
 
+    if before and before["name"].casefold() != symptom.name.casefold():
+        # Readers who knew it by its old name still find it, in suggestions and search,
+        # as they do a merged symptom's name.
+        symptom.synonyms = _combined_synonyms(symptom, [Symptom(name=before["name"])])
+        changes.old_name_kept = before["name"]
     symptom.save()
     _record_red_flag_change(symptom, before, user)
 

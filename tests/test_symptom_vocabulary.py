@@ -73,6 +73,38 @@ def test_renamed_symptom_old_address_redirects_for_good_keeping_the_query(editor
     assert reader.get("/symptoms/crick-in-the-neck/")["Location"] == "/symptoms/wry-neck/"
 
 
+def test_a_renamed_symptom_is_still_found_by_its_old_name(editor_client, reader):
+    crick = make_symptom("Crick in the neck", synonyms="stiff neck")
+    make_condition("Torticollis explained", ["Crick in the neck"])
+
+    response = rename(editor_client, crick, "Wry neck", "wry-neck")
+
+    assert crick.synonym_list == ["stiff neck", "Crick in the neck"]
+    suggestions = reader.get("/search/suggest/", {"q": "crick in"}).json()["symptoms"]
+    assert [s["name"] for s in suggestions] == ["Wry neck"]
+    page = reader.get("/search/", {"q": "crick in the neck"}).content.decode()
+    assert "Torticollis explained" in page
+    shown = editor_client.get(response["Location"]).content.decode()
+    assert "“Crick in the neck” is kept as a synonym" in shown
+
+
+def test_renaming_back_does_not_keep_a_name_as_its_own_synonym(editor_client):
+    crick = make_symptom("Crick in the neck")
+    rename(editor_client, crick, "Wry neck", "wry-neck")
+
+    rename(editor_client, crick, "Crick in the neck", "crick-in-the-neck")
+
+    assert crick.synonym_list == ["Wry neck"]
+
+
+def test_changing_only_the_case_of_a_name_adds_no_synonym(editor_client):
+    crick = make_symptom("Crick in the neck")
+
+    rename(editor_client, crick, "Crick In The Neck", "crick-in-the-neck")
+
+    assert crick.synonyms == ""
+
+
 def test_after_two_renames_both_old_addresses_lead_to_the_current_one(editor_client, reader):
     crick = make_symptom("Crick in the neck")
 

@@ -96,6 +96,13 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
                 f"/symptoms/{obj.slug}/.",
                 messages.INFO,
             )
+        if changes.old_name_kept:
+            self.message_user(
+                request,
+                f"“{changes.old_name_kept}” is kept as a synonym, so searches and suggestions "
+                "for it still find this symptom.",
+                messages.INFO,
+            )
         if changes.taken_over_from:
             self.message_user(
                 request,
