@@ -31,7 +31,7 @@ class AddressChanges:
 @transaction.atomic
 def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
     """Save an added or edited symptom; a changed slug leaves a redirect behind, and a
-changed name stays on as a synonym.
+    changed name stays on as a synonym.
 
     A symptom taking a slug that was someone's old address wins: that redirect goes.
     """
