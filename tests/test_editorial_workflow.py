@@ -222,6 +222,33 @@ def test_reviewer_signs_off_a_review_due_again_in_three_years(rita_client, reade
     assert AuditEvent.objects.get().action == AuditEvent.Action.REVIEW_SIGNED_OFF
 
 
+def test_readers_are_told_when_a_page_has_not_been_medically_reviewed_yet(reader):
+    make_condition("Whiplash")
+
+    page = reader.get("/conditions/whiplash/").content.decode()
+
+    assert "This page has not been medically reviewed yet." in page
+    assert "Medically reviewed by" not in page
+    assert "Not medically reviewed yet." in page  # the printed handout says so too
+
+
+def test_readers_get_a_calm_notice_when_a_pages_review_is_overdue(reader):
+    today = timezone.localdate()
+    make_condition(
+        "Whiplash",
+        reviewed_by="Dr Asha Patel, MRCGP",
+        last_reviewed_on=today.replace(year=today.year - 4),
+        next_review_due=today.replace(year=today.year - 1),
+    )
+
+    page = reader.get("/conditions/whiplash/").content.decode()
+
+    due = today.replace(year=today.year - 1).strftime("%B %Y")
+    assert f"This page was due for its regular medical review in {due}." in page
+    assert "call 111" in page and "Next review due" not in page
+    assert "Medically reviewed by Dr Asha Patel, MRCGP on" in page
+
+
 def test_editor_cannot_sign_off_a_review(ed_client):
     article = make_condition("Whiplash", status=Status.DRAFT)
     data = admin_change_form(ed_client, change_url(article))
