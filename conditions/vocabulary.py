@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import reversion
-from django.db import transaction
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, Symptom, SymptomRedirect, TaggedArticle
+from conditions.signals import atomic_change
 
 
 @dataclass
@@ -25,7 +25,7 @@ class AddressChanges:
     taken_over_from: Symptom | None = None
 
 
-@transaction.atomic
+@atomic_change()
 def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
     """Save an added or edited symptom; a changed slug leaves a redirect behind.
 
@@ -132,7 +132,7 @@ def articles_by_symptom(symptoms: Iterable[Symptom]) -> dict[int, list[Article]]
     return dict(articles)
 
 
-@transaction.atomic
+@atomic_change()
 def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[Article]:
     """Fold the `merge` symptoms into `keep`, and return the articles that were re-tagged.
 
@@ -210,7 +210,7 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
     return articles
 
 
-@transaction.atomic
+@atomic_change()
 def delete_symptoms(symptoms: Iterable[Symptom], user=None) -> None:
     """Delete `symptoms`: the articles carrying them lose them (each marked changed), and
     each deletion is recorded in the audit log."""
