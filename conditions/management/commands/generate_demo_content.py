@@ -960,7 +960,7 @@ class Command(BaseCommand):
 
     def invalidate_cached_pages(self) -> None:
         """Nor do the signals that replace the cached pages' content version fire."""
-        new_content_version = optional_function("conditions.caching", "new_content_version")
+        new_content_version = optional_function("conditions.content_version", "new_content_version")
         if new_content_version is not None:
             new_content_version()
             self.stdout.write("Invalidated the cached public pages.")
