@@ -59,8 +59,12 @@ class Changes:
     refresh: set[int] = field(default_factory=set)
     # FAQs whose reading grade is worked out again.
     regrade: set[int] = field(default_factory=set)
+    # Whether anything changed at all (a new content version).
+    content: bool = False
 
     def act(self) -> None:
+        if not self.content:  # e.g. a change form only shown, or a refused save
+            return
         if self.regrade:
             for faq in FaqArticle.objects.filter(pk__in=self.regrade):
                 faq.refresh_reading_grade()
@@ -106,6 +110,7 @@ def content_changed(
     changes.reindex.update(reindex)
     changes.refresh.update(refresh)
     changes.regrade.update(regrade)
+    changes.content = True
     if not collected:
         changes.act()
 
