@@ -7,5 +7,7 @@ class ConditionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # Connects the handlers that keep the search index and the page cache fresh.
-        from conditions import caching, search  # noqa: F401
+        # What a change to content sets off: the search index, FAQ grades, the page cache.
+        from conditions import signals
+
+        signals.connect()

@@ -1,12 +1,8 @@
 """Public pages served from the cache, and invalidated the moment content changes.
 
-Every cached page is stored under the current *content version*, a value kept in the
-database and, when the cache is shared by every app server (Redis), in the cache itself.
-Any change to content (an article, its questions, sources or symptoms, a symptom, a
-redirect) replaces the version, so the very next request on every app server and worker
-misses and renders afresh; old entries simply expire. A scheduled article becoming
-public changes no row, so the version also records the next publish time still to come,
-and the first request after it replaces the version.
+Every cached page is stored under the current *content version* (see
+`conditions.content_version`), which any change to content replaces, so the very next
+request on every app server and worker misses and renders afresh; old entries simply expire.
 
 Signed-in people (anyone with a session cookie) bypass the cache both ways: staff never get
 a cached page, and never put one there.
@@ -25,40 +21,20 @@ matters on a phone); the page still works behind a proxy that compresses, or doe
 
 import functools
 import hashlib
-import time
-import uuid
-from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
-from django.db import connection, transaction
-from django.db.models import F, Min
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
 from django.http import HttpResponse, QueryDict
 from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, get_resolver
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
-from conditions.models import (
-    Article,
-    ConditionArticle,
-    ContentVersion,
-    FaqArticle,
-    FaqItem,
-    SlugRedirect,
-    Source,
-    Symptom,
-    SymptomRedirect,
-    TaggedArticle,
-)
+from conditions.content_version import cache_is_shared, content_version
 
-CONTENT_VERSION_KEY = "content-version"
 # Headers not stored with a cached page (it is served again with all the others, security
 # headers included, so a hit needs no further middleware). Content-Length is set afresh from the
 # stored content.
@@ -91,64 +67,6 @@ def _declared_parameters(resolver, path: str) -> dict[str, bool]:
     return getattr(resolver.resolve(path).func, "query_parameters", {})
 
 
-def cache_is_shared() -> bool:
-    """Whether every app server and worker process reads the same cache (Redis)."""
-    return "LocMemCache" not in settings.CACHES["default"]["BACKEND"]
-
-
-# The content version.
-#
-# The database holds it (one row, `ContentVersion`), and is always right. With Redis, every
-# request reads a copy from Redis instead (one round trip, no query), which each change
-# pushes there as it commits. Redis may miss a push (down, paused, cut off from one app
-# server) and later answer again, with an older copy or a late one that was queued while it
-# was paused, so no page older than an acknowledged save is ever served:
-# - a copy only ever replaces an older one (versions are numbered in commit order);
-# - a copy carries the time until which it may be trusted: VERSION_LEASE_SECONDS after it
-#   was read from the database (readers check that time themselves, so a copy delivered
-#   late expires all the same);
-# - a save whose push fails isn't acknowledged until that time has passed for every copy
-#   read before it committed (`_publish`): from then on, every reader goes to the database;
-# - a process that has seen Redis fail reads the database until Redis answers again, and
-#   then brings Redis's copy up to date before trusting it.
-# (Across app servers this relies on their clocks agreeing to well under a second, as NTP
-# keeps them.)
-
-# How long a copy in Redis is trusted after it was read from the database: about one small
-# query a second, whatever the load, and what a save waits for while Redis doesn't answer.
-VERSION_LEASE_SECONDS = 1.0
-
-# Replaces the copy in Redis only with a newer one (a higher number): a push that arrives
-# late, or a copy read from the database before a change committed, can't go back in time.
-# The copy is "<number> <valid until> <token> <since> <next publish time or ->".
-SHARE_IF_NEWER = """
-local current = redis.call('GET', KEYS[1])
-if current then
-  local number = tonumber(string.match(current, '^(%d+) '))
-  if number and number >= tonumber(ARGV[1]) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
-"""
-
-# The number of Redis outages this process had brought Redis up to date after.
-_outages_reconciled = 0
-
-
-def content_version() -> dict:
-    """{"id": …, "number": …, "since": unix time, "next_publish_at": unix time or None}."""
-    version = _shared_version() if cache_is_shared() else None
-    if version is None:
-        read_at = time.time()
-        version = _version_in_database()
-        if cache_is_shared():
-            _share(version, read_at)
-    if version["next_publish_at"] and timezone.now().timestamp() >= version["next_publish_at"]:
-        # A scheduled article has just become public: a change no save announced.
-        version = new_content_version()
-    return version
-
-
 def request_content_version(request) -> dict:
     """The content version this request is served under (read once per request)."""
     if not hasattr(request, "content_version"):
@@ -165,95 +83,6 @@ def cached_until_content_changes(request, name: str, compute):
         value = compute()
         cache.set(key, value, settings.PUBLIC_PAGE_CACHE_SECONDS)
     return value
-
-
-def new_content_version() -> dict:
-    """Invalidate every cached page: a new version, in the database at once (within the
-    caller's transaction, so it commits with the change) and in Redis as it commits."""
-    with transaction.atomic():
-        next_publish_at = Article.objects.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-        ).aggregate(next=Min("published_at"))["next"]
-        fields = {
-            "token": uuid.uuid4().hex,
-            "changed_at": timezone.now().timestamp(),
-            "next_publish_at": next_publish_at.timestamp() if next_publish_at else None,
-        }
-        # One statement, so the numbers follow the order in which changes commit (the row
-        # stays locked until this transaction ends).
-        updated = ContentVersion.objects.filter(pk=1).update(number=F("number") + 1, **fields)
-        if not updated:  # the row is made by a migration; this is for a database without it
-            ContentVersion.objects.create(pk=1, number=1, **fields)
-        version = _version_in_database()
-        transaction.on_commit(partial(_publish, version), robust=True)
-    return version
-
-
-def _publish(version: dict) -> None:
-    """Once a new version has committed: make it known to every app server.
-
-    If Redis doesn't take it, hold the save's answer until every copy in Redis that was
-    read before the commit has expired: once the editor is told "saved", no reader can be
-    served a page from before it.
-    """
-    if not cache_is_shared():
-        return
-    committed_at = time.time()
-    if not _share(version, committed_at, even_if_resting=True):
-        time.sleep(max(0.0, committed_at + VERSION_LEASE_SECONDS - time.time()))
-
-
-def _version_in_database() -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT token, number, changed_at, next_publish_at FROM conditions_contentversion "
-            "WHERE id = 1"
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return new_content_version()
-    return {"id": row[0], "number": row[1], "since": row[2], "next_publish_at": row[3]}
-
-
-def _shared_version() -> dict | None:
-    """Redis's copy of the content version; None when it has none, or it can't be trusted:
-    expired, or Redis failed since this process last brought it up to date."""
-    if cache.outages != _outages_reconciled:
-        return None
-    text = cache.run(lambda redis: redis.get(cache.make_key(CONTENT_VERSION_KEY)))
-    if text is None:
-        return None
-    number, valid_until, token, since, next_publish_at = text.decode().split(" ")
-    if time.time() >= float(valid_until):
-        return None
-    return {
-        "id": token,
-        "number": int(number),
-        "since": float(since),
-        "next_publish_at": float(next_publish_at) if next_publish_at != "-" else None,
-    }
-
-
-def _share(version: dict, read_at: float, even_if_resting: bool = False) -> bool:
-    """Put `version`, read from the database at `read_at`, in Redis unless Redis has a newer
-    one. Whether Redis answered."""
-    global _outages_reconciled
-    outages = cache.outages
-    text = " ".join(
-        [str(version["number"]), repr(read_at + VERSION_LEASE_SECONDS), version["id"],
-         repr(version["since"]),
-         repr(version["next_publish_at"]) if version["next_publish_at"] else "-"]
-    )  # fmt: skip
-    # Redis forgets it a little after it expires (the readers' own check is what counts).
-    keep_ms = int(VERSION_LEASE_SECONDS * 2000)
-    key = cache.make_key(CONTENT_VERSION_KEY)
-    answered = cache.run(
-        lambda redis: redis.eval(SHARE_IF_NEWER, 1, key, version["number"], text, keep_ms),
-        even_if_resting=even_if_resting,
-    )
-    if answered is not None and cache.outages == outages:
-        _outages_reconciled = outages
-    return answered is not None
 
 
 # With Redis, this worker process's copies of the pages it served: a hit then fetches only the
@@ -404,48 +233,3 @@ class PublicPageCacheMiddleware:
         # write per page, and a browser can't tell how much of the page is still to come.
         response["Content-Length"] = str(len(content))
         return response
-
-
-# What changes content. The new version is written in the same transaction as the change, so
-# the two commit together, once per transaction however many rows it changes.
-CONTENT_MODELS = [ConditionArticle, FaqArticle, FaqItem, Source, Symptom, SymptomRedirect,
-                  SlugRedirect]  # fmt: skip
-
-
-def content_changed(**kwargs) -> None:
-    if kwargs.get("raw") or _transaction_has_new_version():
-        return
-    new_content_version()
-
-
-def _transaction_has_new_version() -> bool:
-    """Whether the transaction under way has written a new content version already (in a
-    part that hasn't been rolled back): its `_publish` is waiting for the commit.
-
-    In the test suite, a test's own transaction never commits and holds everything a test
-    does; only the site's own transaction inside it counts (for test code itself, none).
-    """
-    ours = [i for i, block in enumerate(connection.atomic_blocks) if not block._from_testcase]
-    if not ours:
-        return False
-    # The outermost block of a real transaction has no savepoint; inside a test's, its id.
-    savepoint = connection.savepoint_ids[ours[0] - 1] if ours[0] else None
-    if ours[0] and savepoint is None:
-        return False
-    return any(
-        getattr(callback, "func", None) is _publish and (savepoint is None or savepoint in ids)
-        for ids, callback, _ in connection.run_on_commit
-    )
-
-
-for model in CONTENT_MODELS:
-    post_save.connect(content_changed, sender=model, dispatch_uid=f"cache-save-{model.__name__}")
-    post_delete.connect(
-        content_changed, sender=model, dispatch_uid=f"cache-delete-{model.__name__}"
-    )
-
-
-@receiver(m2m_changed, sender=TaggedArticle)
-def symptoms_changed(sender, action, **kwargs):
-    if action in {"post_add", "post_remove", "post_clear"}:
-        content_changed()

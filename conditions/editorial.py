@@ -8,11 +8,11 @@ functions, so the rules live in one place and hold for forms, actions and direct
 from datetime import timedelta
 
 import reversion
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from conditions.models import Article, AuditEvent, Symptom
+from conditions.signals import atomic_change
 
 Status = Article.Status
 
@@ -100,7 +100,7 @@ def change_status(article_ids, new_status: str, from_states, user) -> int:
     caller checks permission first (see `status_change_refusal`).
     """
     changed = 0
-    with transaction.atomic():
+    with atomic_change():
         articles = (
             Article.objects.select_for_update(no_key=True)
             .filter(pk__in=list(article_ids), status__in=from_states)
@@ -122,7 +122,7 @@ def change_status(article_ids, new_status: str, from_states, user) -> int:
 
 def delete_articles(articles, user) -> None:
     """Delete `articles` (a reviewer's decision), recording each in the audit log."""
-    with transaction.atomic():
+    with atomic_change():
         for article in articles:
             AuditEvent.record(
                 AuditEvent.Action.DELETED,

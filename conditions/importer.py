@@ -20,9 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection
 
-from conditions import caching, search
+from conditions import signals
 from conditions.markdown import markdown_problem
 from conditions.models import (
     MAX_QUESTIONS,
@@ -427,7 +427,7 @@ def save_article(
     check_markdown(parsed)
     symptoms = mentioned_symptoms(parsed.all_text, matchers)
     model = ConditionArticle if parsed.kind == Article.Kind.CONDITION else FaqArticle
-    with transaction.atomic():
+    with signals.atomic_change():
         # Locked, as an admin save locks it: neither can save over the other unseen.
         existing = (
             Article.objects.select_for_update(no_key=True).filter(import_source=source).first()
@@ -516,9 +516,7 @@ def replace_faq_items(faq: FaqArticle, entries: list[FaqEntry]) -> None:
         item.render_markdown()
     FaqItem.objects.bulk_create(items, batch_size=500)
 
-    search.reindex_ids([faq.pk])
-    faq.refresh_reading_grade()
-    caching.content_changed()
+    signals.questions_replaced(faq)
 
 
 # Running an import.

@@ -13,8 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -572,16 +570,6 @@ class FaqItem(models.Model):
         return first_free(slugify(question)[:70].strip("-") or "question", taken)
 
 
-@receiver([post_save, post_delete], sender=FaqItem)
-def regrade_faq(sender, instance, raw=False, **kwargs):
-    """Keep an FAQ's reading grade right as its questions are added, edited and removed."""
-    if raw:  # loading fixtures or restoring a revision: the stored grade comes with it
-        return
-    faq = FaqArticle.objects.filter(pk=instance.faq_id).first()
-    if faq is not None:  # None while the whole FAQ is being deleted
-        faq.refresh_reading_grade()
-
-
 class Source(models.Model):
     """A reference an article is based on, listed at the end of its page."""
 
@@ -721,7 +709,7 @@ class SearchTerm(models.Model):
 class ContentVersion(models.Model):
     """One row: the version of the site's content, replaced whenever content changes.
 
-    Cached public pages are stored under it (see conditions.caching). It lives in the
+    Cached public pages are stored under it (see conditions.content_version). It lives in the
     database so that every process sees a change at once, even when each process has its
     own in-memory cache; with a shared cache (Redis) it is read from there instead.
     """
@@ -729,7 +717,7 @@ class ContentVersion(models.Model):
     # Times as Unix timestamps: read on every request with one plain SQL query.
     token = models.CharField(max_length=32)
     # Counts up with every change, in the order the changes commit: a copy of the version
-    # in the shared cache is only ever replaced by a newer one (see conditions.caching).
+    # in the shared cache is only ever replaced by a newer one (see conditions.content_version).
     number = models.BigIntegerField(default=0)
     changed_at = models.FloatField()
     # The next scheduled publish time still to come, when the content will change by itself.

@@ -110,11 +110,6 @@ def text_of_markdown(markdown_text: str) -> str:
     return "\n".join(lines)
 
 
-# The old name, for conditions.search only: that module is being reworked on another branch,
-# which imports `text_of_markdown` instead. Delete this line once both are merged.
-plain_text = text_of_markdown
-
-
 def _text_of_inline_markdown(text: str) -> str:
     text = IMAGE.sub(r"\1", text)
     text = LINK.sub(r"\1", text)

@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import reversion
-from django.db import transaction
 from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, Symptom, SymptomRedirect, TaggedArticle
+from conditions.signals import atomic_change
 
 
 @dataclass
@@ -28,7 +28,7 @@ class AddressChanges:
     old_name_kept: str = ""
 
 
-@transaction.atomic
+@atomic_change()
 def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
     """Save an added or edited symptom; a changed slug leaves a redirect behind, and a
     changed name stays on as a synonym.
@@ -141,7 +141,7 @@ def articles_by_symptom(symptoms: Iterable[Symptom]) -> dict[int, list[Article]]
     return dict(articles)
 
 
-@transaction.atomic
+@atomic_change()
 def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[Article]:
     """Fold the `merge` symptoms into `keep`, and return the articles that were re-tagged.
 
@@ -237,7 +237,7 @@ def restore_merged_symptoms(article: Article) -> list[Symptom]:
     return list(Symptom.objects.filter(pk__in=merged_into.values("symptom_id")))
 
 
-@transaction.atomic
+@atomic_change()
 def delete_symptoms(symptoms: Iterable[Symptom], user=None) -> None:
     """Delete `symptoms`: the articles carrying them lose them (each marked changed), and
     each deletion is recorded in the audit log."""

@@ -5,7 +5,7 @@ Redis down or slow degrades, never fails: every call has short connect and socke
 so the site serves from the database (a correct page, just uncached). After a failure, the
 process leaves Redis alone for RETRY_AFTER_SECONDS instead of paying the timeout on every
 request, then tries again. `outages` counts the failures of this process, so that
-`conditions.caching` can bring Redis's copy of the content version up to date before
+`conditions.content_version` can bring Redis's copy of the content version up to date before
 trusting it again.
 
 Two changes for speed, as before: Django's own RedisCacheClient builds a new `redis.Redis`

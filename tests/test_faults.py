@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conditions import caching
+from conditions import content_version
 from conditions.models import Article
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition
@@ -142,11 +142,11 @@ def test_a_copy_of_the_version_read_before_a_change_never_outlives_it(cache_in_o
     Redis late (queued while Redis was paused), can't make the old page come back."""
     article = make_condition("Whiplash", body="The old advice.")
     client.get("/conditions/whiplash/")
-    before_the_edit = caching._version_in_database()
+    before_the_edit = content_version._version_in_database()
     read_at = time.time()
 
     article.body = "The corrected advice."
     article.save()
-    caching._share(before_the_edit, read_at)  # arrives after the edit's own push
+    content_version._share(before_the_edit, read_at)  # arrives after the edit's own push
 
     assert "The corrected advice." in client.get("/conditions/whiplash/").content.decode()

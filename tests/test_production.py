@@ -24,7 +24,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conditions.caching import CONTENT_VERSION_KEY, WORKER_PAGES, content_version
+from conditions.caching import WORKER_PAGES
+from conditions.content_version import CONTENT_VERSION_KEY, content_version
 from conditions.models import ContentVersion
 from tests.factories import make_condition, make_faq
 

@@ -15,7 +15,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -39,6 +38,7 @@ from conditions.models import (
     Source,
     Symptom,
 )
+from conditions.signals import atomic_change
 from conditions.views import render_article
 
 Status = Article.Status
@@ -327,7 +327,8 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if self._is_preview(request):  # e.g. posted to the restore page
             return self.preview_view(request, object_id)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        with atomic_change():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     @staticmethod
     def _is_preview(request) -> bool:
@@ -511,7 +512,7 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
         check of what the form was opened on and the restore.
         """
         try:
-            with transaction.atomic():
+            with atomic_change():
                 before = None
                 if current is not None:
                     before = (

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 # The full-text index itself is the database's own: FTS5 on SQLite, a weighted tsvector with
-# a GIN index (plus pg_trgm for typos) on PostgreSQL. conditions/search.py queries them.
+# a GIN index (plus pg_trgm for typos) on PostgreSQL. conditions/search/ queries them.
 
 SQLITE = [
     """CREATE VIRTUAL TABLE conditions_searchentry_fts USING fts5(

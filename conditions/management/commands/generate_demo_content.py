@@ -17,7 +17,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
-from conditions import caching, search
+from conditions import search
+from conditions.content_version import new_content_version
 from conditions.importer import lowercase_name
 from conditions.markdown import render_markdown
 from conditions.models import (
@@ -923,7 +924,7 @@ class Command(BaseCommand):
 
     def invalidate_cached_pages(self) -> None:
         """Nor do the signals that replace the cached pages' content version fire."""
-        caching.new_content_version()
+        new_content_version()
         self.stdout.write("Invalidated the cached public pages.")
 
     def analyze(self) -> None:

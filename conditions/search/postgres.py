@@ -1,0 +1,72 @@
+"""Search on PostgreSQL: full-text search on the weighted `search_vector` column (GIN index,
+unaccent), and pg_trgm for words spelt nearly alike."""
+
+from django.db import connection
+
+from conditions.search.indexing import MARK_END, MARK_START
+from conditions.search.query import Term
+from conditions.search.spelling import words_starting_like
+
+
+class PostgreSQLSearch:
+    """Full-text search on the weighted `search_vector` column; pg_trgm for similar words."""
+
+    CONFIG = "neckinfo"
+    # ts_rank weights for D (body), C (headings), B (symptoms), A (title).
+    WEIGHTS = "{0.1, 0.4, 0.6, 1.0}"
+
+    def match(self, terms: list[Term], operator: str, filters, limit: int) -> list[int]:
+        where, params = filters.sql("e.article_id")
+        query_sql, query_params = self._tsquery(terms, "&&" if operator == "AND" else "||")
+        sql = (
+            f"SELECT e.article_id FROM conditions_searchentry e, ({query_sql}) q(query) "
+            f"WHERE e.search_vector @@ q.query AND {where} "
+            "ORDER BY ts_rank(%s, e.search_vector, q.query) DESC, e.article_id LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*query_params, *params, self.WEIGHTS, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    def highlights(self, terms: list[Term], article_ids) -> dict[int, tuple[str, str]]:
+        if not article_ids:
+            return {}
+        query_sql, query_params = self._tsquery(terms, "||")
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+        snippet_options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        sql = (
+            f"SELECT e.article_id, ts_headline('{self.CONFIG}', e.title, q.query, %s), "
+            f"ts_headline('{self.CONFIG}', e.body, q.query, %s) "
+            f"FROM conditions_searchentry e, ({query_sql}) q(query) "
+            "WHERE e.article_id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [options, snippet_options, *query_params, list(article_ids)])
+            return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+    def similar_words(self, word: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word FROM conditions_searchterm WHERE word %% %s "
+                "ORDER BY similarity(word, %s) DESC LIMIT 50",
+                [word, word],
+            )
+            candidates = [row[0] for row in cursor.fetchall()]
+        return candidates + words_starting_like(word)
+
+    def _tsquery(self, terms: list[Term], operator: str) -> tuple[str, list]:
+        """SQL for one tsquery combining the terms; every word is passed as a parameter."""
+        groups, params = [], []
+        for term in terms:
+            options = []
+            for alt in term.alternatives:
+                if alt.prefix:
+                    options.append(f"to_tsquery('{self.CONFIG}', %s)")
+                    params.append(f"{alt.words[0]}:*")
+                else:
+                    options.append(f"websearch_to_tsquery('{self.CONFIG}', %s)")
+                    params.append('"' + " ".join(alt.words) + '"')
+            groups.append("(" + " || ".join(options) + ")")
+        return "SELECT " + f" {operator} ".join(groups), params

@@ -1,0 +1,192 @@
+"""Everything a change to content sets off, in one place (connected by ConditionsConfig.ready).
+
+The receivers below only note what a save, delete or change of symptoms changed:
+- the articles whose search entries must be rebuilt (an article, its questions, its symptoms,
+  the name or synonyms of a symptom it carries);
+- the FAQs whose reading grade must be worked out again (their questions changed);
+- that content changed at all, so every cached public page is out of date: a new content
+  version (see conditions.content_version).
+`Changes.act` then does each of those once.
+
+When: the site's code opens the transaction of a change with `atomic_change()` (the admin's
+change form and restore, list actions, a symptom's save, merge or delete, an import). The
+changes made inside it are collected and acted on once, at the end of its block, inside the
+transaction, just before it commits: one re-index per article, one regrade per FAQ, one new
+content version however many rows changed. The work commits with the change or not at all,
+so no reader can find a change committed while the content version still names the content
+before it (the new version then reaches Redis as it commits), nor the search index a change
+behind. Not `transaction.on_commit`: work done after the commit is lost if the process dies
+in between, and the test suite runs each test in a transaction that never commits.
+
+A change made outside `atomic_change()` (a shell, a test, a script saving one row) is acted
+on at once, as its own transaction would be.
+
+Raw saves (loading fixtures, restoring a revision) are skipped: what they restore comes with
+its stored grade, and they are followed by a normal save that re-indexes.
+"""
+
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from conditions.content_version import new_content_version
+from conditions.models import (
+    Article,
+    ConditionArticle,
+    FaqArticle,
+    FaqItem,
+    SlugRedirect,
+    Source,
+    Symptom,
+    SymptomRedirect,
+    TaggedArticle,
+)
+from conditions.search.indexing import refresh_ids, reindex_ids
+
+
+@dataclass
+class Changes:
+    """What changed in one transaction, and what follows from it."""
+
+    # Articles whose search entries are rebuilt.
+    reindex: set[int] = field(default_factory=set)
+    # Articles whose entries are rewritten only if they still have one (a question deleted,
+    # perhaps because its whole FAQ is being deleted).
+    refresh: set[int] = field(default_factory=set)
+    # FAQs whose reading grade is worked out again.
+    regrade: set[int] = field(default_factory=set)
+    # Whether anything changed at all (a new content version).
+    content: bool = False
+
+    def act(self) -> None:
+        if not self.content:  # e.g. a change form only shown, or a refused save
+            return
+        if self.regrade:
+            for faq in FaqArticle.objects.filter(pk__in=self.regrade):
+                faq.refresh_reading_grade()
+        if self.reindex:
+            reindex_ids(self.reindex)
+        if self.refresh - self.reindex:
+            refresh_ids(self.refresh - self.reindex)
+        # Last, so that the next publish time it records sees every change.
+        new_content_version()
+
+
+# The changes collected by the `atomic_change()` block under way in this thread, if any.
+_collecting = threading.local()
+
+
+@contextmanager
+def atomic_change():
+    """transaction.atomic() for a change to content: everything it sets off is done once,
+    just before the transaction commits. Inside another, the outer one does it."""
+    if getattr(_collecting, "changes", None) is not None:
+        with transaction.atomic():
+            yield
+        return
+    changes = _collecting.changes = Changes()
+    try:
+        with transaction.atomic():
+            yield
+            _collecting.changes = None  # anything acting sets off is done at once
+            changes.act()
+    finally:
+        _collecting.changes = None
+
+
+def content_changed(
+    reindex: Iterable[int] = (), refresh: Iterable[int] = (), regrade: Iterable[int] = ()
+) -> None:
+    """Note a change to content: collected by the `atomic_change()` block under way, else
+    acted on at once."""
+    changes = getattr(_collecting, "changes", None)
+    collected = changes is not None
+    if not collected:
+        changes = Changes()
+    changes.reindex.update(reindex)
+    changes.refresh.update(refresh)
+    changes.regrade.update(regrade)
+    changes.content = True
+    if not collected:
+        changes.act()
+
+
+def questions_replaced(faq: FaqArticle) -> None:
+    """An FAQ's questions were written in bulk (no signals): re-index and re-grade it."""
+    content_changed(reindex=[faq.pk], regrade=[faq.pk])
+
+
+# The receivers.
+
+
+def article_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        content_changed(reindex=[instance.pk])
+
+
+def question_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        content_changed(reindex=[instance.faq_id], regrade=[instance.faq_id])
+
+
+def question_deleted(sender, instance, **kwargs):
+    content_changed(refresh=[instance.faq_id], regrade=[instance.faq_id])
+
+
+def symptoms_changed(sender, instance, action, pk_set=None, **kwargs):
+    # taggit sends post_add and post_remove even when nothing was added or removed (an
+    # admin save of unchanged symptoms): those change nothing.
+    if action == "post_clear" or (action in {"post_add", "post_remove"} and pk_set):
+        content_changed(reindex=[instance.pk] if isinstance(instance, Article) else [])
+
+
+def symptom_saved(sender, instance, raw=False, created=False, **kwargs):
+    if raw:
+        return
+    # A renamed symptom, or new synonyms, change what its articles are found by.
+    content_changed(reindex=[] if created else _articles_with(instance))
+
+
+def symptom_deleting(sender, instance, **kwargs):
+    # Its articles are re-indexed once it (and its tags) are gone: see symptom_deleted.
+    instance.articles_losing_it = _articles_with(instance)
+
+
+def symptom_deleted(sender, instance, **kwargs):
+    content_changed(reindex=getattr(instance, "articles_losing_it", []))
+
+
+def saved(sender, raw=False, **kwargs):
+    if not raw:
+        content_changed()
+
+
+def deleted(sender, **kwargs):
+    content_changed()
+
+
+def _articles_with(symptom: Symptom) -> list[int]:
+    return list(
+        TaggedArticle.objects.filter(tag=symptom).values_list("content_object_id", flat=True)
+    )
+
+
+def connect() -> None:
+    """Connect the receivers (once: ConditionsConfig.ready)."""
+    for model in (ConditionArticle, FaqArticle):
+        post_save.connect(article_saved, sender=model, dispatch_uid=f"saved-{model.__name__}")
+        post_delete.connect(deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}")
+    post_save.connect(question_saved, sender=FaqItem, dispatch_uid="saved-FaqItem")
+    post_delete.connect(question_deleted, sender=FaqItem, dispatch_uid="deleted-FaqItem")
+    m2m_changed.connect(symptoms_changed, sender=TaggedArticle, dispatch_uid="symptoms-changed")
+    post_save.connect(symptom_saved, sender=Symptom, dispatch_uid="saved-Symptom")
+    pre_delete.connect(symptom_deleting, sender=Symptom, dispatch_uid="deleting-Symptom")
+    post_delete.connect(symptom_deleted, sender=Symptom, dispatch_uid="deleted-Symptom")
+    # Shown on pages, but not searched.
+    for model in (Source, SlugRedirect, SymptomRedirect):
+        post_save.connect(saved, sender=model, dispatch_uid=f"saved-{model.__name__}")
+        post_delete.connect(deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}")
