@@ -61,10 +61,10 @@ def faq_form(items, **fields) -> dict:
     return data
 
 
-def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, reader):
+def test_editor_creates_tags_and_publishes_a_condition_article(superuser_client, reader):
     neck_pain, dizziness = make_symptom("Neck pain"), make_symptom("Dizziness")
 
-    response = editor_client.post(
+    response = superuser_client.post(
         "/admin/conditions/conditionarticle/add/",
         condition_form(symptoms=[neck_pain.pk, dizziness.pk]),
     )
@@ -75,7 +75,7 @@ def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, re
     assert sorted(s.name for s in article.symptoms.all()) == ["Dizziness", "Neck pain"]
     assert reader.get("/conditions/whiplash/").status_code == 404
 
-    response = editor_client.post(
+    response = superuser_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "publish_selected", "_selected_action": [article.pk]},
         follow=True,
@@ -88,10 +88,10 @@ def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, re
     assert "Whiplash" in reader.get("/symptoms/neck-pain/?with=dizziness").content.decode()
 
 
-def test_editor_creates_an_faq_with_ordered_questions(editor_client, reader):
+def test_editor_creates_an_faq_with_ordered_questions(superuser_client, reader):
     spasm = make_symptom("Muscle spasm")
 
-    response = editor_client.post(
+    response = superuser_client.post(
         "/admin/conditions/faqarticle/add/",
         faq_form(
             [
@@ -117,11 +117,13 @@ def test_editor_creates_an_faq_with_ordered_questions(editor_client, reader):
     assert 'href="#can-anxiety-cause-neck-spasms"' in page
 
 
-def test_editor_corrects_a_published_article_and_readers_see_the_correction(editor_client, reader):
+def test_editor_corrects_a_published_article_and_readers_see_the_correction(
+    superuser_client, reader
+):
     article = make_condition("Whiplash", ["Neck pain"])
     first_published = article.published_at
 
-    response = editor_client.post(
+    response = superuser_client.post(
         f"/admin/conditions/conditionarticle/{article.pk}/change/",
         condition_form(
             status=PUBLISHED,
@@ -137,10 +139,10 @@ def test_editor_corrects_a_published_article_and_readers_see_the_correction(edit
     assert "Corrected text." in reader.get("/conditions/whiplash/").content.decode()
 
 
-def test_unpublish_action_takes_the_article_off_the_site(editor_client, reader):
+def test_unpublish_action_takes_the_article_off_the_site(superuser_client, reader):
     article = make_condition("Whiplash", ["Neck pain"])
 
-    editor_client.post(
+    superuser_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "unpublish_selected", "_selected_action": [article.pk]},
     )
@@ -151,7 +153,7 @@ def test_unpublish_action_takes_the_article_off_the_site(editor_client, reader):
     assert "Whiplash" not in reader.get("/symptoms/").content.decode()
 
 
-def test_republishing_keeps_the_first_published_time(editor_client):
+def test_republishing_keeps_the_first_published_time(superuser_client):
     article = make_condition("Whiplash")
     first_published = article.published_at
     article.unpublish()
@@ -162,9 +164,9 @@ def test_republishing_keeps_the_first_published_time(editor_client):
     assert article.published_at == first_published
 
 
-def test_symptom_field_only_offers_existing_symptoms(editor_client):
+def test_symptom_field_only_offers_existing_symptoms(superuser_client):
     # An unknown id (e.g. a typo'd new symptom) is refused instead of created.
-    response = editor_client.post(
+    response = superuser_client.post(
         "/admin/conditions/conditionarticle/add/", condition_form(symptoms=["999999"])
     )
 
@@ -174,10 +176,10 @@ def test_symptom_field_only_offers_existing_symptoms(editor_client):
     assert not Symptom.objects.filter(pk=999999).exists()
 
 
-def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(editor_client):
+def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(superuser_client):
     make_symptom("Dizziness", synonyms="vertigo, light-headedness")
 
-    response = editor_client.get(
+    response = superuser_client.get(
         "/admin/autocomplete/",
         {
             "term": "vertigo",
@@ -191,10 +193,10 @@ def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(editor_client):
     assert [result["text"] for result in response.json()["results"]] == ["Dizziness"]
 
 
-def test_change_form_has_view_on_site_and_symptom_autocomplete(editor_client):
+def test_change_form_has_view_on_site_and_symptom_autocomplete(superuser_client):
     article = make_condition("Whiplash", ["Neck pain"])
 
-    page = editor_client.get(f"/admin/conditions/conditionarticle/{article.pk}/change/")
+    page = superuser_client.get(f"/admin/conditions/conditionarticle/{article.pk}/change/")
 
     html = page.content.decode()
     assert "View on site" in html
@@ -202,35 +204,35 @@ def test_change_form_has_view_on_site_and_symptom_autocomplete(editor_client):
     assert 'id="add_id_symptoms"' in html  # the deliberate "+" to add a new symptom
 
 
-def test_article_list_shows_columns_and_filters(editor_client):
+def test_article_list_shows_columns_and_filters(superuser_client):
     make_condition("Whiplash", ["Neck pain", "Headache"])
     make_condition("Draft article", ["Jaw pain"], status=DRAFT)
 
-    html = editor_client.get("/admin/conditions/conditionarticle/").content.decode()
+    html = superuser_client.get("/admin/conditions/conditionarticle/").content.decode()
 
     assert "Whiplash" in html and "Draft article" in html
     assert "Headache, Neck pain" in html or "Neck pain, Headache" in html
     assert "?status__exact=draft" in html
     assert "?symptom=jaw-pain" in html
-    filtered = editor_client.get("/admin/conditions/conditionarticle/?symptom=jaw-pain")
+    filtered = superuser_client.get("/admin/conditions/conditionarticle/?symptom=jaw-pain")
     assert "Whiplash" not in filtered.content.decode()
 
 
-def test_admin_article_search_finds_text_in_faq_questions(editor_client):
+def test_admin_article_search_finds_text_in_faq_questions(superuser_client):
     make_faq("Neck spasms", [("Can anxiety cause neck spasms?", "Yes.")])
     make_faq("Other", [("Something else?", "No.")])
 
-    html = editor_client.get("/admin/conditions/faqarticle/?q=anxiety").content.decode()
+    html = superuser_client.get("/admin/conditions/faqarticle/?q=anxiety").content.decode()
 
     assert "Neck spasms" in html
     assert ">Other<" not in html
 
 
-def test_symptom_admin_shows_article_counts(editor_client):
+def test_symptom_admin_shows_article_counts(superuser_client):
     make_condition("Whiplash", ["Neck pain"])
     make_condition("Draft", ["Neck pain"], status=DRAFT)
 
-    response = editor_client.get("/admin/conditions/symptom/?q=neck+pain")
+    response = superuser_client.get("/admin/conditions/symptom/?q=neck+pain")
 
     symptom = response.context["cl"].result_list.get(name="Neck pain")
     assert (symptom.published_total, symptom.article_total) == (1, 2)
@@ -244,10 +246,10 @@ def test_symptom_admin_shows_article_counts(editor_client):
         "/admin/conditions/symptom/",
     ],
 )
-def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(editor_client, url):
+def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(superuser_client, url):
     def queries_for_list() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert editor_client.get(url).status_code == 200
+            assert superuser_client.get(url).status_code == 200
         return len(queries)
 
     make_condition("Article 0", ["Neck pain", "Headache"])
@@ -261,10 +263,10 @@ def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(editor_client, 
     assert queries_for_list() == with_one
 
 
-def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(editor_client):
+def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(superuser_client):
     make_symptom("Dizziness")
 
-    response = editor_client.post(
+    response = superuser_client.post(
         "/admin/conditions/symptom/add/",
         {
             "name": "dizziness",
@@ -289,8 +291,8 @@ def test_every_article_kind_is_reachable_from_the_base_table():
     assert kinds == {"Whiplash": "condition", "Neck spasms": "faq"}
 
 
-def test_admin_index_offers_symptoms_but_not_taggits_unused_tags(editor_client):
-    html = editor_client.get("/admin/").content.decode()
+def test_admin_index_offers_symptoms_but_not_taggits_unused_tags(superuser_client):
+    html = superuser_client.get("/admin/").content.decode()
 
     assert "/admin/conditions/symptom/" in html
     assert "/admin/taggit/tag/" not in html

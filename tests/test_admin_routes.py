@@ -66,7 +66,7 @@ def publish_through_the_admin(client, model, *, reviewed: dict, status=Status.PU
 
 
 @pytest.fixture
-def live_content(rita_client):
+def live_content(reviewer_client):
     """Published articles with draft revisions in their history, a revision shared by two
     articles (a list action saves every article it changes in one revision), a symptom with
     red-flag advice on them, and a draft of Ed's."""
@@ -77,7 +77,7 @@ def live_content(rita_client):
         red_flag_level=Symptom.RedFlagLevel.EMERGENCY,
     )
     condition = publish_through_the_admin(
-        rita_client,
+        reviewer_client,
         ConditionArticle,
         title="Whiplash",
         slug="whiplash",
@@ -87,7 +87,7 @@ def live_content(rita_client):
         reviewed={"body": "Reviewed advice about whiplash.", "emergency_help": "Numb arms."},
     )
     faq = publish_through_the_admin(
-        rita_client,
+        reviewer_client,
         FaqArticle,
         title="Neck spasms",
         slug="neck-spasms",
@@ -102,30 +102,30 @@ def live_content(rita_client):
     for title in ("Torticollis", "Tension headache"):
         together.append(
             publish_through_the_admin(
-                rita_client, ConditionArticle, title=title, slug=title.lower().replace(" ", "-"),
-                summary=f"About {title}.", body="Draft.", reviewed={"body": f"{title}: reviewed."},
-                status=Status.IN_REVIEW,
+                reviewer_client, ConditionArticle, title=title,
+                slug=title.lower().replace(" ", "-"), summary=f"About {title}.", body="Draft.",
+                reviewed={"body": f"{title}: reviewed."}, status=Status.IN_REVIEW,
             )
         )  # fmt: skip
-    rita_client.post(
+    reviewer_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "publish_selected", "_selected_action": [a.pk for a in together]},
     )
     taken_down, corrected = together
-    rita_client.post(
+    reviewer_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "unpublish_selected", "_selected_action": [taken_down.pk]},
     )
     change = f"/admin/conditions/conditionarticle/{corrected.pk}/change/"
-    data = admin_change_form(rita_client, change)
+    data = admin_change_form(reviewer_client, change)
     data["body"] = "The corrected, reviewed advice."
-    assert rita_client.post(change, data).status_code == 302
+    assert reviewer_client.post(change, data).status_code == 302
     # A published article deleted by a reviewer, which an editor could try to recover.
     gone = publish_through_the_admin(
-        rita_client, ConditionArticle, title="Old advice", slug="old-advice",
+        reviewer_client, ConditionArticle, title="Old advice", slug="old-advice",
         summary="Withdrawn.", body="Wrong.", reviewed={"body": "Withdrawn advice."},
     )  # fmt: skip
-    rita_client.post(f"/admin/conditions/conditionarticle/{gone.pk}/delete/", {"post": "yes"})
+    reviewer_client.post(f"/admin/conditions/conditionarticle/{gone.pk}/delete/", {"post": "yes"})
     make_symptom("Unused symptom", red_flag_advice="Call 999 if it gets worse.")
     return {"published": [condition, faq, corrected], "symptom": red_flag}
 
@@ -224,7 +224,7 @@ ACTIONS = [
 ]  # fmt: skip
 
 
-def test_no_admin_route_lets_an_editor_change_what_readers_see(ed_client, live_content):
+def test_no_admin_route_lets_an_editor_change_what_readers_see(editor_client, live_content):
     before = what_readers_see()
     symptom = live_content["symptom"]
     articles = list(Article.objects.order_by("pk"))
@@ -250,7 +250,7 @@ def test_no_admin_route_lets_an_editor_change_what_readers_see(ed_client, live_c
         if text.startswith("logout/"):
             continue  # signing out would end the walk, every later page asking to sign in
         for url in concrete_urls(text, pattern, ids):
-            page = ed_client.get(url)
+            page = editor_client.get(url)
             assert page.status_code < 500, (url, page.status_code)
             walked.add(text)
             html = (
@@ -269,10 +269,10 @@ def test_no_admin_route_lets_an_editor_change_what_readers_see(ed_client, live_c
                     for action in ACTIONS
                 ]  # fmt: skip
             for data in posts:
-                response = ed_client.post(url, data)
+                response = editor_client.post(url, data)
                 assert response.status_code < 500, (url, data, response.status_code)
 
-    assert ed_client.get("/admin/").status_code == 200, "Ed was signed in throughout"
+    assert editor_client.get("/admin/").status_code == 200, "Ed was signed in throughout"
     assert what_readers_see() == before
     # Every kind of route was walked, library-provided ones included.
     assert any("recover/" in text for text in walked)
@@ -282,7 +282,7 @@ def test_no_admin_route_lets_an_editor_change_what_readers_see(ed_client, live_c
 
 
 def test_the_recover_route_cannot_turn_a_live_article_back_into_an_editors_draft(
-    ed_client, live_content, reader
+    editor_client, live_content, reader
 ):
     """The hole found: recover/<version>/ wrote the old draft over the live article first and
     checked permission afterwards, against the draft."""
@@ -290,8 +290,10 @@ def test_the_recover_route_cannot_turn_a_live_article_back_into_an_editors_draft
     draft = Version.objects.get_for_object(article).order_by("pk").first()
     url = f"/admin/conditions/conditionarticle/recover/{draft.pk}/"
 
-    page = ed_client.get(url)
-    response = ed_client.post(url, {"title": "Whiplash", "body": EDITORS_TEXT, "status": "draft"})
+    page = editor_client.get(url)
+    response = editor_client.post(
+        url, {"title": "Whiplash", "body": EDITORS_TEXT, "status": "draft"}
+    )
 
     assert page.status_code == 404 and response.status_code == 404  # not a deleted article
     article.refresh_from_db()

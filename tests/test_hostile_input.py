@@ -237,7 +237,7 @@ EDITORS_VALUES = ["U+0000", "U+000B", "non-character U+FFFF", "invalid UTF-8", "
 
 @pytest.mark.parametrize(
     "person, values",
-    [("rita_client", list(HOSTILE_VALUES)), ("ed_client", EDITORS_VALUES)],
+    [("reviewer_client", list(HOSTILE_VALUES)), ("editor_client", EDITORS_VALUES)],
     ids=["reviewer", "editor"],
 )
 def test_hostile_admin_addresses_answer_4xx_and_change_nothing(request, content, person, values):
@@ -348,16 +348,16 @@ def with_nul(value: str) -> str:
 
 
 def test_a_nul_in_any_admin_form_field_is_that_fields_error_and_keeps_the_text(
-    rita_client, form_urls
+    reviewer_client, form_urls
 ):
     before = database_rows()
     problems = []
 
     for url in form_urls:
-        typed = filled_in(rita_client, url)
+        typed = filled_in(reviewer_client, url)
         for field in fields_a_browser_sends(typed):
             posted = {**typed, field: with_nul(typed[field]), "_save": "Save"}
-            response = rita_client.post(url, posted)
+            response = reviewer_client.post(url, posted)
             if response.status_code != 200:
                 problems.append(f"{url} {field}: {response.status_code}, not a form error")
                 continue
@@ -376,10 +376,10 @@ def test_a_nul_in_any_admin_form_field_is_that_fields_error_and_keeps_the_text(
     assert database_rows() == before
 
 
-def test_a_symptom_that_is_not_an_id_is_a_form_error(rita_client, form_urls):
-    typed = filled_in(rita_client, form_urls[0])
+def test_a_symptom_that_is_not_an_id_is_a_form_error(reviewer_client, form_urls):
+    typed = filled_in(reviewer_client, form_urls[0])
 
-    response = rita_client.post(
+    response = reviewer_client.post(
         form_urls[0], {**typed, "symptoms": ["neck\x00pain"], "_save": "Save"}
     )
 
@@ -390,11 +390,11 @@ def test_a_symptom_that_is_not_an_id_is_a_form_error(rita_client, form_urls):
 @pytest.mark.parametrize("selected", ["abc", "\x00", "1 OR 1=1", "-1"])
 @pytest.mark.parametrize("changelist", ["conditionarticle", "faqarticle", "symptom", "auditevent"])
 def test_a_list_action_on_something_that_is_not_an_id_changes_nothing(
-    rita_client, selected, changelist
+    reviewer_client, selected, changelist
 ):
     before = database_rows()
 
-    response = rita_client.post(
+    response = reviewer_client.post(
         f"/admin/conditions/{changelist}/",
         {"action": "delete_selected", "_selected_action": [selected], "post": "yes"},
     )
@@ -406,7 +406,7 @@ def test_a_list_action_on_something_that_is_not_an_id_changes_nothing(
 # Signing in
 
 
-def test_hostile_sign_ins_are_refused_and_recorded_nowhere(rita):
+def test_hostile_sign_ins_are_refused_and_recorded_nowhere(reviewer):
     before = database_rows()
     # A NUL in either field: the form's error, as for any wrong password.
     for credentials in [

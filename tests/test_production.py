@@ -378,17 +378,17 @@ def test_a_hit_answers_a_conditional_get_with_304_without_rendering(
     assert first["Last-Modified"]
 
 
-def test_staff_never_get_a_cached_page_and_never_fill_the_cache(editor_client, reader):
+def test_staff_never_get_a_cached_page_and_never_fill_the_cache(superuser_client, reader):
     article = make_condition("Whiplash", status="draft")
 
-    staff_view = editor_client.get(article.get_absolute_url())
+    staff_view = superuser_client.get(article.get_absolute_url())
     public_view = reader.get(article.get_absolute_url())
 
     assert "X-Cache" not in staff_view and "Preview" in staff_view.content.decode()
     assert public_view.status_code == 404
     make_condition("Neck pain article")
     reader.get("/")
-    assert "X-Cache" not in editor_client.get("/")
+    assert "X-Cache" not in superuser_client.get("/")
 
 
 @pytest.mark.django_db(transaction=True)  # changes reach Redis as they commit

@@ -119,10 +119,10 @@ def test_draft_is_not_public(client):
     assert client.get(faq.get_absolute_url()).status_code == 404
 
 
-def test_staff_see_a_draft_marked_as_not_published(editor_client):
+def test_staff_see_a_draft_marked_as_not_published(superuser_client):
     condition = make_condition("Draft condition", status=DRAFT)
 
-    response = editor_client.get(condition.get_absolute_url())
+    response = superuser_client.get(condition.get_absolute_url())
 
     assert response.status_code == 200
     assert "Preview — not published." in response.content.decode()
