@@ -5,69 +5,30 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conditions.models import Article, ConditionArticle, FaqArticle, Symptom
+from tests.browser_forms import add_inline_rows, admin_change_form
 from tests.factories import DRAFT, PUBLISHED, make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
 
 
-def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
-
-
-def condition_form(**fields) -> dict:
-    """The add form of a condition article as an editor fills it in."""
-    return {
-        **inline_management("sources"),
-        "title": "Whiplash",
-        "slug": "whiplash",
-        "summary": "A neck injury caused by a sudden jolt of the head.",
-        "symptoms": [],
-        "body": "## Causes\n\nA car accident or a fall.",
-        "when_to_get_medical_help": "Go to A&E if your arms feel weak.",
-        "status": DRAFT,
-        "published_at_0": "",
-        "published_at_1": "",
-        **fields,
-    }
-
-
-def faq_form(items, **fields) -> dict:
-    """The add form of an FAQ article with its inline questions."""
-    data = {
-        **inline_management("sources"),
-        "title": "Neck spasm questions",
-        "slug": "neck-spasm-questions",
-        "summary": "Answers to common questions about neck spasms.",
-        "symptoms": [],
-        "intro": "",
-        "status": DRAFT,
-        "published_at_0": "",
-        "published_at_1": "",
-        "items-TOTAL_FORMS": str(len(items)),
-        "items-INITIAL_FORMS": "0",
-        "items-MIN_NUM_FORMS": "0",
-        "items-MAX_NUM_FORMS": "1000",
-        **fields,
-    }
-    for number, (question, answer, position) in enumerate(items):
-        data[f"items-{number}-question"] = question
-        data[f"items-{number}-answer"] = answer
-        data[f"items-{number}-position"] = position
-    return data
+ADD_CONDITION = "/admin/conditions/conditionarticle/add/"
+# What an editor types into a new condition article.
+CONDITION = {
+    "title": "Whiplash",
+    "slug": "whiplash",
+    "summary": "A neck injury caused by a sudden jolt of the head.",
+    "body": "## Causes\n\nA car accident or a fall.",
+    "when_to_get_medical_help": "Go to A&E if your arms feel weak.",
+    "status": DRAFT,
+}
 
 
 def test_editor_creates_tags_and_publishes_a_condition_article(superuser_client, reader):
     neck_pain, dizziness = make_symptom("Neck pain"), make_symptom("Dizziness")
 
-    response = superuser_client.post(
-        "/admin/conditions/conditionarticle/add/",
-        condition_form(symptoms=[neck_pain.pk, dizziness.pk]),
-    )
+    data = admin_change_form(superuser_client, ADD_CONDITION)
+    data.update(CONDITION, symptoms=[str(neck_pain.pk), str(dizziness.pk)])
+    response = superuser_client.post(ADD_CONDITION, data)
 
     assert response.status_code == 302
     article = ConditionArticle.objects.get(slug="whiplash")
@@ -91,18 +52,28 @@ def test_editor_creates_tags_and_publishes_a_condition_article(superuser_client,
 def test_editor_creates_an_faq_with_ordered_questions(superuser_client, reader):
     spasm = make_symptom("Muscle spasm")
 
-    response = superuser_client.post(
-        "/admin/conditions/faqarticle/add/",
-        faq_form(
-            [
-                ("How do you release a neck spasm?", "Apply **heat**.", "2"),
-                ("Why does my neck keep spasming?", "Usually a strain.", "1"),
-                ("Can anxiety cause neck spasms?", "Yes.", ""),  # left empty: goes last
-            ],
-            symptoms=[spasm.pk],
-            status=PUBLISHED,
-        ),
+    url = "/admin/conditions/faqarticle/add/"
+    data = admin_change_form(superuser_client, url)
+    data.update(
+        title="Neck spasm questions",
+        slug="neck-spasm-questions",
+        summary="Answers to common questions about neck spasms.",
+        symptoms=[str(spasm.pk)],
+        status=PUBLISHED,
     )
+    add_inline_rows(
+        data,
+        "items",
+        [
+            {"question": "How do you release a neck spasm?", "answer": "Apply **heat**.",
+             "position": "2"},
+            {"question": "Why does my neck keep spasming?", "answer": "Usually a strain.",
+             "position": "1"},
+            # Left empty: goes last.
+            {"question": "Can anxiety cause neck spasms?", "answer": "Yes.", "position": ""},
+        ],
+    )  # fmt: skip
+    response = superuser_client.post(url, data)
 
     assert response.status_code == 302
     faq = FaqArticle.objects.get(slug="neck-spasm-questions")
@@ -121,19 +92,11 @@ def test_editor_corrects_a_published_article_and_readers_see_the_correction(
     superuser_client, reader
 ):
     article = make_condition("Whiplash", ["Neck pain"])
-    first_published = article.published_at
+    url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
 
-    response = superuser_client.post(
-        f"/admin/conditions/conditionarticle/{article.pk}/change/",
-        condition_form(
-            status=PUBLISHED,
-            body="## Causes\n\nCorrected text.",
-            symptoms=[make_symptom("Neck pain").pk],
-            published_at_0=first_published.strftime("%d/%m/%Y"),
-            published_at_1=first_published.strftime("%H:%M:%S"),
-            loaded_version=article.updated_at.isoformat(),
-        ),
-    )
+    data = admin_change_form(superuser_client, url)
+    data["body"] = "## Causes\n\nCorrected text."
+    response = superuser_client.post(url, data)
 
     assert response.status_code == 302
     assert "Corrected text." in reader.get("/conditions/whiplash/").content.decode()
@@ -166,9 +129,9 @@ def test_republishing_keeps_the_first_published_time(superuser_client):
 
 def test_symptom_field_only_offers_existing_symptoms(superuser_client):
     # An unknown id (e.g. a typo'd new symptom) is refused instead of created.
-    response = superuser_client.post(
-        "/admin/conditions/conditionarticle/add/", condition_form(symptoms=["999999"])
-    )
+    data = admin_change_form(superuser_client, ADD_CONDITION)
+    data.update(CONDITION, symptoms=["999999"])
+    response = superuser_client.post(ADD_CONDITION, data)
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -266,16 +229,10 @@ def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(superuser_clien
 def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(superuser_client):
     make_symptom("Dizziness")
 
-    response = superuser_client.post(
-        "/admin/conditions/symptom/add/",
-        {
-            "name": "dizziness",
-            "slug": "dizziness-2",
-            "description": "",
-            "synonyms": "",
-            "red_flag_level": "emergency",
-        },
-    )
+    url = "/admin/conditions/symptom/add/"
+    data = admin_change_form(superuser_client, url)
+    data.update(name="dizziness", slug="dizziness-2", red_flag_level="emergency")
+    response = superuser_client.post(url, data)
 
     assert response.status_code == 200
     assert "A symptom with this name already exists" in response.content.decode()

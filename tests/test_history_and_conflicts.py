@@ -15,7 +15,7 @@ from conditions.models import (
     Symptom,
 )
 from conditions.vocabulary import merge_symptoms
-from tests.browser_forms import admin_change_form, form_data
+from tests.browser_forms import add_inline_rows, admin_change_form, form_data
 from tests.factories import make_condition
 
 pytestmark = pytest.mark.django_db
@@ -43,13 +43,16 @@ def faq_with_two_questions(client) -> FaqArticle:
             "title": "Neck spasms",
             "slug": "neck-spasms",
             "summary": "Questions about neck spasms.",
-            "items-0-question": "Why does my neck spasm?",
-            "items-0-answer": "Usually a strain.",
-            "items-1-question": "Can anxiety cause it?",
-            "items-1-answer": "Yes, it can.",
-            "items-TOTAL_FORMS": "2",
             "status": Status.PUBLISHED,
         }
+    )
+    add_inline_rows(
+        data,
+        "items",
+        [
+            {"question": "Why does my neck spasm?", "answer": "Usually a strain."},
+            {"question": "Can anxiety cause it?", "answer": "Yes, it can."},
+        ],
     )
     assert client.post(f"{FAQS}add/", data).status_code == 302
     return FaqArticle.objects.get(slug="neck-spasms")

@@ -136,17 +136,9 @@ def test_a_new_symptom_taking_an_old_address_replaces_the_redirect(superuser_cli
     crick = make_symptom("Crick in the neck")
     rename(superuser_client, crick, "Wry neck", "wry-neck")
 
-    response = superuser_client.post(
-        f"{SYMPTOM_LIST}add/",
-        {
-            "name": "Crick",
-            "slug": "crick-in-the-neck",
-            "description": "",
-            "synonyms": "",
-            "red_flag_level": "emergency",
-        },
-        follow=True,
-    )
+    data = admin_change_form(superuser_client, f"{SYMPTOM_LIST}add/")
+    data.update(name="Crick", slug="crick-in-the-neck", red_flag_level="emergency")
+    response = superuser_client.post(f"{SYMPTOM_LIST}add/", data, follow=True)
 
     assert "used to redirect to “Wry neck”" in response.content.decode()
     assert not SymptomRedirect.objects.filter(old_slug="crick-in-the-neck").exists()
