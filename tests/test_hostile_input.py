@@ -16,6 +16,7 @@ from django.urls import URLResolver, get_resolver
 
 from conditions.models import Article, Source, Symptom
 from tests.browser_forms import admin_change_form, form_data
+from tests.conftest import shared_by_the_tests_inside
 from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
@@ -82,11 +83,15 @@ def address(route: str, segment: str) -> str:
     return "/" + re.sub(r"<[^>]+>", segment, route)
 
 
-@pytest.fixture
-def content():
+def make_content() -> None:
     make_condition("Whiplash", ["Neck pain", "Headache"])
     make_condition("Neck pain at night", ["Neck pain"])
     make_faq("Neck spasms", [("Why does my neck spasm?", "Often from posture.")], ["Neck pain"])
+
+
+@pytest.fixture
+def content(db):
+    make_content()
 
 
 def database_rows() -> dict[str, list[str]]:
@@ -129,40 +134,76 @@ def query_string(parameters: dict[str, str], hostile_name: str, hostile: str) ->
     return "&".join(f"{name}={value}" for name, value in values.items())
 
 
-@pytest.mark.parametrize(
-    "name, route", [*public_routes(), ("static", STATIC_FILE.lstrip("/"))], ids=lambda x: x
-)
-def test_hostile_public_addresses_answer_4xx_and_change_nothing(content, name, route):
-    real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
-    walk = Walk(Client())
-    before = database_rows()
-
-    for label, value in HOSTILE_VALUES.items():
-        hostile = f"neck{value}pain"
-        # In the route's parameter, or after its address when it has none ("/search/neck…").
-        in_path = address(route, hostile) if "<" in route else f"{real}{hostile}"
-        walk.get(in_path, refused=label in REFUSED_IN_PATH)
-        for parameter in [*READ_PARAMETERS, "utm_source"]:
-            query = query_string(READ_PARAMETERS, parameter, hostile)
-            walk.get(f"{real}?{query}", refused=label in REFUSED_IN_QUERY)
-
-    assert walk.problems == []
-    assert database_rows() == before
+@pytest.fixture(scope="class")
+def public_content(django_db_setup, django_db_blocker):
+    """The articles of `content`, made once for the class of tests that only read them."""
+    with shared_by_the_tests_inside(django_db_blocker):
+        make_content()
+        yield
 
 
-@pytest.mark.parametrize("name, route", public_routes(), ids=lambda x: x)
-def test_a_parameter_repeated_1000_times_costs_no_more_than_once(content, name, route):
-    real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
-    walk = Walk(Client())
+@pytest.mark.usefixtures("public_content")
+class TestPublicAddresses:
+    """Readers' addresses with hostile values in them, on pages showing articles."""
 
-    with CaptureQueriesContext(connection) as once:
-        walk.client.get(f"{real}?with=headache")
-    with CaptureQueriesContext(connection) as repeated:
-        walk.get(f"{real}?" + "&".join(["with=headache"] * 1000), refused=False)
-    walk.get(f"{real}?" + "&".join(["with=neck%00pain"] * 1000), refused=True)
+    @pytest.mark.parametrize(
+        "name, route", [*public_routes(), ("static", STATIC_FILE.lstrip("/"))], ids=lambda x: x
+    )
+    def test_hostile_public_addresses_answer_4xx_and_change_nothing(self, name, route):
+        real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
+        walk = Walk(Client())
+        before = database_rows()
 
-    assert walk.problems == []
-    assert len(repeated) <= len(once)
+        for label, value in HOSTILE_VALUES.items():
+            hostile = f"neck{value}pain"
+            # In the route's parameter, or after its address when it has none ("/search/neck…").
+            in_path = address(route, hostile) if "<" in route else f"{real}{hostile}"
+            walk.get(in_path, refused=label in REFUSED_IN_PATH)
+            for parameter in [*READ_PARAMETERS, "utm_source"]:
+                query = query_string(READ_PARAMETERS, parameter, hostile)
+                walk.get(f"{real}?{query}", refused=label in REFUSED_IN_QUERY)
+
+        assert walk.problems == []
+        assert database_rows() == before
+
+    @pytest.mark.parametrize("name, route", public_routes(), ids=lambda x: x)
+    def test_a_parameter_repeated_1000_times_costs_no_more_than_once(self, name, route):
+        real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
+        walk = Walk(Client())
+
+        with CaptureQueriesContext(connection) as once:
+            walk.client.get(f"{real}?with=headache")
+        with CaptureQueriesContext(connection) as repeated:
+            walk.get(f"{real}?" + "&".join(["with=headache"] * 1000), refused=False)
+        walk.get(f"{real}?" + "&".join(["with=neck%00pain"] * 1000), refused=True)
+
+        assert walk.problems == []
+        assert len(repeated) <= len(once)
+
+    def test_the_nul_addresses_of_the_tracker_are_refused_without_a_query(self, client):
+        for url in [
+            "/symptoms/neck-pain/?with=%00",
+            "/symptoms/%00/",
+            "/search/?q=neck&symptom=%00",
+            "/search/suggest/?q=a%00b",
+        ]:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 400, url
+            assert FRIENDLY_400_TITLE in response.content.decode()
+            assert len(queries) == 0, url
+
+    @pytest.mark.parametrize(
+        "pasted", ["neck%09pain", "neck%0Apain", "neck%0Bpain", "neck%0D%0Apain"]
+    )
+    def test_a_search_pasted_with_tabs_or_line_breaks_still_finds_articles(self, client, pasted):
+        typed = client.get("/search/?q=neck+pain").context["results"].hits
+
+        response = client.get(f"/search/?q={pasted}")
+
+        assert response.status_code == 200
+        assert response.context["results"].hits == typed
+        assert "Neck pain at night" in [hit.article.title for hit in typed]
 
 
 def test_more_parameters_than_django_reads_get_the_friendly_page(client):
@@ -172,20 +213,6 @@ def test_more_parameters_than_django_reads_get_the_friendly_page(client):
     assert FRIENDLY_400_TITLE in response.content.decode()
 
 
-def test_the_nul_addresses_of_the_tracker_are_refused_without_a_query(content, client):
-    for url in [
-        "/symptoms/neck-pain/?with=%00",
-        "/symptoms/%00/",
-        "/search/?q=neck&symptom=%00",
-        "/search/suggest/?q=a%00b",
-    ]:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        assert response.status_code == 400, url
-        assert FRIENDLY_400_TITLE in response.content.decode()
-        assert len(queries) == 0, url
-
-
 def test_the_friendly_400_page_has_the_sites_security_headers(client):
     response = client.get("/search/?q=%00")
 
@@ -193,17 +220,6 @@ def test_the_friendly_400_page_has_the_sites_security_headers(client):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
-
-
-@pytest.mark.parametrize("pasted", ["neck%09pain", "neck%0Apain", "neck%0Bpain", "neck%0D%0Apain"])
-def test_a_search_pasted_with_tabs_or_line_breaks_still_finds_articles(content, client, pasted):
-    typed = client.get("/search/?q=neck+pain").context["results"].hits
-
-    response = client.get(f"/search/?q={pasted}")
-
-    assert response.status_code == 200
-    assert response.context["results"].hits == typed
-    assert "Neck pain at night" in [hit.article.title for hit in typed]
 
 
 # The admin, signed in
