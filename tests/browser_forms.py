@@ -73,3 +73,24 @@ def admin_change_form(client, url: str) -> dict:
     assert response.status_code == 200, response.status_code
     model_name = response.context["opts"].model_name
     return form_data(response.content.decode(), f"{model_name}_form")
+
+
+def add_inline_rows(data: dict, prefix: str, rows: list[dict[str, str]]) -> dict:
+    """Fill in `rows` after the inline formset's saved ones, as an editor does: the spare
+    rows the page shows first, then "Add another", which copies the empty row's defaults and
+    counts the new row in TOTAL_FORMS. Returns `data`, changed."""
+    first = int(data[f"{prefix}-INITIAL_FORMS"])
+    shown = int(data[f"{prefix}-TOTAL_FORMS"])
+    empty_row = {
+        name.removeprefix(f"{prefix}-__prefix__-"): value
+        for name, value in data.items()
+        if name.startswith(f"{prefix}-__prefix__-")
+    }
+    for number, row in enumerate(rows, start=first):
+        if number >= shown:
+            for name, value in empty_row.items():
+                data[f"{prefix}-{number}-{name}"] = value
+        for name, value in row.items():
+            data[f"{prefix}-{number}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(max(shown, first + len(rows)))
+    return data

@@ -1,10 +1,13 @@
 """Shared fixtures: named people and content, built through the models' own methods."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client, TestCase
 
-from tests.factories import *  # noqa: F403  (fixtures used across test files)
+from tests.factories import PASSWORD, make_staff
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -34,3 +37,64 @@ def empty_cache():
     yield
     cache.clear()
     WORKER_PAGES.clear()
+
+
+@contextmanager
+def shared_by_the_tests_inside(django_db_blocker):
+    """Content made once for several tests, as Django's setUpTestData makes it: in a
+    transaction of its own that each test's transaction nests in (so a test's writes are
+    undone before the next test), rolled back at the end (so nothing reaches later tests).
+    For module- or class-scoped fixtures, used by tests that don't commit."""
+    with django_db_blocker.unblock():
+        atomics = TestCase._enter_atomics()
+        try:
+            yield
+        finally:
+            TestCase._rollback_atomics(atomics)
+
+
+# People.
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    """Eve, a superuser: every permission, no group."""
+    return User.objects.create_superuser("eve", "eve@example.org", PASSWORD)
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """Ed, in the Editor group: writes drafts and submits them for review."""
+    return make_staff("ed", "Editor", "Ed Writer")
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    """Rita, in the Medical reviewer group: publishes and signs off reviews."""
+    return make_staff("rita", "Medical reviewer", "Rita Okafor")
+
+
+@pytest.fixture
+def superuser_client(client, superuser) -> Client:
+    client.force_login(superuser)
+    return client
+
+
+@pytest.fixture
+def editor_client(editor) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def reviewer_client(reviewer) -> Client:
+    client = Client()
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def reader(db) -> Client:
+    """A member of the public: not signed in."""
+    return Client()

@@ -1,15 +1,16 @@
-"""Content and people for tests, made the way the site makes them."""
+"""Content and people for tests, made the way the site makes them (the fixtures that name
+the people are in conftest.py)."""
 
 import importlib
 
-import pytest
 from django.contrib.auth.models import Group, Permission, User
-from django.test import Client
 
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
 
 PUBLISHED = Article.Status.PUBLISHED
 DRAFT = Article.Status.DRAFT
+# Every test person's password.
+PASSWORD = "correct horse battery"
 
 
 def make_symptom(name: str, **fields) -> Symptom:
@@ -34,12 +35,6 @@ def make_faq(title: str, items=(), symptoms=(), status=PUBLISHED, **fields) -> F
     return article
 
 
-@pytest.fixture
-def editor(db) -> User:
-    """Eve, a staff member who edits content in the admin."""
-    return User.objects.create_superuser("eve", "eve@example.org", "correct horse battery")
-
-
 def roles() -> None:
     """The Editor and Medical reviewer groups, as their migration makes them: a test that
     commits (transaction=True) empties the database afterwards, groups included."""
@@ -61,46 +56,8 @@ def make_staff(username: str, group: str, full_name: str) -> User:
     roles()
     first, last = full_name.split(" ", 1)
     user = User.objects.create_user(
-        username, f"{username}@example.org", "correct horse battery", is_staff=True,
+        username, f"{username}@example.org", PASSWORD, is_staff=True,
         first_name=first, last_name=last,
     )  # fmt: skip
     user.groups.add(Group.objects.get(name=group))
     return user
-
-
-@pytest.fixture
-def ed(db) -> User:
-    """Ed, in the Editor group: writes drafts and submits them for review."""
-    return make_staff("ed", "Editor", "Ed Writer")
-
-
-@pytest.fixture
-def rita(db) -> User:
-    """Rita, in the Medical reviewer group: publishes and signs off reviews."""
-    return make_staff("rita", "Medical reviewer", "Rita Okafor")
-
-
-@pytest.fixture
-def ed_client(ed) -> Client:
-    client = Client()
-    client.force_login(ed)
-    return client
-
-
-@pytest.fixture
-def rita_client(rita) -> Client:
-    client = Client()
-    client.force_login(rita)
-    return client
-
-
-@pytest.fixture
-def reader(db) -> Client:
-    """A member of the public: not signed in."""
-    return Client()
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client

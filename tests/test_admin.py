@@ -5,69 +5,30 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conditions.models import Article, ConditionArticle, FaqArticle, Symptom
+from tests.browser_forms import add_inline_rows, admin_change_form
 from tests.factories import DRAFT, PUBLISHED, make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
 
 
-def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
+ADD_CONDITION = "/admin/conditions/conditionarticle/add/"
+# What an editor types into a new condition article.
+CONDITION = {
+    "title": "Whiplash",
+    "slug": "whiplash",
+    "summary": "A neck injury caused by a sudden jolt of the head.",
+    "body": "## Causes\n\nA car accident or a fall.",
+    "when_to_get_medical_help": "Go to A&E if your arms feel weak.",
+    "status": DRAFT,
+}
 
 
-def condition_form(**fields) -> dict:
-    """The add form of a condition article as an editor fills it in."""
-    return {
-        **inline_management("sources"),
-        "title": "Whiplash",
-        "slug": "whiplash",
-        "summary": "A neck injury caused by a sudden jolt of the head.",
-        "symptoms": [],
-        "body": "## Causes\n\nA car accident or a fall.",
-        "when_to_get_medical_help": "Go to A&E if your arms feel weak.",
-        "status": DRAFT,
-        "published_at_0": "",
-        "published_at_1": "",
-        **fields,
-    }
-
-
-def faq_form(items, **fields) -> dict:
-    """The add form of an FAQ article with its inline questions."""
-    data = {
-        **inline_management("sources"),
-        "title": "Neck spasm questions",
-        "slug": "neck-spasm-questions",
-        "summary": "Answers to common questions about neck spasms.",
-        "symptoms": [],
-        "intro": "",
-        "status": DRAFT,
-        "published_at_0": "",
-        "published_at_1": "",
-        "items-TOTAL_FORMS": str(len(items)),
-        "items-INITIAL_FORMS": "0",
-        "items-MIN_NUM_FORMS": "0",
-        "items-MAX_NUM_FORMS": "1000",
-        **fields,
-    }
-    for number, (question, answer, position) in enumerate(items):
-        data[f"items-{number}-question"] = question
-        data[f"items-{number}-answer"] = answer
-        data[f"items-{number}-position"] = position
-    return data
-
-
-def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, reader):
+def test_editor_creates_tags_and_publishes_a_condition_article(superuser_client, reader):
     neck_pain, dizziness = make_symptom("Neck pain"), make_symptom("Dizziness")
 
-    response = editor_client.post(
-        "/admin/conditions/conditionarticle/add/",
-        condition_form(symptoms=[neck_pain.pk, dizziness.pk]),
-    )
+    data = admin_change_form(superuser_client, ADD_CONDITION)
+    data.update(CONDITION, symptoms=[str(neck_pain.pk), str(dizziness.pk)])
+    response = superuser_client.post(ADD_CONDITION, data)
 
     assert response.status_code == 302
     article = ConditionArticle.objects.get(slug="whiplash")
@@ -75,7 +36,7 @@ def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, re
     assert sorted(s.name for s in article.symptoms.all()) == ["Dizziness", "Neck pain"]
     assert reader.get("/conditions/whiplash/").status_code == 404
 
-    response = editor_client.post(
+    response = superuser_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "publish_selected", "_selected_action": [article.pk]},
         follow=True,
@@ -88,21 +49,31 @@ def test_editor_creates_tags_and_publishes_a_condition_article(editor_client, re
     assert "Whiplash" in reader.get("/symptoms/neck-pain/?with=dizziness").content.decode()
 
 
-def test_editor_creates_an_faq_with_ordered_questions(editor_client, reader):
+def test_editor_creates_an_faq_with_ordered_questions(superuser_client, reader):
     spasm = make_symptom("Muscle spasm")
 
-    response = editor_client.post(
-        "/admin/conditions/faqarticle/add/",
-        faq_form(
-            [
-                ("How do you release a neck spasm?", "Apply **heat**.", "2"),
-                ("Why does my neck keep spasming?", "Usually a strain.", "1"),
-                ("Can anxiety cause neck spasms?", "Yes.", ""),  # left empty: goes last
-            ],
-            symptoms=[spasm.pk],
-            status=PUBLISHED,
-        ),
+    url = "/admin/conditions/faqarticle/add/"
+    data = admin_change_form(superuser_client, url)
+    data.update(
+        title="Neck spasm questions",
+        slug="neck-spasm-questions",
+        summary="Answers to common questions about neck spasms.",
+        symptoms=[str(spasm.pk)],
+        status=PUBLISHED,
     )
+    add_inline_rows(
+        data,
+        "items",
+        [
+            {"question": "How do you release a neck spasm?", "answer": "Apply **heat**.",
+             "position": "2"},
+            {"question": "Why does my neck keep spasming?", "answer": "Usually a strain.",
+             "position": "1"},
+            # Left empty: goes last.
+            {"question": "Can anxiety cause neck spasms?", "answer": "Yes.", "position": ""},
+        ],
+    )  # fmt: skip
+    response = superuser_client.post(url, data)
 
     assert response.status_code == 302
     faq = FaqArticle.objects.get(slug="neck-spasm-questions")
@@ -117,30 +88,24 @@ def test_editor_creates_an_faq_with_ordered_questions(editor_client, reader):
     assert 'href="#can-anxiety-cause-neck-spasms"' in page
 
 
-def test_editor_corrects_a_published_article_and_readers_see_the_correction(editor_client, reader):
+def test_editor_corrects_a_published_article_and_readers_see_the_correction(
+    superuser_client, reader
+):
     article = make_condition("Whiplash", ["Neck pain"])
-    first_published = article.published_at
+    url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
 
-    response = editor_client.post(
-        f"/admin/conditions/conditionarticle/{article.pk}/change/",
-        condition_form(
-            status=PUBLISHED,
-            body="## Causes\n\nCorrected text.",
-            symptoms=[make_symptom("Neck pain").pk],
-            published_at_0=first_published.strftime("%d/%m/%Y"),
-            published_at_1=first_published.strftime("%H:%M:%S"),
-            loaded_version=article.updated_at.isoformat(),
-        ),
-    )
+    data = admin_change_form(superuser_client, url)
+    data["body"] = "## Causes\n\nCorrected text."
+    response = superuser_client.post(url, data)
 
     assert response.status_code == 302
     assert "Corrected text." in reader.get("/conditions/whiplash/").content.decode()
 
 
-def test_unpublish_action_takes_the_article_off_the_site(editor_client, reader):
+def test_unpublish_action_takes_the_article_off_the_site(superuser_client, reader):
     article = make_condition("Whiplash", ["Neck pain"])
 
-    editor_client.post(
+    superuser_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "unpublish_selected", "_selected_action": [article.pk]},
     )
@@ -151,7 +116,7 @@ def test_unpublish_action_takes_the_article_off_the_site(editor_client, reader):
     assert "Whiplash" not in reader.get("/symptoms/").content.decode()
 
 
-def test_republishing_keeps_the_first_published_time(editor_client):
+def test_republishing_keeps_the_first_published_time(superuser_client):
     article = make_condition("Whiplash")
     first_published = article.published_at
     article.unpublish()
@@ -162,11 +127,11 @@ def test_republishing_keeps_the_first_published_time(editor_client):
     assert article.published_at == first_published
 
 
-def test_symptom_field_only_offers_existing_symptoms(editor_client):
+def test_symptom_field_only_offers_existing_symptoms(superuser_client):
     # An unknown id (e.g. a typo'd new symptom) is refused instead of created.
-    response = editor_client.post(
-        "/admin/conditions/conditionarticle/add/", condition_form(symptoms=["999999"])
-    )
+    data = admin_change_form(superuser_client, ADD_CONDITION)
+    data.update(CONDITION, symptoms=["999999"])
+    response = superuser_client.post(ADD_CONDITION, data)
 
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -174,10 +139,10 @@ def test_symptom_field_only_offers_existing_symptoms(editor_client):
     assert not Symptom.objects.filter(pk=999999).exists()
 
 
-def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(editor_client):
+def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(superuser_client):
     make_symptom("Dizziness", synonyms="vertigo, light-headedness")
 
-    response = editor_client.get(
+    response = superuser_client.get(
         "/admin/autocomplete/",
         {
             "term": "vertigo",
@@ -191,10 +156,10 @@ def test_symptom_autocomplete_finds_symptoms_by_name_and_synonym(editor_client):
     assert [result["text"] for result in response.json()["results"]] == ["Dizziness"]
 
 
-def test_change_form_has_view_on_site_and_symptom_autocomplete(editor_client):
+def test_change_form_has_view_on_site_and_symptom_autocomplete(superuser_client):
     article = make_condition("Whiplash", ["Neck pain"])
 
-    page = editor_client.get(f"/admin/conditions/conditionarticle/{article.pk}/change/")
+    page = superuser_client.get(f"/admin/conditions/conditionarticle/{article.pk}/change/")
 
     html = page.content.decode()
     assert "View on site" in html
@@ -202,35 +167,35 @@ def test_change_form_has_view_on_site_and_symptom_autocomplete(editor_client):
     assert 'id="add_id_symptoms"' in html  # the deliberate "+" to add a new symptom
 
 
-def test_article_list_shows_columns_and_filters(editor_client):
+def test_article_list_shows_columns_and_filters(superuser_client):
     make_condition("Whiplash", ["Neck pain", "Headache"])
     make_condition("Draft article", ["Jaw pain"], status=DRAFT)
 
-    html = editor_client.get("/admin/conditions/conditionarticle/").content.decode()
+    html = superuser_client.get("/admin/conditions/conditionarticle/").content.decode()
 
     assert "Whiplash" in html and "Draft article" in html
     assert "Headache, Neck pain" in html or "Neck pain, Headache" in html
     assert "?status__exact=draft" in html
     assert "?symptom=jaw-pain" in html
-    filtered = editor_client.get("/admin/conditions/conditionarticle/?symptom=jaw-pain")
+    filtered = superuser_client.get("/admin/conditions/conditionarticle/?symptom=jaw-pain")
     assert "Whiplash" not in filtered.content.decode()
 
 
-def test_admin_article_search_finds_text_in_faq_questions(editor_client):
+def test_admin_article_search_finds_text_in_faq_questions(superuser_client):
     make_faq("Neck spasms", [("Can anxiety cause neck spasms?", "Yes.")])
     make_faq("Other", [("Something else?", "No.")])
 
-    html = editor_client.get("/admin/conditions/faqarticle/?q=anxiety").content.decode()
+    html = superuser_client.get("/admin/conditions/faqarticle/?q=anxiety").content.decode()
 
     assert "Neck spasms" in html
     assert ">Other<" not in html
 
 
-def test_symptom_admin_shows_article_counts(editor_client):
+def test_symptom_admin_shows_article_counts(superuser_client):
     make_condition("Whiplash", ["Neck pain"])
     make_condition("Draft", ["Neck pain"], status=DRAFT)
 
-    response = editor_client.get("/admin/conditions/symptom/?q=neck+pain")
+    response = superuser_client.get("/admin/conditions/symptom/?q=neck+pain")
 
     symptom = response.context["cl"].result_list.get(name="Neck pain")
     assert (symptom.published_total, symptom.article_total) == (1, 2)
@@ -244,10 +209,10 @@ def test_symptom_admin_shows_article_counts(editor_client):
         "/admin/conditions/symptom/",
     ],
 )
-def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(editor_client, url):
+def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(superuser_client, url):
     def queries_for_list() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert editor_client.get(url).status_code == 200
+            assert superuser_client.get(url).status_code == 200
         return len(queries)
 
     make_condition("Article 0", ["Neck pain", "Headache"])
@@ -261,19 +226,13 @@ def test_admin_lists_cost_the_same_queries_for_1_and_30_articles(editor_client, 
     assert queries_for_list() == with_one
 
 
-def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(editor_client):
+def test_case_variant_symptom_name_is_refused_in_the_symptom_admin(superuser_client):
     make_symptom("Dizziness")
 
-    response = editor_client.post(
-        "/admin/conditions/symptom/add/",
-        {
-            "name": "dizziness",
-            "slug": "dizziness-2",
-            "description": "",
-            "synonyms": "",
-            "red_flag_level": "emergency",
-        },
-    )
+    url = "/admin/conditions/symptom/add/"
+    data = admin_change_form(superuser_client, url)
+    data.update(name="dizziness", slug="dizziness-2", red_flag_level="emergency")
+    response = superuser_client.post(url, data)
 
     assert response.status_code == 200
     assert "A symptom with this name already exists" in response.content.decode()
@@ -289,8 +248,8 @@ def test_every_article_kind_is_reachable_from_the_base_table():
     assert kinds == {"Whiplash": "condition", "Neck spasms": "faq"}
 
 
-def test_admin_index_offers_symptoms_but_not_taggits_unused_tags(editor_client):
-    html = editor_client.get("/admin/").content.decode()
+def test_admin_index_offers_symptoms_but_not_taggits_unused_tags(superuser_client):
+    html = superuser_client.get("/admin/").content.decode()
 
     assert "/admin/conditions/symptom/" in html
     assert "/admin/taggit/tag/" not in html

@@ -12,6 +12,7 @@ from itertools import product
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import URLPattern, URLResolver
 from reversion.models import Version
 
@@ -23,7 +24,8 @@ from conditions.models import (
     Symptom,
 )
 from tests.browser_forms import admin_change_form, form_data
-from tests.factories import make_symptom
+from tests.conftest import shared_by_the_tests_inside
+from tests.factories import make_staff, make_symptom
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +67,19 @@ def publish_through_the_admin(client, model, *, reviewed: dict, status=Status.PU
     return article
 
 
-@pytest.fixture
-def live_content(rita_client):
+@pytest.fixture(scope="class")
+def live_content(django_db_setup, django_db_blocker):
     """Published articles with draft revisions in their history, a revision shared by two
     articles (a list action saves every article it changes in one revision), a symptom with
-    red-flag advice on them, and a draft of Ed's."""
+    red-flag advice on them, and a draft of Ed's: written by Rita through the admin, once
+    for the class of tests that use it (each test's own changes are rolled back)."""
+    with shared_by_the_tests_inside(django_db_blocker):
+        reviewer_client = Client()
+        reviewer_client.force_login(make_staff("rita", "Medical reviewer", "Rita Okafor"))
+        yield content_reviewed_and_published(reviewer_client)
+
+
+def content_reviewed_and_published(reviewer_client) -> dict:
     red_flag = make_symptom(
         "Neck stiffness",
         description="A neck that is hard to move.",
@@ -77,7 +87,7 @@ def live_content(rita_client):
         red_flag_level=Symptom.RedFlagLevel.EMERGENCY,
     )
     condition = publish_through_the_admin(
-        rita_client,
+        reviewer_client,
         ConditionArticle,
         title="Whiplash",
         slug="whiplash",
@@ -87,7 +97,7 @@ def live_content(rita_client):
         reviewed={"body": "Reviewed advice about whiplash.", "emergency_help": "Numb arms."},
     )
     faq = publish_through_the_admin(
-        rita_client,
+        reviewer_client,
         FaqArticle,
         title="Neck spasms",
         slug="neck-spasms",
@@ -102,30 +112,30 @@ def live_content(rita_client):
     for title in ("Torticollis", "Tension headache"):
         together.append(
             publish_through_the_admin(
-                rita_client, ConditionArticle, title=title, slug=title.lower().replace(" ", "-"),
-                summary=f"About {title}.", body="Draft.", reviewed={"body": f"{title}: reviewed."},
-                status=Status.IN_REVIEW,
+                reviewer_client, ConditionArticle, title=title,
+                slug=title.lower().replace(" ", "-"), summary=f"About {title}.", body="Draft.",
+                reviewed={"body": f"{title}: reviewed."}, status=Status.IN_REVIEW,
             )
         )  # fmt: skip
-    rita_client.post(
+    reviewer_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "publish_selected", "_selected_action": [a.pk for a in together]},
     )
     taken_down, corrected = together
-    rita_client.post(
+    reviewer_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "unpublish_selected", "_selected_action": [taken_down.pk]},
     )
     change = f"/admin/conditions/conditionarticle/{corrected.pk}/change/"
-    data = admin_change_form(rita_client, change)
+    data = admin_change_form(reviewer_client, change)
     data["body"] = "The corrected, reviewed advice."
-    assert rita_client.post(change, data).status_code == 302
+    assert reviewer_client.post(change, data).status_code == 302
     # A published article deleted by a reviewer, which an editor could try to recover.
     gone = publish_through_the_admin(
-        rita_client, ConditionArticle, title="Old advice", slug="old-advice",
+        reviewer_client, ConditionArticle, title="Old advice", slug="old-advice",
         summary="Withdrawn.", body="Wrong.", reviewed={"body": "Withdrawn advice."},
     )  # fmt: skip
-    rita_client.post(f"/admin/conditions/conditionarticle/{gone.pk}/delete/", {"post": "yes"})
+    reviewer_client.post(f"/admin/conditions/conditionarticle/{gone.pk}/delete/", {"post": "yes"})
     make_symptom("Unused symptom", red_flag_advice="Call 999 if it gets worse.")
     return {"published": [condition, faq, corrected], "symptom": red_flag}
 
@@ -224,77 +234,86 @@ ACTIONS = [
 ]  # fmt: skip
 
 
-def test_no_admin_route_lets_an_editor_change_what_readers_see(ed_client, live_content):
-    before = what_readers_see()
-    symptom = live_content["symptom"]
-    articles = list(Article.objects.order_by("pk"))
-    unused = Symptom.objects.get(name="Unused symptom")
-    # Each article with each of its own revisions, and with another article's newest.
-    revisions = [
-        (article.pk, version.pk)
-        for article in articles
-        for version in Version.objects.get_for_object(article.specific())
-    ]
-    revisions += [(a.pk, b) for (a, (_, b)) in zip(articles, revisions[::-1], strict=False)]
-    ids = {
-        "objects": [*[a.pk for a in articles], symptom.pk, unused.pk, 999999],
-        "versions": [*Version.objects.values_list("pk", flat=True), 999999],
-        "revisions": [*revisions, (articles[0].pk, 999999)],
-        "content_types": [
-            ContentType.objects.get_for_model(model).pk
-            for model in (ConditionArticle, FaqArticle, Symptom, Article)
-        ],
-    }
-    walked = set()
-    for text, pattern in admin_routes():
-        if text.startswith("logout/"):
-            continue  # signing out would end the walk, every later page asking to sign in
-        for url in concrete_urls(text, pattern, ids):
-            page = ed_client.get(url)
-            assert page.status_code < 500, (url, page.status_code)
-            walked.add(text)
-            html = (
-                page.content.decode()
-                if page.get("Content-Type", "").startswith("text/html")
-                else ""
-            )
-            posts = [{}, {"post": "yes"}]
-            for form_id in set(FORM_ID.findall(html)) - {"logout-form"}:
-                posts += rewrites(form_data(html, form_id), symptom)
-            if url.endswith(("/conditionarticle/", "/faqarticle/", "/symptom/")):
-                selected = ids["objects"]
-                posts += [
-                    {"action": action, "_selected_action": selected, "index": "0", "post": "yes",
-                     "confirm": "1", "keep": str(symptom.pk)}
-                    for action in ACTIONS
-                ]  # fmt: skip
-            for data in posts:
-                response = ed_client.post(url, data)
-                assert response.status_code < 500, (url, data, response.status_code)
+class TestRoutesOnLiveContent:
+    """What an editor can reach in the admin, on published and reviewed content."""
 
-    assert ed_client.get("/admin/").status_code == 200, "Ed was signed in throughout"
-    assert what_readers_see() == before
-    # Every kind of route was walked, library-provided ones included.
-    assert any("recover/" in text for text in walked)
-    assert any("history/" in text for text in walked)
-    assert any("autocomplete" in text for text in walked)
-    assert any("delete/" in text for text in walked)
+    def test_no_admin_route_lets_an_editor_change_what_readers_see(
+        self, editor_client, live_content
+    ):
+        before = what_readers_see()
+        symptom = live_content["symptom"]
+        articles = list(Article.objects.order_by("pk"))
+        unused = Symptom.objects.get(name="Unused symptom")
+        # Each article with each of its own revisions, and with another article's newest.
+        revisions = [
+            (article.pk, version.pk)
+            for article in articles
+            for version in Version.objects.get_for_object(article.specific())
+        ]
+        revisions += [(a.pk, b) for (a, (_, b)) in zip(articles, revisions[::-1], strict=False)]
+        ids = {
+            "objects": [*[a.pk for a in articles], symptom.pk, unused.pk, 999999],
+            "versions": [*Version.objects.values_list("pk", flat=True), 999999],
+            "revisions": [*revisions, (articles[0].pk, 999999)],
+            "content_types": [
+                ContentType.objects.get_for_model(model).pk
+                for model in (ConditionArticle, FaqArticle, Symptom, Article)
+            ],
+        }
+        walked = set()
+        for text, pattern in admin_routes():
+            if text.startswith("logout/"):
+                continue  # signing out would end the walk, every later page asking to sign in
+            for url in concrete_urls(text, pattern, ids):
+                page = editor_client.get(url)
+                assert page.status_code < 500, (url, page.status_code)
+                walked.add(text)
+                html = (
+                    page.content.decode()
+                    if page.get("Content-Type", "").startswith("text/html")
+                    else ""
+                )
+                posts = [{}, {"post": "yes"}]
+                for form_id in set(FORM_ID.findall(html)) - {"logout-form"}:
+                    posts += rewrites(form_data(html, form_id), symptom)
+                if url.endswith(("/conditionarticle/", "/faqarticle/", "/symptom/")):
+                    selected = ids["objects"]
+                    posts += [
+                        {"action": action, "_selected_action": selected, "index": "0",
+                         "post": "yes", "confirm": "1", "keep": str(symptom.pk)}
+                        for action in ACTIONS
+                    ]  # fmt: skip
+                for data in posts:
+                    response = editor_client.post(url, data)
+                    assert response.status_code < 500, (url, data, response.status_code)
 
+        assert editor_client.get("/admin/").status_code == 200, "Ed was signed in throughout"
+        assert what_readers_see() == before
+        # Every kind of route was walked, library-provided ones included.
+        assert any("recover/" in text for text in walked)
+        assert any("history/" in text for text in walked)
+        assert any("autocomplete" in text for text in walked)
+        assert any("delete/" in text for text in walked)
 
-def test_the_recover_route_cannot_turn_a_live_article_back_into_an_editors_draft(
-    ed_client, live_content, reader
-):
-    """The hole found: recover/<version>/ wrote the old draft over the live article first and
-    checked permission afterwards, against the draft."""
-    article = live_content["published"][0]
-    draft = Version.objects.get_for_object(article).order_by("pk").first()
-    url = f"/admin/conditions/conditionarticle/recover/{draft.pk}/"
+    def test_the_recover_route_cannot_turn_a_live_article_back_into_an_editors_draft(
+        self, editor_client, live_content, reader
+    ):
+        """The hole found: recover/<version>/ wrote the old draft over the live article first and
+        checked permission afterwards, against the draft."""
+        article = live_content["published"][0]
+        draft = Version.objects.get_for_object(article).order_by("pk").first()
+        url = f"/admin/conditions/conditionarticle/recover/{draft.pk}/"
 
-    page = ed_client.get(url)
-    response = ed_client.post(url, {"title": "Whiplash", "body": EDITORS_TEXT, "status": "draft"})
+        page = editor_client.get(url)
+        response = editor_client.post(
+            url, {"title": "Whiplash", "body": EDITORS_TEXT, "status": "draft"}
+        )
 
-    assert page.status_code == 404 and response.status_code == 404  # not a deleted article
-    article.refresh_from_db()
-    assert article.status == Status.PUBLISHED
-    assert "Reviewed advice about whiplash." in reader.get("/conditions/whiplash/").content.decode()
-    assert not AuditEvent.objects.filter(action=AuditEvent.Action.RESTORED).exists()
+        assert page.status_code == 404 and response.status_code == 404  # not a deleted article
+        article.refresh_from_db()
+        assert article.status == Status.PUBLISHED
+        assert (
+            "Reviewed advice about whiplash."
+            in reader.get("/conditions/whiplash/").content.decode()
+        )
+        assert not AuditEvent.objects.filter(action=AuditEvent.Action.RESTORED).exists()

@@ -35,17 +35,17 @@ def test_roles_are_created_with_the_right_permissions():
     assert {"publish_article", "sign_off_review", "delete_symptom"} <= reviewer
 
 
-def test_editor_writes_a_draft_and_submits_it_for_review(ed_client, reader):
-    data = admin_change_form(ed_client, f"{CONDITIONS}add/")
+def test_editor_writes_a_draft_and_submits_it_for_review(editor_client, reader):
+    data = admin_change_form(editor_client, f"{CONDITIONS}add/")
     data.update(title="Whiplash", slug="whiplash", summary="A neck injury.", body="Text.")
 
-    assert ed_client.post(f"{CONDITIONS}add/", data).status_code == 302
+    assert editor_client.post(f"{CONDITIONS}add/", data).status_code == 302
     article = ConditionArticle.objects.get(slug="whiplash")
     assert article.status == Status.DRAFT
 
-    data = admin_change_form(ed_client, change_url(article))
+    data = admin_change_form(editor_client, change_url(article))
     data["status"] = Status.IN_REVIEW
-    assert ed_client.post(change_url(article), data).status_code == 302
+    assert editor_client.post(change_url(article), data).status_code == 302
 
     article.refresh_from_db()
     assert article.status == Status.IN_REVIEW
@@ -54,23 +54,23 @@ def test_editor_writes_a_draft_and_submits_it_for_review(ed_client, reader):
     assert (event.user.username, event.subject) == ("ed", "Whiplash")
 
 
-def test_editor_is_not_offered_publishing(ed_client):
+def test_editor_is_not_offered_publishing(editor_client):
     article = make_condition("Whiplash", status=Status.DRAFT)
 
-    page = ed_client.get(change_url(article)).content.decode()
-    changelist = ed_client.get(CONDITIONS).content.decode()
+    page = editor_client.get(change_url(article)).content.decode()
+    changelist = editor_client.get(CONDITIONS).content.decode()
 
     assert 'value="published"' not in page
     assert "publish_selected" not in changelist
     assert "submit_for_review" in changelist
 
 
-def test_editor_posting_a_publish_status_directly_is_refused(ed_client, reader):
+def test_editor_posting_a_publish_status_directly_is_refused(editor_client, reader):
     article = make_condition("Whiplash", status=Status.IN_REVIEW)
-    data = admin_change_form(ed_client, change_url(article))
+    data = admin_change_form(editor_client, change_url(article))
     data["status"] = Status.PUBLISHED
 
-    response = ed_client.post(change_url(article), data)
+    response = editor_client.post(change_url(article), data)
 
     assert response.status_code == 200
     assert "Only medical reviewers can publish" in response.content.decode()
@@ -79,23 +79,25 @@ def test_editor_posting_a_publish_status_directly_is_refused(ed_client, reader):
     assert reader.get("/conditions/whiplash/").status_code == 404
 
 
-def test_editor_posting_the_publish_action_directly_is_refused(ed_client):
+def test_editor_posting_the_publish_action_directly_is_refused(editor_client):
     article = make_condition("Whiplash", status=Status.IN_REVIEW)
 
-    ed_client.post(CONDITIONS, {"action": "publish_selected", "_selected_action": [article.pk]})
+    editor_client.post(CONDITIONS, {"action": "publish_selected", "_selected_action": [article.pk]})
 
     article.refresh_from_db()
     assert article.status == Status.IN_REVIEW
     assert not AuditEvent.objects.exists()
 
 
-def test_editor_cannot_unpublish_or_edit_a_published_article(ed_client, reader):
+def test_editor_cannot_unpublish_or_edit_a_published_article(editor_client, reader):
     article = make_condition("Whiplash")
-    data = admin_change_form(ed_client, change_url(article))  # view-only for Ed
+    data = admin_change_form(editor_client, change_url(article))  # view-only for Ed
     data.update(status=Status.UNPUBLISHED, body="Unreviewed text.")
 
-    response = ed_client.post(change_url(article), data)
-    ed_client.post(CONDITIONS, {"action": "unpublish_selected", "_selected_action": [article.pk]})
+    response = editor_client.post(change_url(article), data)
+    editor_client.post(
+        CONDITIONS, {"action": "unpublish_selected", "_selected_action": [article.pk]}
+    )
 
     assert response.status_code == 403
     article.refresh_from_db()
@@ -103,13 +105,17 @@ def test_editor_cannot_unpublish_or_edit_a_published_article(ed_client, reader):
     assert "Unreviewed text." not in reader.get("/conditions/whiplash/").content.decode()
 
 
-def test_reviewer_publishes_and_unpublishes_and_it_is_audited(rita_client, reader):
+def test_reviewer_publishes_and_unpublishes_and_it_is_audited(reviewer_client, reader):
     article = make_condition("Whiplash", status=Status.IN_REVIEW)
 
-    rita_client.post(CONDITIONS, {"action": "publish_selected", "_selected_action": [article.pk]})
+    reviewer_client.post(
+        CONDITIONS, {"action": "publish_selected", "_selected_action": [article.pk]}
+    )
     assert reader.get("/conditions/whiplash/").status_code == 200
 
-    rita_client.post(CONDITIONS, {"action": "unpublish_selected", "_selected_action": [article.pk]})
+    reviewer_client.post(
+        CONDITIONS, {"action": "unpublish_selected", "_selected_action": [article.pk]}
+    )
     assert reader.get("/conditions/whiplash/").status_code == 404
 
     article.refresh_from_db()
@@ -118,38 +124,38 @@ def test_reviewer_publishes_and_unpublishes_and_it_is_audited(rita_client, reade
         AuditEvent.objects.order_by("created_at", "id").values_list("action", "user__username")
     )
     assert actions == [("published", "rita"), ("unpublished", "rita")]
-    audit_page = rita_client.get("/admin/conditions/auditevent/").content.decode()
+    audit_page = reviewer_client.get("/admin/conditions/auditevent/").content.decode()
     assert "Whiplash" in audit_page and "Unpublished" in audit_page
 
 
-def test_awaiting_review_is_filterable_and_counted_on_the_admin_home(rita_client):
+def test_awaiting_review_is_filterable_and_counted_on_the_admin_home(reviewer_client):
     make_condition("Waiting one", status=Status.IN_REVIEW)
     make_faq("Waiting two", [("Why?", "Because.")], status=Status.IN_REVIEW)
     make_condition("A draft", status=Status.DRAFT)
 
-    home = rita_client.get("/admin/").content.decode()
-    waiting = rita_client.get(f"{CONDITIONS}?status__exact=in_review").content.decode()
+    home = reviewer_client.get("/admin/").content.decode()
+    waiting = reviewer_client.get(f"{CONDITIONS}?status__exact=in_review").content.decode()
 
     assert "<strong>2</strong> articles awaiting review" in home
     assert "Waiting one" in waiting and "A draft" not in waiting
 
 
-def test_scheduled_article_appears_at_its_publish_time_without_a_worker(rita_client, reader):
+def test_scheduled_article_appears_at_its_publish_time_without_a_worker(reviewer_client, reader):
     article = make_condition("Whiplash", status=Status.IN_REVIEW)
     publish_time = timezone.now().replace(microsecond=0) + timedelta(days=2)
     local = timezone.localtime(publish_time)
-    data = admin_change_form(rita_client, change_url(article))
+    data = admin_change_form(reviewer_client, change_url(article))
     data.update(
         status=Status.PUBLISHED,
         published_at_0=local.strftime("%d/%m/%Y"),
         published_at_1=local.strftime("%H:%M:%S"),
     )
 
-    assert rita_client.post(change_url(article), data).status_code == 302
+    assert reviewer_client.post(change_url(article), data).status_code == 302
 
     assert reader.get("/conditions/whiplash/").status_code == 404
     assert "Whiplash" not in reader.get("/conditions/").content.decode()
-    listing = rita_client.get(CONDITIONS).content.decode()
+    listing = reviewer_client.get(CONDITIONS).content.decode()
     assert f"Scheduled for {local.day} {local:%B %Y, %H:%M}" in listing
     assert AuditEvent.objects.get().action == AuditEvent.Action.SCHEDULED
 
@@ -160,12 +166,12 @@ def test_scheduled_article_appears_at_its_publish_time_without_a_worker(rita_cli
         assert "Whiplash" in reader.get("/conditions/").content.decode()
 
 
-def test_preview_shows_unsaved_edits_of_a_published_article(rita_client, reader):
+def test_preview_shows_unsaved_edits_of_a_published_article(reviewer_client, reader):
     article = make_condition("Whiplash", body="The live text.")
-    data = admin_change_form(rita_client, change_url(article))
+    data = admin_change_form(reviewer_client, change_url(article))
     data.update(body="## New section\n\nThe **edited** text.", _preview="Preview")
 
-    response = rita_client.post(change_url(article), data)
+    response = reviewer_client.post(change_url(article), data)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -177,8 +183,8 @@ def test_preview_shows_unsaved_edits_of_a_published_article(rita_client, reader)
     assert "The live text." in reader.get("/conditions/whiplash/").content.decode()
 
 
-def test_preview_of_a_new_faq_shows_its_unsaved_questions(ed_client):
-    data = admin_change_form(ed_client, "/admin/conditions/faqarticle/add/")
+def test_preview_of_a_new_faq_shows_its_unsaved_questions(editor_client):
+    data = admin_change_form(editor_client, "/admin/conditions/faqarticle/add/")
     data.update(
         {
             "title": "Neck spasms",
@@ -190,7 +196,7 @@ def test_preview_of_a_new_faq_shows_its_unsaved_questions(ed_client):
         }
     )
 
-    response = ed_client.post("/admin/conditions/faqarticle/add/", data)
+    response = editor_client.post("/admin/conditions/faqarticle/add/", data)
 
     page = response.content.decode()
     assert "Preview — not published." in page
@@ -207,12 +213,12 @@ def test_preview_is_only_for_staff(reader):
     assert "/admin/login/" in response["Location"]
 
 
-def test_reviewer_signs_off_a_review_due_again_in_three_years(rita_client, reader):
+def test_reviewer_signs_off_a_review_due_again_in_three_years(reviewer_client, reader):
     article = make_condition("Whiplash")
-    data = admin_change_form(rita_client, change_url(article))
+    data = admin_change_form(reviewer_client, change_url(article))
     data.update(reviewed_by="Dr Asha Patel, MRCGP", last_reviewed_on="10/03/2026")
 
-    assert rita_client.post(change_url(article), data).status_code == 302
+    assert reviewer_client.post(change_url(article), data).status_code == 302
 
     article.refresh_from_db()
     assert article.next_review_due == date(2029, 3, 10)
@@ -249,18 +255,18 @@ def test_readers_get_a_calm_notice_when_a_pages_review_is_overdue(reader):
     assert "Medically reviewed by Dr Asha Patel, MRCGP on" in page
 
 
-def test_editor_cannot_sign_off_a_review(ed_client):
+def test_editor_cannot_sign_off_a_review(editor_client):
     article = make_condition("Whiplash", status=Status.DRAFT)
-    data = admin_change_form(ed_client, change_url(article))
+    data = admin_change_form(editor_client, change_url(article))
     data.update(reviewed_by="Ed, not a doctor", last_reviewed_on="10/03/2026")
 
-    assert ed_client.post(change_url(article), data).status_code == 302
+    assert editor_client.post(change_url(article), data).status_code == 302
 
     article.refresh_from_db()
     assert article.reviewed_by == "" and article.last_reviewed_on is None
 
 
-def test_review_filters_and_admin_home_show_overdue_and_due_soon(rita_client):
+def test_review_filters_and_admin_home_show_overdue_and_due_soon(reviewer_client):
     today = timezone.localdate()
     make_condition("Overdue", last_reviewed_on=today.replace(year=today.year - 4),
                    next_review_due=today - timedelta(days=1))  # fmt: skip
@@ -268,9 +274,9 @@ def test_review_filters_and_admin_home_show_overdue_and_due_soon(rita_client):
                    next_review_due=today + timedelta(days=10))  # fmt: skip
     make_condition("Fine", last_reviewed_on=today, next_review_due=today + timedelta(days=900))
 
-    overdue = rita_client.get(f"{CONDITIONS}?review=overdue").content.decode()
-    due_soon = rita_client.get(f"{CONDITIONS}?review=due_30").content.decode()
-    home = rita_client.get("/admin/").content.decode()
+    overdue = reviewer_client.get(f"{CONDITIONS}?review=overdue").content.decode()
+    due_soon = reviewer_client.get(f"{CONDITIONS}?review=due_30").content.decode()
+    home = reviewer_client.get("/admin/").content.decode()
 
     assert "Overdue" in overdue and "Due soon" not in overdue and ">Fine<" not in overdue
     assert "Due soon" in due_soon and ">Overdue<" not in due_soon
@@ -297,7 +303,7 @@ def test_sources_are_listed_in_order_at_the_end_of_the_page(reader):
     assert "Accessed 5 January 2026." in page
 
 
-def test_reading_grade_is_a_sortable_column_and_the_form_flags_hard_sentences(rita_client):
+def test_reading_grade_is_a_sortable_column_and_the_form_flags_hard_sentences(reviewer_client):
     make_condition("Easy", body="Rest your neck. Use a warm pack. It helps.")
     hard = make_condition(
         "Hard",
@@ -306,8 +312,8 @@ def test_reading_grade_is_a_sortable_column_and_the_form_flags_hard_sentences(ri
         "symptomatology necessitating multidisciplinary evaluation.",
     )
 
-    listing = rita_client.get(f"{CONDITIONS}?o=4").content.decode()
-    form = rita_client.get(change_url(hard)).content.decode()
+    listing = reviewer_client.get(f"{CONDITIONS}?o=4").content.decode()
+    form = reviewer_client.get(change_url(hard)).content.decode()
 
     assert listing.index(">Easy<") < listing.index(">Hard<")
     assert hard.reading_grade > 12
@@ -316,11 +322,11 @@ def test_reading_grade_is_a_sortable_column_and_the_form_flags_hard_sentences(ri
 
 
 @pytest.mark.django_db(transaction=True)  # as in production: no transaction left open
-def test_preview_renders_outside_any_transaction_holding_no_write_lock(rita_client):
+def test_preview_renders_outside_any_transaction_holding_no_write_lock(reviewer_client):
     """On SQLite an open transaction holds the whole database's write lock: a slow Preview
     inside one used to make another editor's save fail with "database is locked"."""
     article = make_condition("Whiplash")
-    data = admin_change_form(rita_client, change_url(article))
+    data = admin_change_form(reviewer_client, change_url(article))
     data.update(body="## Causes\n\nA new paragraph.", _preview="Preview")
     in_transaction_while_rendering = []
 
@@ -329,7 +335,7 @@ def test_preview_renders_outside_any_transaction_holding_no_write_lock(rita_clie
 
     template_rendered.connect(rendered)
     try:
-        response = rita_client.post(change_url(article), data)
+        response = reviewer_client.post(change_url(article), data)
     finally:
         template_rendered.disconnect(rendered)
 

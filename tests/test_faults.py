@@ -96,20 +96,20 @@ def within(seconds: float, action):
 
 @pytest.mark.django_db(transaction=True)  # commits, as in production
 def test_with_redis_killed_pages_and_saves_go_on_from_the_database(
-    cache_in_own_redis, client, rita_client
+    cache_in_own_redis, client, reviewer_client
 ):
     article = make_condition("Whiplash", body="The old advice.", status=Article.Status.DRAFT)
     change = f"/admin/conditions/conditionarticle/{article.pk}/change/"
-    form = admin_change_form(rita_client, change)
+    form = admin_change_form(reviewer_client, change)
     form.update(status=Article.Status.PUBLISHED)
-    assert rita_client.post(change, form).status_code == 302
+    assert reviewer_client.post(change, form).status_code == 302
     assert client.get("/conditions/whiplash/")["X-Cache"] == "miss"
     assert client.get("/conditions/whiplash/")["X-Cache"] == "hit"
 
     cache_in_own_redis.kill()
-    form = admin_change_form(rita_client, change)
+    form = admin_change_form(reviewer_client, change)
     form["body"] = "The corrected advice."
-    saved = rita_client.post(change, form)
+    saved = reviewer_client.post(change, form)
     pages = [client.get(path) for path in ("/conditions/whiplash/", "/", "/search/?q=whiplash")]
     health = client.get("/healthz")
 

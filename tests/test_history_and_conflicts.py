@@ -15,7 +15,7 @@ from conditions.models import (
     Symptom,
 )
 from conditions.vocabulary import merge_symptoms
-from tests.browser_forms import admin_change_form, form_data
+from tests.browser_forms import add_inline_rows, admin_change_form, form_data
 from tests.factories import make_condition
 
 pytestmark = pytest.mark.django_db
@@ -43,38 +43,41 @@ def faq_with_two_questions(client) -> FaqArticle:
             "title": "Neck spasms",
             "slug": "neck-spasms",
             "summary": "Questions about neck spasms.",
-            "items-0-question": "Why does my neck spasm?",
-            "items-0-answer": "Usually a strain.",
-            "items-1-question": "Can anxiety cause it?",
-            "items-1-answer": "Yes, it can.",
-            "items-TOTAL_FORMS": "2",
             "status": Status.PUBLISHED,
         }
+    )
+    add_inline_rows(
+        data,
+        "items",
+        [
+            {"question": "Why does my neck spasm?", "answer": "Usually a strain."},
+            {"question": "Can anxiety cause it?", "answer": "Yes, it can."},
+        ],
     )
     assert client.post(f"{FAQS}add/", data).status_code == 302
     return FaqArticle.objects.get(slug="neck-spasms")
 
 
-def test_every_save_is_a_revision_with_author_and_time(rita_client):
+def test_every_save_is_a_revision_with_author_and_time(reviewer_client):
     article = make_condition("Whiplash")
 
-    save(rita_client, article, body="First correction.")
-    save(rita_client, article, body="Second correction.")
+    save(reviewer_client, article, body="First correction.")
+    save(reviewer_client, article, body="Second correction.")
 
     versions = Version.objects.get_for_object(article)
     assert versions.count() == 2
     assert {v.revision.user.username for v in versions} == {"rita"}
-    history = rita_client.get(f"/admin/conditions/conditionarticle/{article.pk}/history/")
+    history = reviewer_client.get(f"/admin/conditions/conditionarticle/{article.pk}/history/")
     assert history.content.decode().count('name="from"') == 2
 
 
-def test_two_revisions_can_be_compared(rita_client):
+def test_two_revisions_can_be_compared(reviewer_client):
     article = make_condition("Whiplash", ["Neck pain"])
-    save(rita_client, article, body="Rest your neck for a day.")
-    save(rita_client, article, body="Rest your neck for two days.", summary="A new summary.")
+    save(reviewer_client, article, body="Rest your neck for a day.")
+    save(reviewer_client, article, body="Rest your neck for two days.", summary="A new summary.")
     newer, older = Version.objects.get_for_object(article)
 
-    response = rita_client.get(
+    response = reviewer_client.get(
         f"/admin/conditions/conditionarticle/{article.pk}/history/compare/",
         {"from": older.pk, "to": newer.pk},
     )
@@ -87,10 +90,10 @@ def test_two_revisions_can_be_compared(rita_client):
     assert "Unchanged:" in page and "Symptoms" in page[page.index("Unchanged:") :]
 
 
-def test_comparing_with_a_missing_revision_is_a_clear_message(rita_client):
+def test_comparing_with_a_missing_revision_is_a_clear_message(reviewer_client):
     article = make_condition("Whiplash")
 
-    response = rita_client.get(
+    response = reviewer_client.get(
         f"/admin/conditions/conditionarticle/{article.pk}/history/compare/",
         {"from": "999", "to": "nonsense"},
         follow=True,
@@ -99,10 +102,10 @@ def test_comparing_with_a_missing_revision_is_a_clear_message(rita_client):
     assert "Choose two different revisions to compare." in response.content.decode()
 
 
-def test_restoring_an_faq_brings_back_its_questions_as_a_new_revision(rita_client, reader):
-    faq = faq_with_two_questions(rita_client)
+def test_restoring_an_faq_brings_back_its_questions_as_a_new_revision(reviewer_client, reader):
+    faq = faq_with_two_questions(reviewer_client)
     first_revision = Version.objects.get_for_object(faq).get()
-    data = admin_change_form(rita_client, change_url(faq))
+    data = admin_change_form(reviewer_client, change_url(faq))
     data.update(
         {
             "items-0-answer": "A rewritten answer.",
@@ -111,15 +114,15 @@ def test_restoring_an_faq_brings_back_its_questions_as_a_new_revision(rita_clien
             "items-2-answer": "A third answer.",
         }
     )
-    assert rita_client.post(change_url(faq), data).status_code == 302
+    assert reviewer_client.post(change_url(faq), data).status_code == 302
     assert [i.question for i in faq.items.all()] == [
         "Why does my neck spasm?",
         "A third question?",
     ]
 
     restore_url = f"/admin/conditions/faqarticle/{faq.pk}/history/{first_revision.pk}/"
-    form = form_data(rita_client.get(restore_url).content.decode(), "faqarticle_form")
-    assert rita_client.post(restore_url, form).status_code == 302
+    form = form_data(reviewer_client.get(restore_url).content.decode(), "faqarticle_form")
+    assert reviewer_client.post(restore_url, form).status_code == 302
 
     assert [(i.question, i.answer) for i in faq.items.all()] == [
         ("Why does my neck spasm?", "Usually a strain."),
@@ -132,15 +135,17 @@ def test_restoring_an_faq_brings_back_its_questions_as_a_new_revision(rita_clien
     assert "Can anxiety cause it?" in reader.get("/faqs/neck-spasms/").content.decode()
 
 
-def test_restoring_keeps_the_current_address_and_publication(rita_client, reader):
+def test_restoring_keeps_the_current_address_and_publication(reviewer_client, reader):
     article = make_condition("Whiplash", status=Status.DRAFT)
-    save(rita_client, article, body="Old text.")
+    save(reviewer_client, article, body="Old text.")
     old = Version.objects.get_for_object(article).get()
-    save(rita_client, article, slug="whiplash-injury", status=Status.PUBLISHED, body="New text.")
+    save(
+        reviewer_client, article, slug="whiplash-injury", status=Status.PUBLISHED, body="New text."
+    )
 
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
-    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
-    assert rita_client.post(restore_url, form).status_code == 302
+    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
+    assert reviewer_client.post(restore_url, form).status_code == 302
 
     article.refresh_from_db()
     assert (article.slug, article.status, article.body) == (
@@ -151,31 +156,33 @@ def test_restoring_keeps_the_current_address_and_publication(rita_client, reader
     assert "Old text." in reader.get("/conditions/whiplash-injury/").content.decode()
 
 
-def test_editor_cannot_restore_over_a_published_article(rita_client, ed_client, reader):
+def test_editor_cannot_restore_over_a_published_article(reviewer_client, editor_client, reader):
     article = make_condition("Whiplash", status=Status.DRAFT)
-    save(rita_client, article, body="Unreviewed draft text.")
+    save(reviewer_client, article, body="Unreviewed draft text.")
     draft = Version.objects.get_for_object(article).get()
-    save(rita_client, article, status=Status.PUBLISHED, body="Reviewed text.")
+    save(reviewer_client, article, status=Status.PUBLISHED, body="Reviewed text.")
 
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{draft.pk}/"
-    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
-    response = ed_client.post(restore_url, form)
+    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
+    response = editor_client.post(restore_url, form)
 
     assert response.status_code == 403
     assert "Reviewed text." in reader.get("/conditions/whiplash/").content.decode()
 
 
-def test_second_editor_save_is_refused_and_their_text_is_kept(ed_client, rita_client, ed):
-    ed.first_name, ed.last_name = "Ed", "Writer"
-    ed.save()
+def test_second_editor_save_is_refused_and_their_text_is_kept(
+    editor_client, reviewer_client, editor
+):
+    editor.first_name, editor.last_name = "Ed", "Writer"
+    editor.save()
     article = make_condition("Whiplash", status=Status.DRAFT, body="Original.")
-    eds_form = admin_change_form(ed_client, change_url(article))
-    ritas_form = admin_change_form(rita_client, change_url(article))
+    eds_form = admin_change_form(editor_client, change_url(article))
+    ritas_form = admin_change_form(reviewer_client, change_url(article))
 
     eds_form["body"] = "Ed's improvement."
-    assert ed_client.post(change_url(article), eds_form).status_code == 302
+    assert editor_client.post(change_url(article), eds_form).status_code == 302
     ritas_form["body"] = "Rita's long careful rewrite."
-    response = rita_client.post(change_url(article), ritas_form)
+    response = reviewer_client.post(change_url(article), ritas_form)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -185,28 +192,28 @@ def test_second_editor_save_is_refused_and_their_text_is_kept(ed_client, rita_cl
     assert article.body == "Ed's improvement."
 
 
-def test_a_form_opened_before_an_import_is_refused(rita_client, tmp_path):
+def test_a_form_opened_before_an_import_is_refused(reviewer_client, tmp_path):
     source = tmp_path / "whiplash.txt"
     source.write_text("Whiplash\nIntro text.\n1. Causes\nA fall.\n")
     call_command("import_articles", str(source), stdout=StringIO())
     article = ConditionArticle.objects.get()
-    form = admin_change_form(rita_client, change_url(article))
+    form = admin_change_form(reviewer_client, change_url(article))
     source.write_text("Whiplash\nNew intro text.\n1. Causes\nA fall.\n")
     call_command("import_articles", str(source), stdout=StringIO())
 
     form["body"] = "Stale edit."
-    response = rita_client.post(change_url(article), form)
+    response = reviewer_client.post(change_url(article), form)
 
     assert "an import or a script" in response.content.decode()
     article.refresh_from_db()
     assert "New intro text." in article.body
 
 
-def test_renamed_article_redirects_from_every_old_address(rita_client, reader):
+def test_renamed_article_redirects_from_every_old_address(reviewer_client, reader):
     article = make_condition("Whiplash")
 
-    save(rita_client, article, slug="whiplash-injury")
-    save(rita_client, article, slug="whiplash-neck-injury")
+    save(reviewer_client, article, slug="whiplash-injury")
+    save(reviewer_client, article, slug="whiplash-neck-injury")
 
     for old in ["whiplash", "whiplash-injury"]:
         response = reader.get(f"/conditions/{old}/")
@@ -215,50 +222,50 @@ def test_renamed_article_redirects_from_every_old_address(rita_client, reader):
     assert reader.get("/conditions/whiplash-neck-injury/").status_code == 200
 
 
-def test_a_draft_that_was_never_published_leaves_no_redirect(rita_client):
+def test_a_draft_that_was_never_published_leaves_no_redirect(reviewer_client):
     article = make_condition("Whiplash", status=Status.DRAFT)
 
-    save(rita_client, article, slug="whiplash-injury")
+    save(reviewer_client, article, slug="whiplash-injury")
 
     assert not SlugRedirect.objects.exists()
 
 
-def test_a_new_article_cannot_take_an_address_that_still_redirects(rita_client):
+def test_a_new_article_cannot_take_an_address_that_still_redirects(reviewer_client):
     article = make_condition("Whiplash")
-    save(rita_client, article, slug="whiplash-injury")
-    data = admin_change_form(rita_client, "/admin/conditions/conditionarticle/add/")
+    save(reviewer_client, article, slug="whiplash-injury")
+    data = admin_change_form(reviewer_client, "/admin/conditions/conditionarticle/add/")
     data.update(title="Whiplash", slug="whiplash", summary="Another.", body="Text.")
 
-    response = rita_client.post("/admin/conditions/conditionarticle/add/", data)
+    response = reviewer_client.post("/admin/conditions/conditionarticle/add/", data)
 
     assert response.status_code == 200
     assert "still redirects" in response.content.decode()
     assert make_condition("Whiplash").slug == "whiplash-2"  # automatic slugs skip it too
 
 
-def test_an_article_can_take_back_its_own_old_address(rita_client, reader):
+def test_an_article_can_take_back_its_own_old_address(reviewer_client, reader):
     article = make_condition("Whiplash")
-    save(rita_client, article, slug="whiplash-injury")
+    save(reviewer_client, article, slug="whiplash-injury")
 
-    save(rita_client, article, slug="whiplash")
+    save(reviewer_client, article, slug="whiplash")
 
     assert reader.get("/conditions/whiplash/").status_code == 200
     assert reader.get("/conditions/whiplash-injury/")["Location"] == "/conditions/whiplash/"
 
 
 def test_restoring_a_revision_from_before_a_symptom_merge_uses_the_merged_symptom(
-    rita_client, rita
+    reviewer_client, reviewer
 ):
     article = make_condition("Whiplash", ["Vertigo", "Neck pain"])
-    save(rita_client, article, body="Old text.")
+    save(reviewer_client, article, body="Old text.")
     old = Version.objects.get_for_object(article).get()
     vertigo, dizziness = Symptom.objects.get(name="Vertigo"), Symptom.objects.get(name="Dizziness")
-    merge_symptoms(dizziness, [vertigo], rita)
-    save(rita_client, article, body="New text.")
+    merge_symptoms(dizziness, [vertigo], reviewer)
+    save(reviewer_client, article, body="New text.")
 
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
-    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
-    assert rita_client.post(restore_url, form).status_code == 302
+    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
+    assert reviewer_client.post(restore_url, form).status_code == 302
 
     article.refresh_from_db()
     assert article.body == "Old text."
@@ -268,15 +275,15 @@ def test_restoring_a_revision_from_before_a_symptom_merge_uses_the_merged_sympto
 # Restoring and recovering, with others at work.
 
 
-def test_a_restore_opened_before_someone_elses_save_is_refused(rita_client, editor_client):
+def test_a_restore_opened_before_someone_elses_save_is_refused(reviewer_client, superuser_client):
     article = make_condition("Whiplash", status=Status.DRAFT)
-    save(rita_client, article, body="Old text.")
+    save(reviewer_client, article, body="Old text.")
     old = Version.objects.get_for_object(article).get()
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
-    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
-    save(editor_client, article, body="Eve's newer text.")
+    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
+    save(superuser_client, article, body="Eve's newer text.")
 
-    response = rita_client.post(restore_url, form)
+    response = reviewer_client.post(restore_url, form)
 
     assert response.status_code == 200
     assert "after you opened it" in response.content.decode()
@@ -285,22 +292,22 @@ def test_a_restore_opened_before_someone_elses_save_is_refused(rita_client, edit
 
 
 def test_restoring_one_article_from_a_revision_it_shares_leaves_the_other_alone(
-    rita_client, reader
+    reviewer_client, reader
 ):
     first = make_condition("Whiplash", status=Status.IN_REVIEW, body="Whiplash, reviewed.")
     second = make_condition("Torticollis", status=Status.IN_REVIEW, body="Torticollis, reviewed.")
     # One list action publishes both: one revision holds them both.
-    rita_client.post(
+    reviewer_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "publish_selected", "_selected_action": [first.pk, second.pk]},
     )
     shared = Version.objects.get_for_object(first).get()
-    save(rita_client, second, body="Torticollis, corrected since.")
-    save(rita_client, first, body="Whiplash, rewritten since.")
+    save(reviewer_client, second, body="Torticollis, corrected since.")
+    save(reviewer_client, first, body="Whiplash, rewritten since.")
 
     restore_url = f"/admin/conditions/conditionarticle/{first.pk}/history/{shared.pk}/"
-    form = form_data(rita_client.get(restore_url).content.decode(), "conditionarticle_form")
-    assert rita_client.post(restore_url, form).status_code == 302
+    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
+    assert reviewer_client.post(restore_url, form).status_code == 302
 
     first.refresh_from_db(), second.refresh_from_db()
     assert first.body == "Whiplash, reviewed."
@@ -308,11 +315,11 @@ def test_restoring_one_article_from_a_revision_it_shares_leaves_the_other_alone(
     assert "corrected since" in reader.get("/conditions/torticollis/").content.decode()
 
 
-def test_a_deleted_article_is_recovered_as_a_draft_and_audited(rita_client, reader):
+def test_a_deleted_article_is_recovered_as_a_draft_and_audited(reviewer_client, reader):
     article = make_condition("Whiplash", status=Status.DRAFT)
-    save(rita_client, article, body="Reviewed text.", status=Status.PUBLISHED)
+    save(reviewer_client, article, body="Reviewed text.", status=Status.PUBLISHED)
     assert (
-        rita_client.post(
+        reviewer_client.post(
             f"/admin/conditions/conditionarticle/{article.pk}/delete/", {"post": "yes"}
         ).status_code
         == 302
@@ -320,8 +327,8 @@ def test_a_deleted_article_is_recovered_as_a_draft_and_audited(rita_client, read
     deleted = Version.objects.get_deleted(ConditionArticle).first()
     recover_url = f"/admin/conditions/conditionarticle/recover/{deleted.pk}/"
 
-    form = form_data(rita_client.get(recover_url).content.decode(), "conditionarticle_form")
-    assert rita_client.post(recover_url, form).status_code == 302
+    form = form_data(reviewer_client.get(recover_url).content.decode(), "conditionarticle_form")
+    assert reviewer_client.post(recover_url, form).status_code == 302
 
     recovered = ConditionArticle.objects.get(slug="whiplash")
     assert (recovered.status, recovered.body) == (Status.DRAFT, "Reviewed text.")
@@ -331,14 +338,14 @@ def test_a_deleted_article_is_recovered_as_a_draft_and_audited(rita_client, read
 
 
 def test_an_editor_whose_article_was_published_meanwhile_gets_their_text_back(
-    ed_client, rita_client
+    editor_client, reviewer_client
 ):
     article = make_condition("Whiplash", status=Status.IN_REVIEW)
-    eds_form = admin_change_form(ed_client, change_url(article))
-    save(rita_client, article, status=Status.PUBLISHED)
+    eds_form = admin_change_form(editor_client, change_url(article))
+    save(reviewer_client, article, status=Status.PUBLISHED)
 
     eds_form["body"] = "Ed's careful correction."
-    response = ed_client.post(change_url(article), eds_form)
+    response = editor_client.post(change_url(article), eds_form)
 
     page = response.content.decode().replace("&#x27;", "'")
     assert response.status_code == 403

@@ -47,38 +47,38 @@ def changed_parts(compare_page: str) -> list[str]:
     return re.findall(r'<tr><th scope="row">([^<]+)</th>', compare_page)
 
 
-def test_a_summary_only_edit_is_recorded_and_compared_as_a_summary_edit(rita_client):
+def test_a_summary_only_edit_is_recorded_and_compared_as_a_summary_edit(reviewer_client):
     article = make_condition("Whiplash", ["Neck pain"], body="## Causes\n\nA fall.\n\nA crash.")
-    post_as_a_browser(rita_client, article, summary="First summary.")
+    post_as_a_browser(reviewer_client, article, summary="First summary.")
 
-    post_as_a_browser(rita_client, article, summary="Second summary.")
+    post_as_a_browser(reviewer_client, article, summary="Second summary.")
 
     article.refresh_from_db()
     assert "\r" not in article.body and article.body == "## Causes\n\nA fall.\n\nA crash."
     newest = Version.objects.get_for_object(article).first()
     assert newest.revision.get_comment() == "Changed Summary."
-    page = compare_page(rita_client, article)
+    page = compare_page(reviewer_client, article)
     assert "<del>First" in page and "<ins>Second" in page
     assert changed_parts(page) == ["Summary"]
 
 
 def test_a_revision_saved_with_crlf_before_the_change_compares_equal_to_the_same_text(
-    rita_client,
+    reviewer_client,
 ):
     article = make_condition("Whiplash", body="## Causes\n\nA fall.\n\nA crash.")
-    post_as_a_browser(rita_client, article, summary="First summary.")
+    post_as_a_browser(reviewer_client, article, summary="First summary.")
     old = Version.objects.get_for_object(article).get()
     # As the admin stored it before line endings were normalised: CRLF, escaped in JSON.
     Version.objects.filter(pk=old.pk).update(
         serialized_data=old.serialized_data.replace("\\n", "\\r\\n")
     )
 
-    post_as_a_browser(rita_client, article, summary="Second summary.")
+    post_as_a_browser(reviewer_client, article, summary="Second summary.")
 
-    assert changed_parts(compare_page(rita_client, article)) == ["Summary"]
+    assert changed_parts(compare_page(reviewer_client, article)) == ["Summary"]
 
 
-def test_an_faq_answer_and_a_symptom_are_stored_with_plain_line_endings(rita_client):
+def test_an_faq_answer_and_a_symptom_are_stored_with_plain_line_endings(reviewer_client):
     faq = make_faq("Neck questions", [("Why?", "Because.")])
     item = faq.items.get()
     item.answer = "One line.\r\nAnother line.\rA third."
@@ -89,12 +89,12 @@ def test_an_faq_answer_and_a_symptom_are_stored_with_plain_line_endings(rita_cli
     assert Symptom.objects.get(pk=symptom.pk).red_flag_advice == "Call 999 if:\n\n- you faint"
 
 
-def test_history_tells_apart_two_saves_in_the_same_minute(rita_client):
+def test_history_tells_apart_two_saves_in_the_same_minute(reviewer_client):
     article = make_condition("Whiplash")
-    post_as_a_browser(rita_client, article, summary="First.")
-    post_as_a_browser(rita_client, article, summary="Second.")
+    post_as_a_browser(reviewer_client, article, summary="First.")
+    post_as_a_browser(reviewer_client, article, summary="Second.")
 
-    page = rita_client.get(history_url(article)).content.decode()
+    page = reviewer_client.get(history_url(article)).content.decode()
 
     times = re.findall(r">(\d{1,2} \w+ \d{4}, \d\d:\d\d:\d\d)</a></th>", page)
     assert len(times) == 2

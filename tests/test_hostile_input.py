@@ -16,6 +16,7 @@ from django.urls import URLResolver, get_resolver
 
 from conditions.models import Article, Source, Symptom
 from tests.browser_forms import admin_change_form, form_data
+from tests.conftest import shared_by_the_tests_inside
 from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
@@ -82,11 +83,15 @@ def address(route: str, segment: str) -> str:
     return "/" + re.sub(r"<[^>]+>", segment, route)
 
 
-@pytest.fixture
-def content():
+def make_content() -> None:
     make_condition("Whiplash", ["Neck pain", "Headache"])
     make_condition("Neck pain at night", ["Neck pain"])
     make_faq("Neck spasms", [("Why does my neck spasm?", "Often from posture.")], ["Neck pain"])
+
+
+@pytest.fixture
+def content(db):
+    make_content()
 
 
 def database_rows() -> dict[str, list[str]]:
@@ -129,40 +134,76 @@ def query_string(parameters: dict[str, str], hostile_name: str, hostile: str) ->
     return "&".join(f"{name}={value}" for name, value in values.items())
 
 
-@pytest.mark.parametrize(
-    "name, route", [*public_routes(), ("static", STATIC_FILE.lstrip("/"))], ids=lambda x: x
-)
-def test_hostile_public_addresses_answer_4xx_and_change_nothing(content, name, route):
-    real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
-    walk = Walk(Client())
-    before = database_rows()
-
-    for label, value in HOSTILE_VALUES.items():
-        hostile = f"neck{value}pain"
-        # In the route's parameter, or after its address when it has none ("/search/neck…").
-        in_path = address(route, hostile) if "<" in route else f"{real}{hostile}"
-        walk.get(in_path, refused=label in REFUSED_IN_PATH)
-        for parameter in [*READ_PARAMETERS, "utm_source"]:
-            query = query_string(READ_PARAMETERS, parameter, hostile)
-            walk.get(f"{real}?{query}", refused=label in REFUSED_IN_QUERY)
-
-    assert walk.problems == []
-    assert database_rows() == before
+@pytest.fixture(scope="class")
+def public_content(django_db_setup, django_db_blocker):
+    """The articles of `content`, made once for the class of tests that only read them."""
+    with shared_by_the_tests_inside(django_db_blocker):
+        make_content()
+        yield
 
 
-@pytest.mark.parametrize("name, route", public_routes(), ids=lambda x: x)
-def test_a_parameter_repeated_1000_times_costs_no_more_than_once(content, name, route):
-    real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
-    walk = Walk(Client())
+@pytest.mark.usefixtures("public_content")
+class TestPublicAddresses:
+    """Readers' addresses with hostile values in them, on pages showing articles."""
 
-    with CaptureQueriesContext(connection) as once:
-        walk.client.get(f"{real}?with=headache")
-    with CaptureQueriesContext(connection) as repeated:
-        walk.get(f"{real}?" + "&".join(["with=headache"] * 1000), refused=False)
-    walk.get(f"{real}?" + "&".join(["with=neck%00pain"] * 1000), refused=True)
+    @pytest.mark.parametrize(
+        "name, route", [*public_routes(), ("static", STATIC_FILE.lstrip("/"))], ids=lambda x: x
+    )
+    def test_hostile_public_addresses_answer_4xx_and_change_nothing(self, name, route):
+        real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
+        walk = Walk(Client())
+        before = database_rows()
 
-    assert walk.problems == []
-    assert len(repeated) <= len(once)
+        for label, value in HOSTILE_VALUES.items():
+            hostile = f"neck{value}pain"
+            # In the route's parameter, or after its address when it has none ("/search/neck…").
+            in_path = address(route, hostile) if "<" in route else f"{real}{hostile}"
+            walk.get(in_path, refused=label in REFUSED_IN_PATH)
+            for parameter in [*READ_PARAMETERS, "utm_source"]:
+                query = query_string(READ_PARAMETERS, parameter, hostile)
+                walk.get(f"{real}?{query}", refused=label in REFUSED_IN_QUERY)
+
+        assert walk.problems == []
+        assert database_rows() == before
+
+    @pytest.mark.parametrize("name, route", public_routes(), ids=lambda x: x)
+    def test_a_parameter_repeated_1000_times_costs_no_more_than_once(self, name, route):
+        real = address(route, EXAMPLE_SLUGS.get(name, "neck-pain"))
+        walk = Walk(Client())
+
+        with CaptureQueriesContext(connection) as once:
+            walk.client.get(f"{real}?with=headache")
+        with CaptureQueriesContext(connection) as repeated:
+            walk.get(f"{real}?" + "&".join(["with=headache"] * 1000), refused=False)
+        walk.get(f"{real}?" + "&".join(["with=neck%00pain"] * 1000), refused=True)
+
+        assert walk.problems == []
+        assert len(repeated) <= len(once)
+
+    def test_the_nul_addresses_of_the_tracker_are_refused_without_a_query(self, client):
+        for url in [
+            "/symptoms/neck-pain/?with=%00",
+            "/symptoms/%00/",
+            "/search/?q=neck&symptom=%00",
+            "/search/suggest/?q=a%00b",
+        ]:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 400, url
+            assert FRIENDLY_400_TITLE in response.content.decode()
+            assert len(queries) == 0, url
+
+    @pytest.mark.parametrize(
+        "pasted", ["neck%09pain", "neck%0Apain", "neck%0Bpain", "neck%0D%0Apain"]
+    )
+    def test_a_search_pasted_with_tabs_or_line_breaks_still_finds_articles(self, client, pasted):
+        typed = client.get("/search/?q=neck+pain").context["results"].hits
+
+        response = client.get(f"/search/?q={pasted}")
+
+        assert response.status_code == 200
+        assert response.context["results"].hits == typed
+        assert "Neck pain at night" in [hit.article.title for hit in typed]
 
 
 def test_more_parameters_than_django_reads_get_the_friendly_page(client):
@@ -172,20 +213,6 @@ def test_more_parameters_than_django_reads_get_the_friendly_page(client):
     assert FRIENDLY_400_TITLE in response.content.decode()
 
 
-def test_the_nul_addresses_of_the_tracker_are_refused_without_a_query(content, client):
-    for url in [
-        "/symptoms/neck-pain/?with=%00",
-        "/symptoms/%00/",
-        "/search/?q=neck&symptom=%00",
-        "/search/suggest/?q=a%00b",
-    ]:
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        assert response.status_code == 400, url
-        assert FRIENDLY_400_TITLE in response.content.decode()
-        assert len(queries) == 0, url
-
-
 def test_the_friendly_400_page_has_the_sites_security_headers(client):
     response = client.get("/search/?q=%00")
 
@@ -193,17 +220,6 @@ def test_the_friendly_400_page_has_the_sites_security_headers(client):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
-
-
-@pytest.mark.parametrize("pasted", ["neck%09pain", "neck%0Apain", "neck%0Bpain", "neck%0D%0Apain"])
-def test_a_search_pasted_with_tabs_or_line_breaks_still_finds_articles(content, client, pasted):
-    typed = client.get("/search/?q=neck+pain").context["results"].hits
-
-    response = client.get(f"/search/?q={pasted}")
-
-    assert response.status_code == 200
-    assert response.context["results"].hits == typed
-    assert "Neck pain at night" in [hit.article.title for hit in typed]
 
 
 # The admin, signed in
@@ -237,7 +253,7 @@ EDITORS_VALUES = ["U+0000", "U+000B", "non-character U+FFFF", "invalid UTF-8", "
 
 @pytest.mark.parametrize(
     "person, values",
-    [("rita_client", list(HOSTILE_VALUES)), ("ed_client", EDITORS_VALUES)],
+    [("reviewer_client", list(HOSTILE_VALUES)), ("editor_client", EDITORS_VALUES)],
     ids=["reviewer", "editor"],
 )
 def test_hostile_admin_addresses_answer_4xx_and_change_nothing(request, content, person, values):
@@ -348,16 +364,16 @@ def with_nul(value: str) -> str:
 
 
 def test_a_nul_in_any_admin_form_field_is_that_fields_error_and_keeps_the_text(
-    rita_client, form_urls
+    reviewer_client, form_urls
 ):
     before = database_rows()
     problems = []
 
     for url in form_urls:
-        typed = filled_in(rita_client, url)
+        typed = filled_in(reviewer_client, url)
         for field in fields_a_browser_sends(typed):
             posted = {**typed, field: with_nul(typed[field]), "_save": "Save"}
-            response = rita_client.post(url, posted)
+            response = reviewer_client.post(url, posted)
             if response.status_code != 200:
                 problems.append(f"{url} {field}: {response.status_code}, not a form error")
                 continue
@@ -376,10 +392,10 @@ def test_a_nul_in_any_admin_form_field_is_that_fields_error_and_keeps_the_text(
     assert database_rows() == before
 
 
-def test_a_symptom_that_is_not_an_id_is_a_form_error(rita_client, form_urls):
-    typed = filled_in(rita_client, form_urls[0])
+def test_a_symptom_that_is_not_an_id_is_a_form_error(reviewer_client, form_urls):
+    typed = filled_in(reviewer_client, form_urls[0])
 
-    response = rita_client.post(
+    response = reviewer_client.post(
         form_urls[0], {**typed, "symptoms": ["neck\x00pain"], "_save": "Save"}
     )
 
@@ -390,11 +406,11 @@ def test_a_symptom_that_is_not_an_id_is_a_form_error(rita_client, form_urls):
 @pytest.mark.parametrize("selected", ["abc", "\x00", "1 OR 1=1", "-1"])
 @pytest.mark.parametrize("changelist", ["conditionarticle", "faqarticle", "symptom", "auditevent"])
 def test_a_list_action_on_something_that_is_not_an_id_changes_nothing(
-    rita_client, selected, changelist
+    reviewer_client, selected, changelist
 ):
     before = database_rows()
 
-    response = rita_client.post(
+    response = reviewer_client.post(
         f"/admin/conditions/{changelist}/",
         {"action": "delete_selected", "_selected_action": [selected], "post": "yes"},
     )
@@ -406,7 +422,7 @@ def test_a_list_action_on_something_that_is_not_an_id_changes_nothing(
 # Signing in
 
 
-def test_hostile_sign_ins_are_refused_and_recorded_nowhere(rita):
+def test_hostile_sign_ins_are_refused_and_recorded_nowhere(reviewer):
     before = database_rows()
     # A NUL in either field: the form's error, as for any wrong password.
     for credentials in [

@@ -1,4 +1,5 @@
-"""Every public page type is valid HTML (the Nu HTML Checker) and its JSON-LD parses.
+"""Every public page type is valid HTML (the Nu HTML Checker) and carries the JSON-LD it should,
+which parses.
 
 The pages are fetched once per module with the test client and checked in one run of the
 checker: the Java program takes seconds to start, and then checks a dozen pages in no time.
@@ -155,9 +156,31 @@ def test_checker_reported_on_no_unknown_file(checker_errors, pages):
     assert not unexpected, f"Messages about files that aren't pages: {unexpected}"
 
 
+# The schema.org types of the JSON-LD blocks each page carries, in the page's order (see the
+# templates' `structured_data` blocks): an article page describes itself, list and symptom
+# pages their breadcrumb trail; search, error and home pages carry none.
+JSON_LD_TYPES = {
+    "home": [],
+    "condition_list": ["BreadcrumbList"],
+    "condition": ["MedicalWebPage"],
+    "faq_list": ["BreadcrumbList"],
+    "faq": ["FAQPage"],
+    "symptom_list": ["BreadcrumbList"],
+    "symptom": ["BreadcrumbList"],
+    "narrowed_symptom": ["BreadcrumbList"],
+    "narrowed_to_nothing": ["BreadcrumbList"],
+    "search_form": [],
+    "search_results": [],
+    "search_did_you_mean": [],
+    "search_no_results": [],
+    "not_found": [],
+    SERVER_ERROR: [],
+}
+
+
 @pytest.mark.parametrize("page", [*PAGES, SERVER_ERROR])
 def test_page_json_ld_parses(pages, page):
-    # Only the blocks present are checked: pages without structured data pass.
+    types = []
     for block in JSON_LD.findall(pages[page]):
         try:
             data = json.loads(block)
@@ -165,4 +188,6 @@ def test_page_json_ld_parses(pages, page):
             raise AssertionError(
                 f"JSON-LD on the {page} page doesn't parse: {error}\n{block}"
             ) from error
-        assert isinstance(data, dict | list), f"JSON-LD on the {page} page is {data!r}"
+        assert isinstance(data, dict), f"JSON-LD on the {page} page is {data!r}"
+        types.append(data.get("@type"))
+    assert types == JSON_LD_TYPES[page], f"JSON-LD types on the {page} page"

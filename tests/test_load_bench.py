@@ -48,17 +48,17 @@ def test_wrk_report_gives_throughput_latency_in_ms_and_every_kind_of_error():
     assert (result["server_errors"], result["hits"], result["misses"]) == (3, 30100, 312)
 
 
-def test_editor_form_fields_save_the_article_through_the_admin(editor_client):
+def test_editor_form_fields_save_the_article_through_the_admin(superuser_client):
     article = make_condition("Whiplash", symptoms=["Neck pain", "Headache"])
     change = reverse("admin:conditions_conditionarticle_change", args=[article.pk])
 
-    page = editor_client.get(change).content.decode()
+    page = superuser_client.get(change).content.decode()
     fields = load_bench.form_fields(page, "conditionarticle_form")
     fields = [
         (name, load_bench.with_save_number(value, 7) if name == "body" else value)
         for name, value in fields
     ]
-    response = editor_client.post(change, dict_of_lists(fields) | {"_save": "Save"})
+    response = superuser_client.post(change, dict_of_lists(fields) | {"_save": "Save"})
 
     assert response.status_code == 302, load_bench.refusal(
         load_bench.Answer(response.status_code, {}, response.content.decode())

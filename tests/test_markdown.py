@@ -373,14 +373,14 @@ def test_long_runs_of_marks_are_accepted_without_the_check_backtracking(text):
     assert markdown_problem(text) is None
 
 
-def test_the_admin_refuses_markdown_too_costly_to_render_and_keeps_the_text(rita_client):
+def test_the_admin_refuses_markdown_too_costly_to_render_and_keeps_the_text(reviewer_client):
     article = make_condition("Whiplash", body="Fine.")
     url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
-    form = admin_change_form(rita_client, url)
+    form = admin_change_form(reviewer_client, url)
     form["body"] = "Pasted from a broken page: " + "[" * 16_000
 
-    response = rita_client.post(url, form)
-    preview = rita_client.post(url, {**form, "_preview": "Preview"})
+    response = reviewer_client.post(url, form)
+    preview = reviewer_client.post(url, {**form, "_preview": "Preview"})
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["body"]

@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.views.defaults import server_error
 
 from conditions.models import Article
+from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
@@ -119,10 +120,10 @@ def test_draft_is_not_public(client):
     assert client.get(faq.get_absolute_url()).status_code == 404
 
 
-def test_staff_see_a_draft_marked_as_not_published(editor_client):
+def test_staff_see_a_draft_marked_as_not_published(superuser_client):
     condition = make_condition("Draft condition", status=DRAFT)
 
-    response = editor_client.get(condition.get_absolute_url())
+    response = superuser_client.get(condition.get_absolute_url())
 
     assert response.status_code == 200
     assert "Preview — not published." in response.content.decode()
@@ -272,9 +273,12 @@ def test_symptom_page_past_the_last_page_is_not_found(client):
 # The long lists. 350 demo articles: 245 conditions (3 pages of 100) and 105 FAQs (3 of 50).
 
 
-@pytest.fixture
-def long_lists(db) -> None:
-    call_command("generate_demo_content", "350", "--symptoms", "40", stdout=StringIO())
+@pytest.fixture(scope="class")
+def long_lists(django_db_setup, django_db_blocker) -> None:
+    """Made once for the class of tests that only read them: 350 articles take seconds."""
+    with shared_by_the_tests_inside(django_db_blocker):
+        call_command("generate_demo_content", "350", "--symptoms", "40", stdout=StringIO())
+        yield
 
 
 def articles_linked(page: str, kind: str) -> list[str]:
@@ -286,43 +290,49 @@ def listed_under(letter: str, title: str) -> bool:
     return first == letter or (letter == "0-9" and not first.isalpha())
 
 
-@pytest.mark.parametrize("url, kind, per_page", [("/conditions/", "condition", 100),
-                                                  ("/faqs/", "faq", 50)])  # fmt: skip
-def test_a_long_list_comes_in_pages_holding_every_article_in_order(
-    client, long_lists, url, kind, per_page
-):
-    articles = list(Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk"))
-    assert len(articles) > 2 * per_page  # three pages
+@pytest.mark.usefixtures("long_lists")
+class TestLongLists:
+    """The A to Z lists with 350 demo articles, made once for the class."""
 
-    pages = [client.get(url), client.get(url + "?page=2"), client.get(url + "?page=3")]
+    @pytest.mark.parametrize("url, kind, per_page", [("/conditions/", "condition", 100),
+                                                      ("/faqs/", "faq", 50)])  # fmt: skip
+    def test_a_long_list_comes_in_pages_holding_every_article_in_order(
+        self, client, url, kind, per_page
+    ):
+        articles = list(
+            Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk")
+        )
+        assert len(articles) > 2 * per_page  # three pages
 
-    assert [page.status_code for page in pages] == [200, 200, 200]
-    linked = [articles_linked(page.content.decode(), f"{kind}s") for page in pages]
-    assert [len(links) for links in linked] == [per_page, per_page, len(articles) - 2 * per_page]
-    assert sum(linked, []) == [article.get_absolute_url() for article in articles]
-    assert 'href="?page=2" rel="next"' in pages[0].content.decode()
-    assert "Page 3 of 3" in pages[2].content.decode()
-    assert client.get(url + "?page=4").status_code == 404
+        pages = [client.get(url), client.get(url + "?page=2"), client.get(url + "?page=3")]
 
+        assert [page.status_code for page in pages] == [200, 200, 200]
+        linked = [articles_linked(page.content.decode(), f"{kind}s") for page in pages]
+        last_page = len(articles) - 2 * per_page
+        assert [len(links) for links in linked] == [per_page, per_page, last_page]
+        assert sum(linked, []) == [article.get_absolute_url() for article in articles]
+        assert 'href="?page=2" rel="next"' in pages[0].content.decode()
+        assert "Page 3 of 3" in pages[2].content.decode()
+        assert client.get(url + "?page=4").status_code == 404
 
-@pytest.mark.parametrize("url, kind", [("/conditions/", "condition"), ("/faqs/", "faq")])
-def test_every_letter_of_a_long_list_leads_to_its_first_article(client, long_lists, url, kind):
-    titles = Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk")
-    titles = list(titles.values_list("title", flat=True))
-    page_3 = client.get(url + "?page=3").content.decode()
-    assert "Page 3 of 3" in page_3
-    nav = re.search(r'<nav class="az-nav".*?</nav>', page_3, re.S)[0]
-    letters = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
-    assert len(letters) == len({title[:1].upper() for title in titles}) > 5
+    @pytest.mark.parametrize("url, kind", [("/conditions/", "condition"), ("/faqs/", "faq")])
+    def test_every_letter_of_a_long_list_leads_to_its_first_article(self, client, url, kind):
+        titles = Article.objects.published().filter(kind=kind).order_by(Lower("title"), "pk")
+        titles = list(titles.values_list("title", flat=True))
+        page_3 = client.get(url + "?page=3").content.decode()
+        assert "Page 3 of 3" in page_3
+        nav = re.search(r'<nav class="az-nav".*?</nav>', page_3, re.S)[0]
+        letters = re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+        assert len(letters) == len({title[:1].upper() for title in titles}) > 5
 
-    for link, letter in letters:
-        address, anchor = urljoin(url + "?page=3", link).split("#")
-        page = client.get(address).content.decode()
-        # The first article after the letter's anchor is the first one listed under it.
-        after_anchor = page[page.index(f'id="{anchor}"') :]
-        first_title = re.search(rf'href="/{kind}s/[a-z0-9-]+/">([^<]+)</a>', after_anchor)[1]
-        expected = next(title for title in titles if listed_under(letter, title))
-        assert first_title == expected.replace("'", "&#x27;"), letter
+        for link, letter in letters:
+            address, anchor = urljoin(url + "?page=3", link).split("#")
+            page = client.get(address).content.decode()
+            # The first article after the letter's anchor is the first one listed under it.
+            after_anchor = page[page.index(f'id="{anchor}"') :]
+            first_title = re.search(rf'href="/{kind}s/[a-z0-9-]+/">([^<]+)</a>', after_anchor)[1]
+            expected = next(title for title in titles if listed_under(letter, title))
+            assert first_title == expected.replace("'", "&#x27;"), letter
 
 
 def test_titles_are_listed_under_their_letter_whatever_their_first_character(client):

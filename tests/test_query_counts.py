@@ -124,34 +124,34 @@ def faq_questions(first: int, count: int) -> dict:
     return fields
 
 
-def test_admin_add_and_edit_of_a_condition_cost_few_queries(editor_client):
+def test_admin_add_and_edit_of_a_condition_cost_few_queries(superuser_client):
     symptoms = [str(make_symptom(name).pk) for name in ("Neck pain", "Headache")]
     added = admin_save_queries(
-        editor_client,
+        superuser_client,
         "/admin/conditions/conditionarticle/add/",
         {"title": "Whiplash", "summary": "A neck injury.", "body": "## Causes\n\nA fall.",
          "symptoms": symptoms, "status": PUBLISHED},
     )  # fmt: skip
     article = ConditionArticle.objects.get()
     edited = admin_save_queries(
-        editor_client,
+        superuser_client,
         f"/admin/conditions/conditionarticle/{article.pk}/change/",
         {"body": "## Causes\n\nA fall or a car crash."},
     )
     assert (added, edited) == (49, 48)
 
 
-def test_admin_add_and_edit_of_an_faq_cost_few_queries(editor_client):
+def test_admin_add_and_edit_of_an_faq_cost_few_queries(superuser_client):
     symptoms = [str(make_symptom(name).pk) for name in ("Neck pain", "Headache")]
     added = admin_save_queries(
-        editor_client,
+        superuser_client,
         "/admin/conditions/faqarticle/add/",
         {"title": "Neck questions", "summary": "Common questions.", "symptoms": symptoms,
          "status": PUBLISHED, **faq_questions(0, 3)},
     )  # fmt: skip
     faq = FaqArticle.objects.get()
     edited = admin_save_queries(
-        editor_client,
+        superuser_client,
         f"/admin/conditions/faqarticle/{faq.pk}/change/",
         {
             "items-0-answer": "Usually poor posture.",

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from conditions.models import Article, FaqItem, SearchEntry, Symptom
 from conditions.search import search
+from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
@@ -27,54 +28,10 @@ def titles(query: str, **filters) -> list[str]:
     return [hit.article.title for hit in search(query, **filters).hits]
 
 
-@pytest.fixture
-def library(db):
-    """The two sample articles, plus others a search must rank below them."""
-    call_command("import_articles", str(SAMPLES), "--publish", stdout=StringIO())
-    make_condition("Jaw pain and clicking", ["Jaw pain"], body="## Causes\n\nGrinding teeth.")
-    make_condition(
-        "Carpal tunnel syndrome",
-        ["Tingling", "Numbness"],
-        body="Pins and needles in the fingers at night. A stiff wrist in the morning.",
-    )
-    make_condition("Blurred vision", ["Blurred vision"], body="Tired eyes from screens.")
-    make_faq(
-        "Headache questions",
-        [("Can a headache make you feel sick?", "Yes, migraines often do.")],
-        ["Headache", "Nausea"],
-    )
-
-
-@pytest.mark.parametrize(
-    "query, expected",
-    [
-        ("dizzyness", STIFF_AND_DIZZY),
-        ("vertigo", STIFF_AND_DIZZY),
-        ("lightheaded", STIFF_AND_DIZZY),
-        ("stiff nek", STIFF_AND_DIZZY),
-        ("stiffening", STIFF_AND_DIZZY),
-        ("anaemia", STIFF_AND_DIZZY),  # the article says "anemia"
-        ("anémia", STIFF_AND_DIZZY),
-        ("why does my neck keep spasming", SPASMS_FAQ),
-        ("spasm", SPASMS_FAQ),
-        ("muscle knots at the base of the skull", SPASMS_FAQ),
-        ("pins and needles", "Carpal tunnel syndrome"),
-    ],
-)
-def test_readers_words_find_the_right_article_in_the_top_three(library, query, expected):
-    assert expected in titles(query)[:3], titles(query)
-
-
 def test_british_spelling_in_an_article_is_found_by_the_american_one():
     make_condition("Anaemia", body="Anaemia can make you tired and breathless.")
 
     assert titles("anemia") == ["Anaemia"]
-
-
-def test_typo_gets_a_did_you_mean_suggestion(library):
-    results = search("stiff nek")
-
-    assert results.suggestion == "stiff neck"
 
 
 def test_a_misspelling_that_finds_nothing_shows_the_corrected_results():
@@ -174,21 +131,6 @@ def test_a_deleted_article_leaves_the_index():
     assert titles("torticollis") == []
 
 
-def test_faq_hit_links_to_its_question(library):
-    hit = next(h for h in search("pinched nerve").hits if h.question)
-
-    anchor = FaqItem.objects.get(question="Can a pinched nerve in neck cause muscle spasms?").anchor
-    assert hit.url == f"/faqs/what-causes-muscle-spasms-in-back-of-head/#{anchor}"
-
-
-def test_results_page_shows_type_marked_snippet_and_symptoms(client, library):
-    page = client.get("/search/", {"q": "spasm"}).content.decode()
-
-    assert "Questions and answers" in page and "Condition" in page
-    assert "<mark>spasms</mark>" in page or "<mark>Spasms</mark>" in page
-    assert 'href="/symptoms/muscle-spasm/"' in page
-
-
 def test_everything_but_the_marks_is_escaped(client):
     make_condition("Neck <b>pain</b> & stiffness", body="Text with <i>tags</i> & ampersands.")
 
@@ -198,13 +140,6 @@ def test_everything_but_the_marks_is_escaped(client):
     assert "<b>" not in results and "<i>" not in results
     assert "Neck &lt;b&gt;pain&lt;/b&gt; &amp; stiffness" in results
     assert "<mark>ampersands</mark>" in results
-
-
-def test_filters_by_type_and_symptom(library):
-    assert titles("neck", kind="faq") == [SPASMS_FAQ]
-    assert STIFF_AND_DIZZY in titles("neck", kind="condition")
-    assert SPASMS_FAQ not in titles("neck", kind="condition")
-    assert titles("neck", symptom="dizziness") == [STIFF_AND_DIZZY]
 
 
 def test_results_are_paginated_and_a_page_past_the_end_is_not_found(client):
@@ -221,23 +156,6 @@ def test_results_are_paginated_and_a_page_past_the_end_is_not_found(client):
     assert client.get("/search/", {"q": "whiplash", "page": "x"}).status_code == 404
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        '"', '""', '"unbalanced', "neck*", "*", "-", "--neck", "neck -pain", "OR", "neck OR",
-        "AND NOT", "NEAR(", "NEAR(neck pain", "((neck", "neck)", "'; DROP TABLE x; --",
-        "1=1 OR 'a'='a'", "title:neck", "^neck", "neck:*", "a" * 3000, "", "   ", "😀 neck",
-        "<script>alert(1)</script>", "%", "_", "\\",
-    ],
-)  # fmt: skip
-def test_any_input_gives_a_normal_page(client, library, query):
-    # (A NUL is refused before search sees it: tests/test_hostile_input.py.)
-    response = client.get("/search/", {"q": query})
-
-    assert response.status_code == 200
-    assert "error" not in response.content.decode().lower()
-
-
 def test_rebuild_search_index_rebuilds_it_from_scratch():
     make_condition("Torticollis")
     SearchEntry.objects.all().delete()
@@ -250,17 +168,104 @@ def test_rebuild_search_index_rebuilds_it_from_scratch():
     assert "Indexed 1 search entries" in output.getvalue()
 
 
-def test_symptom_suggestions_as_the_reader_types(client, library):
-    response = client.get("/search/suggest/", {"q": "verti"})
-
-    assert response.json()["symptoms"] == [
-        {"name": "Dizziness", "url": "/symptoms/dizziness/", "articles": 1}
-    ]
-    assert client.get("/search/suggest/", {"q": "x"}).json() == {"symptoms": []}
-
-
 @pytest.mark.parametrize("url", ["/", "/symptoms/", "/conditions/", "/faqs/", "/nowhere/"])
 def test_every_page_has_a_search_box(client, url):
     page = client.get(url).content.decode()
 
     assert 'action="/search/"' in page and 'name="q"' in page
+
+
+@pytest.fixture(scope="class")
+def library(django_db_setup, django_db_blocker):
+    """The two sample articles, plus others a search must rank below them: made once for
+    the class of tests that only search them."""
+    with shared_by_the_tests_inside(django_db_blocker):
+        call_command("import_articles", str(SAMPLES), "--publish", stdout=StringIO())
+        make_condition("Jaw pain and clicking", ["Jaw pain"], body="## Causes\n\nGrinding teeth.")
+        make_condition(
+            "Carpal tunnel syndrome",
+            ["Tingling", "Numbness"],
+            body="Pins and needles in the fingers at night. A stiff wrist in the morning.",
+        )
+        make_condition("Blurred vision", ["Blurred vision"], body="Tired eyes from screens.")
+        make_faq(
+            "Headache questions",
+            [("Can a headache make you feel sick?", "Yes, migraines often do.")],
+            ["Headache", "Nausea"],
+        )
+        yield
+
+
+@pytest.mark.usefixtures("library")
+class TestSearchingTheLibrary:
+    """Searches of one library of articles, made once for the class (each test's own writes
+    are still rolled back before the next)."""
+
+    @pytest.mark.parametrize(
+        "query, expected",
+        [
+            ("dizzyness", STIFF_AND_DIZZY),
+            ("vertigo", STIFF_AND_DIZZY),
+            ("lightheaded", STIFF_AND_DIZZY),
+            ("stiff nek", STIFF_AND_DIZZY),
+            ("stiffening", STIFF_AND_DIZZY),
+            ("anaemia", STIFF_AND_DIZZY),  # the article says "anemia"
+            ("anémia", STIFF_AND_DIZZY),
+            ("why does my neck keep spasming", SPASMS_FAQ),
+            ("spasm", SPASMS_FAQ),
+            ("muscle knots at the base of the skull", SPASMS_FAQ),
+            ("pins and needles", "Carpal tunnel syndrome"),
+        ],
+    )
+    def test_readers_words_find_the_right_article_in_the_top_three(self, query, expected):
+        assert expected in titles(query)[:3], titles(query)
+
+    def test_typo_gets_a_did_you_mean_suggestion(self):
+        results = search("stiff nek")
+
+        assert results.suggestion == "stiff neck"
+
+    def test_faq_hit_links_to_its_question(self):
+        hit = next(h for h in search("pinched nerve").hits if h.question)
+
+        anchor = FaqItem.objects.get(
+            question="Can a pinched nerve in neck cause muscle spasms?"
+        ).anchor
+        assert hit.url == f"/faqs/what-causes-muscle-spasms-in-back-of-head/#{anchor}"
+
+    def test_results_page_shows_type_marked_snippet_and_symptoms(self, client):
+        page = client.get("/search/", {"q": "spasm"}).content.decode()
+
+        assert "Questions and answers" in page and "Condition" in page
+        assert "<mark>spasms</mark>" in page or "<mark>Spasms</mark>" in page
+        assert 'href="/symptoms/muscle-spasm/"' in page
+
+    def test_filters_by_type_and_symptom(self):
+        assert titles("neck", kind="faq") == [SPASMS_FAQ]
+        assert STIFF_AND_DIZZY in titles("neck", kind="condition")
+        assert SPASMS_FAQ not in titles("neck", kind="condition")
+        assert titles("neck", symptom="dizziness") == [STIFF_AND_DIZZY]
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            '"', '""', '"unbalanced', "neck*", "*", "-", "--neck", "neck -pain", "OR", "neck OR",
+            "AND NOT", "NEAR(", "NEAR(neck pain", "((neck", "neck)", "'; DROP TABLE x; --",
+            "1=1 OR 'a'='a'", "title:neck", "^neck", "neck:*", "a" * 3000, "", "   ", "😀 neck",
+            "<script>alert(1)</script>", "%", "_", "\\",
+        ],
+    )  # fmt: skip
+    def test_any_input_gives_a_normal_page(self, client, query):
+        # (A NUL is refused before search sees it: tests/test_hostile_input.py.)
+        response = client.get("/search/", {"q": query})
+
+        assert response.status_code == 200
+        assert "error" not in response.content.decode().lower()
+
+    def test_symptom_suggestions_as_the_reader_types(self, client):
+        response = client.get("/search/suggest/", {"q": "verti"})
+
+        assert response.json()["symptoms"] == [
+            {"name": "Dizziness", "url": "/symptoms/dizziness/", "articles": 1}
+        ]
+        assert client.get("/search/suggest/", {"q": "x"}).json() == {"symptoms": []}

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from conditions.models import Article
 from conditions.sitemaps import ConditionSitemap
+from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
-from tests.test_production import manage
+from tests.production import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -190,29 +191,37 @@ def test_later_pages_of_a_symptom_keep_their_page_in_the_canonical_address(clien
     assert head.title == "Neck pain (symptom), page 2 – NeckInfo"
 
 
-@pytest.mark.parametrize(
-    "url, title, crumb",
-    [
-        ("/conditions/?page=2", "Conditions A to Z, page 2 – NeckInfo", "Conditions"),
-        ("/faqs/?page=2", "Common questions, page 2 – NeckInfo", "Common questions"),
-    ],
-)
-def test_later_pages_of_the_a_to_z_lists_have_their_own_title_address_and_breadcrumb(
-    client, url, title, crumb
-):
-    # 250 demo articles: 175 conditions and 75 FAQs, two pages of each.
-    call_command("generate_demo_content", "250", "--symptoms", "40", stdout=StringIO())
+@pytest.fixture(scope="class")
+def two_pages_of_each_list(django_db_setup, django_db_blocker):
+    """250 demo articles: 175 conditions and 75 FAQs, two pages of each. Made once for the
+    class of tests that only read them."""
+    with shared_by_the_tests_inside(django_db_blocker):
+        call_command("generate_demo_content", "250", "--symptoms", "40", stdout=StringIO())
+        yield
 
-    head = head_of(client, url + "&utm_source=x")
 
-    assert head.title == title
-    assert head.links["canonical"] == f"http://testserver{url}"
-    crumbs = head.of_type("BreadcrumbList")["itemListElement"]
-    assert [(c["name"], c["item"]) for c in crumbs] == [
-        ("Home", "http://testserver/"),
-        (crumb, f"http://testserver{url.split('?')[0]}"),
-        ("Page 2", f"http://testserver{url}"),
-    ]
+@pytest.mark.usefixtures("two_pages_of_each_list")
+class TestLaterPagesOfTheAToZLists:
+    @pytest.mark.parametrize(
+        "url, title, crumb",
+        [
+            ("/conditions/?page=2", "Conditions A to Z, page 2 – NeckInfo", "Conditions"),
+            ("/faqs/?page=2", "Common questions, page 2 – NeckInfo", "Common questions"),
+        ],
+    )
+    def test_later_pages_of_the_a_to_z_lists_have_their_own_title_address_and_breadcrumb(
+        self, client, url, title, crumb
+    ):
+        head = head_of(client, url + "&utm_source=x")
+
+        assert head.title == title
+        assert head.links["canonical"] == f"http://testserver{url}"
+        crumbs = head.of_type("BreadcrumbList")["itemListElement"]
+        assert [(c["name"], c["item"]) for c in crumbs] == [
+            ("Home", "http://testserver/"),
+            (crumb, f"http://testserver{url.split('?')[0]}"),
+            ("Page 2", f"http://testserver{url}"),
+        ]
 
 
 def test_search_results_have_no_canonical_address_and_are_not_indexed(client):

@@ -53,19 +53,21 @@ def tagged_articles(achy_neck) -> dict:
 @pytest.fixture
 def editor_without_delete(db, client) -> User:
     """Ed, in the Editor group: may add and change symptoms, but not delete or merge them."""
-    ed = User.objects.create_user("ed", "ed@example.org", "correct horse battery", is_staff=True)
-    ed.groups.add(Group.objects.get(name="Editor"))
-    client.force_login(ed)
-    return ed
+    editor = User.objects.create_user(
+        "ed", "ed@example.org", "correct horse battery", is_staff=True
+    )
+    editor.groups.add(Group.objects.get(name="Editor"))
+    client.force_login(editor)
+    return editor
 
 
 # Renaming
 
 
-def test_renamed_symptom_old_address_redirects_for_good_keeping_the_query(editor_client, reader):
+def test_renamed_symptom_old_address_redirects_for_good_keeping_the_query(superuser_client, reader):
     crick = make_symptom("Crick in the neck")
 
-    rename(editor_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
 
     response = reader.get("/symptoms/crick-in-the-neck/?with=headache&page=1")
     assert response.status_code == 301
@@ -73,43 +75,43 @@ def test_renamed_symptom_old_address_redirects_for_good_keeping_the_query(editor
     assert reader.get("/symptoms/crick-in-the-neck/")["Location"] == "/symptoms/wry-neck/"
 
 
-def test_a_renamed_symptom_is_still_found_by_its_old_name(editor_client, reader):
+def test_a_renamed_symptom_is_still_found_by_its_old_name(superuser_client, reader):
     crick = make_symptom("Crick in the neck", synonyms="stiff neck")
     make_condition("Torticollis explained", ["Crick in the neck"])
 
-    response = rename(editor_client, crick, "Wry neck", "wry-neck")
+    response = rename(superuser_client, crick, "Wry neck", "wry-neck")
 
     assert crick.synonym_list == ["stiff neck", "Crick in the neck"]
     suggestions = reader.get("/search/suggest/", {"q": "crick in"}).json()["symptoms"]
     assert [s["name"] for s in suggestions] == ["Wry neck"]
     page = reader.get("/search/", {"q": "crick in the neck"}).content.decode()
     assert "Torticollis explained" in page
-    shown = editor_client.get(response["Location"]).content.decode()
+    shown = superuser_client.get(response["Location"]).content.decode()
     assert "“Crick in the neck” is kept as a synonym" in shown
 
 
-def test_renaming_back_does_not_keep_a_name_as_its_own_synonym(editor_client):
+def test_renaming_back_does_not_keep_a_name_as_its_own_synonym(superuser_client):
     crick = make_symptom("Crick in the neck")
-    rename(editor_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
 
-    rename(editor_client, crick, "Crick in the neck", "crick-in-the-neck")
+    rename(superuser_client, crick, "Crick in the neck", "crick-in-the-neck")
 
     assert crick.synonym_list == ["Wry neck"]
 
 
-def test_changing_only_the_case_of_a_name_adds_no_synonym(editor_client):
+def test_changing_only_the_case_of_a_name_adds_no_synonym(superuser_client):
     crick = make_symptom("Crick in the neck")
 
-    rename(editor_client, crick, "Crick In The Neck", "crick-in-the-neck")
+    rename(superuser_client, crick, "Crick In The Neck", "crick-in-the-neck")
 
     assert crick.synonyms == ""
 
 
-def test_after_two_renames_both_old_addresses_lead_to_the_current_one(editor_client, reader):
+def test_after_two_renames_both_old_addresses_lead_to_the_current_one(superuser_client, reader):
     crick = make_symptom("Crick in the neck")
 
-    rename(editor_client, crick, "Wry neck", "wry-neck")
-    rename(editor_client, crick, "Torticollis", "torticollis")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Torticollis", "torticollis")
 
     for old in ["crick-in-the-neck", "wry-neck"]:
         response = reader.get(f"/symptoms/{old}/")
@@ -117,42 +119,42 @@ def test_after_two_renames_both_old_addresses_lead_to_the_current_one(editor_cli
     assert reader.get("/symptoms/torticollis/").status_code == 200
 
 
-def test_renaming_back_leaves_no_redirect_on_the_current_address(editor_client, reader):
+def test_renaming_back_leaves_no_redirect_on_the_current_address(superuser_client, reader):
     crick = make_symptom("Crick in the neck")
 
-    rename(editor_client, crick, "Wry neck", "wry-neck")
-    rename(editor_client, crick, "Crick in the neck", "crick-in-the-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Crick in the neck", "crick-in-the-neck")
 
     assert list(crick.redirects.values_list("old_slug", flat=True)) == ["wry-neck"]
     assert reader.get("/symptoms/crick-in-the-neck/").status_code == 200
     assert reader.get("/symptoms/wry-neck/")["Location"] == "/symptoms/crick-in-the-neck/"
 
 
-def test_renaming_is_recorded_in_the_audit_log(editor_client, editor):
+def test_renaming_is_recorded_in_the_audit_log(superuser_client, superuser):
     crick = make_symptom("Crick in the neck")
 
-    rename(editor_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.SYMPTOM_RENAMED)
-    assert event.user == editor
+    assert event.user == superuser
     assert event.subject == "Crick in the neck → Wry neck"
     assert "/symptoms/crick-in-the-neck/ → /symptoms/wry-neck/" in event.detail
 
 
-def test_saving_a_symptom_unchanged_records_nothing(editor_client):
+def test_saving_a_symptom_unchanged_records_nothing(superuser_client):
     crick = make_symptom("Crick in the neck")
 
-    rename(editor_client, crick, "Crick in the neck", "crick-in-the-neck")
+    rename(superuser_client, crick, "Crick in the neck", "crick-in-the-neck")
 
     assert not SymptomRedirect.objects.exists()
     assert not AuditEvent.objects.exists()
 
 
-def test_an_old_slug_in_with_redirects_to_the_current_address(editor_client, reader):
+def test_an_old_slug_in_with_redirects_to_the_current_address(superuser_client, reader):
     crick = make_symptom("Crick in the neck")
     make_condition("Whiplash", ["Neck pain", "Crick in the neck"])
     make_condition("Posture", ["Neck pain"])
-    rename(editor_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
 
     response = reader.get("/symptoms/neck-pain/?with=crick-in-the-neck")
 
@@ -162,21 +164,13 @@ def test_an_old_slug_in_with_redirects_to_the_current_address(editor_client, rea
     assert [a.title for a in page.context["page"].object_list] == ["Whiplash"]
 
 
-def test_a_new_symptom_taking_an_old_address_replaces_the_redirect(editor_client, reader):
+def test_a_new_symptom_taking_an_old_address_replaces_the_redirect(superuser_client, reader):
     crick = make_symptom("Crick in the neck")
-    rename(editor_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
 
-    response = editor_client.post(
-        f"{SYMPTOM_LIST}add/",
-        {
-            "name": "Crick",
-            "slug": "crick-in-the-neck",
-            "description": "",
-            "synonyms": "",
-            "red_flag_level": "emergency",
-        },
-        follow=True,
-    )
+    data = admin_change_form(superuser_client, f"{SYMPTOM_LIST}add/")
+    data.update(name="Crick", slug="crick-in-the-neck", red_flag_level="emergency")
+    response = superuser_client.post(f"{SYMPTOM_LIST}add/", data, follow=True)
 
     assert "used to redirect to “Wry neck”" in response.content.decode()
     assert not SymptomRedirect.objects.filter(old_slug="crick-in-the-neck").exists()
@@ -192,11 +186,11 @@ def test_an_unknown_symptom_is_still_not_found(reader):
     assert reader.get("/symptoms/no-such-symptom/?with=neck-pain").status_code == 404
 
 
-def test_change_form_explains_synonyms_and_lists_old_addresses(editor_client):
+def test_change_form_explains_synonyms_and_lists_old_addresses(superuser_client):
     crick = make_symptom("Crick in the neck")
-    rename(editor_client, crick, "Wry neck", "wry-neck")
+    rename(superuser_client, crick, "Wry neck", "wry-neck")
 
-    html = editor_client.get(f"{SYMPTOM_LIST}{crick.pk}/change/").content.decode()
+    html = superuser_client.get(f"{SYMPTOM_LIST}{crick.pk}/change/").content.decode()
 
     assert "separated by commas" in html
     assert "/symptoms/crick-in-the-neck/" in html
@@ -207,11 +201,11 @@ def test_change_form_explains_synonyms_and_lists_old_addresses(editor_client):
 
 
 def test_merge_asks_which_symptom_to_keep_then_retags_every_article(
-    editor_client, achy_neck, tagged_articles
+    superuser_client, achy_neck, tagged_articles
 ):
     neck_pain = make_symptom("Neck pain")
 
-    confirmation = merge(editor_client, [neck_pain, achy_neck])
+    confirmation = merge(superuser_client, [neck_pain, achy_neck])
 
     assert confirmation.status_code == 200
     html = confirmation.content.decode()
@@ -221,7 +215,7 @@ def test_merge_asks_which_symptom_to_keep_then_retags_every_article(
     assert Symptom.objects.filter(pk=achy_neck.pk).exists()  # nothing happens until confirmed
 
     response = merge(
-        editor_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes", follow=True
+        superuser_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes", follow=True
     )
 
     assert "Merged “Achy neck” into “Neck pain”: 3 articles re-tagged." in response.content.decode()
@@ -233,12 +227,12 @@ def test_merge_asks_which_symptom_to_keep_then_retags_every_article(
 
 
 def test_merged_symptom_pages_redirect_to_the_kept_one(
-    editor_client, reader, achy_neck, tagged_articles
+    superuser_client, reader, achy_neck, tagged_articles
 ):
     neck_pain = make_symptom("Neck pain")
-    rename(editor_client, achy_neck, "Achy neck", "achy-neck-2")  # an older address of its own
+    rename(superuser_client, achy_neck, "Achy neck", "achy-neck-2")  # an older address of its own
 
-    merge(editor_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
+    merge(superuser_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
 
     for old in ["achy-neck", "achy-neck-2"]:
         response = reader.get(f"/symptoms/{old}/?with=headache")
@@ -248,12 +242,12 @@ def test_merged_symptom_pages_redirect_to_the_kept_one(
     assert response["Location"] == "/symptoms/headache/?with=neck-pain"
 
 
-def test_merge_adds_the_merged_names_and_synonyms_once(editor_client, achy_neck):
+def test_merge_adds_the_merged_names_and_synonyms_once(superuser_client, achy_neck):
     neck_pain = make_symptom("Neck pain")
     before = neck_pain.synonym_list
     assert "sore neck" in before  # so "Sore neck" from Achy neck must not be added again
 
-    merge(editor_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
+    merge(superuser_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
 
     neck_pain.refresh_from_db()
     synonyms = neck_pain.synonym_list
@@ -262,32 +256,32 @@ def test_merge_adds_the_merged_names_and_synonyms_once(editor_client, achy_neck)
     assert len({word.casefold() for word in synonyms}) == len(synonyms)
 
 
-def test_merge_is_recorded_in_the_audit_log_with_the_user(editor_client, editor, achy_neck):
+def test_merge_is_recorded_in_the_audit_log_with_the_user(superuser_client, superuser, achy_neck):
     neck_pain = make_symptom("Neck pain")
     crick = make_symptom("Crick in the neck")
 
-    merge(editor_client, [neck_pain, achy_neck, crick], keep=neck_pain.pk, confirm="yes")
+    merge(superuser_client, [neck_pain, achy_neck, crick], keep=neck_pain.pk, confirm="yes")
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.SYMPTOMS_MERGED)
-    assert event.user == editor
+    assert event.user == superuser
     assert event.subject == "Achy neck and Crick in the neck into Neck pain"
     assert "/symptoms/achy-neck/" in event.detail
 
 
 def test_merge_adds_a_revision_to_each_affected_article(
-    editor_client, editor, achy_neck, tagged_articles
+    superuser_client, superuser, achy_neck, tagged_articles
 ):
     neck_pain = make_symptom("Neck pain")
     whiplash, migraine = tagged_articles["both"], tagged_articles["unrelated"]
     before = Version.objects.get_for_object(whiplash).count()
 
-    merge(editor_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
+    merge(superuser_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
 
     versions = Version.objects.get_for_object(whiplash)
     assert versions.count() == before + 1
     revision = versions.first().revision
     assert revision.comment == "Symptom Achy neck merged into Neck pain"
-    assert revision.user == editor
+    assert revision.user == superuser
     # Its own revision, so restoring it can't change another article.
     assert {v.object_repr for v in revision.version_set.all()} >= {"Whiplash"}
     assert "Neck questions" not in {v.object_repr for v in revision.version_set.all()}
@@ -310,8 +304,8 @@ def test_editor_without_delete_permission_cannot_merge(
     assert not AuditEvent.objects.exists()
 
 
-def test_merging_a_single_symptom_changes_nothing_and_says_why(editor_client, achy_neck):
-    response = merge(editor_client, [achy_neck], keep=achy_neck.pk, confirm="yes", follow=True)
+def test_merging_a_single_symptom_changes_nothing_and_says_why(superuser_client, achy_neck):
+    response = merge(superuser_client, [achy_neck], keep=achy_neck.pk, confirm="yes", follow=True)
 
     assert "Select at least two symptoms to merge. Nothing was changed." in (
         response.content.decode()
@@ -320,10 +314,10 @@ def test_merging_a_single_symptom_changes_nothing_and_says_why(editor_client, ac
     assert not AuditEvent.objects.exists()
 
 
-def test_confirming_a_merge_without_choosing_asks_again(editor_client, achy_neck):
+def test_confirming_a_merge_without_choosing_asks_again(superuser_client, achy_neck):
     neck_pain = make_symptom("Neck pain")
 
-    response = merge(editor_client, [neck_pain, achy_neck], confirm="yes")
+    response = merge(superuser_client, [neck_pain, achy_neck], confirm="yes")
 
     assert response.status_code == 200
     assert "Choose which symptom to keep." in response.content.decode()
@@ -331,11 +325,11 @@ def test_confirming_a_merge_without_choosing_asks_again(editor_client, achy_neck
 
 
 def test_public_pages_count_articles_correctly_after_a_merge(
-    editor_client, reader, achy_neck, tagged_articles
+    superuser_client, reader, achy_neck, tagged_articles
 ):
     neck_pain = make_symptom("Neck pain")
 
-    merge(editor_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
+    merge(superuser_client, [neck_pain, achy_neck], keep=neck_pain.pk, confirm="yes")
 
     listed = {
         symptom.name: symptom.article_count
@@ -352,9 +346,9 @@ def test_public_pages_count_articles_correctly_after_a_merge(
 
 
 def test_deleting_a_symptom_in_use_lists_the_articles_that_lose_it(
-    editor_client, achy_neck, tagged_articles
+    superuser_client, achy_neck, tagged_articles
 ):
-    html = editor_client.get(f"{SYMPTOM_LIST}{achy_neck.pk}/delete/").content.decode()
+    html = superuser_client.get(f"{SYMPTOM_LIST}{achy_neck.pk}/delete/").content.decode()
 
     assert "3 articles will lose the symptom “Achy neck”" in html
     whiplash, draft = tagged_articles["both"], tagged_articles["achy draft"]
@@ -365,28 +359,28 @@ def test_deleting_a_symptom_in_use_lists_the_articles_that_lose_it(
     assert "(draft)" in html
     assert "Summary" in html  # Django's own list of what is deleted is still there
 
-    editor_client.post(f"{SYMPTOM_LIST}{achy_neck.pk}/delete/", {"post": "yes"})
+    superuser_client.post(f"{SYMPTOM_LIST}{achy_neck.pk}/delete/", {"post": "yes"})
 
     assert not Symptom.objects.filter(pk=achy_neck.pk).exists()
     assert [s.name for s in whiplash.symptoms.all()] == ["Neck pain"]
 
 
-def test_deleting_an_unused_symptom_gets_the_plain_confirmation(editor_client):
+def test_deleting_an_unused_symptom_gets_the_plain_confirmation(superuser_client):
     crick = make_symptom("Crick in the neck")
 
-    html = editor_client.get(f"{SYMPTOM_LIST}{crick.pk}/delete/").content.decode()
+    html = superuser_client.get(f"{SYMPTOM_LIST}{crick.pk}/delete/").content.decode()
 
     assert "Are you sure you want to delete" in html
     assert "will lose the symptom" not in html
 
 
 def test_bulk_delete_confirmation_lists_the_articles_of_each_symptom(
-    editor_client, achy_neck, tagged_articles
+    superuser_client, achy_neck, tagged_articles
 ):
     crick = make_symptom("Crick in the neck")
     headache = make_symptom("Headache")
 
-    response = editor_client.post(
+    response = superuser_client.post(
         SYMPTOM_LIST,
         {"action": "delete_selected", "_selected_action": [achy_neck.pk, crick.pk, headache.pk]},
     )
@@ -398,7 +392,7 @@ def test_bulk_delete_confirmation_lists_the_articles_of_each_symptom(
     assert "Crick in the neck" in html and "will lose the symptom “Crick" not in html
     assert Symptom.objects.filter(pk=achy_neck.pk).exists()
 
-    editor_client.post(
+    superuser_client.post(
         SYMPTOM_LIST,
         {
             "action": "delete_selected",
@@ -419,54 +413,56 @@ def test_editor_without_delete_permission_cannot_delete(client, editor_without_d
 # Who may change what readers are told about a symptom, and no lost updates.
 
 
-def test_an_editor_cannot_change_a_symptom_on_published_articles(ed_client, reader):
+def test_an_editor_cannot_change_a_symptom_on_published_articles(editor_client, reader):
     neck_pain = make_symptom("Neck crick", description="Pain in the neck.")
     make_condition("Whiplash", ["Neck crick"])
     url = f"{SYMPTOM_LIST}{neck_pain.pk}/change/"
-    form = admin_change_form(ed_client, url)  # shown, but only to read
+    form = admin_change_form(editor_client, url)  # shown, but only to read
 
-    response = ed_client.post(url, {**form, "name": "Neck ache", "description": "Rewritten."})
+    response = editor_client.post(url, {**form, "name": "Neck ache", "description": "Rewritten."})
 
     assert response.status_code == 403
     neck_pain.refresh_from_db()
     assert (neck_pain.name, neck_pain.description) == ("Neck crick", "Pain in the neck.")
 
 
-def test_an_editor_cannot_write_red_flag_advice_or_a_description(ed_client):
+def test_an_editor_cannot_write_red_flag_advice_or_a_description(editor_client):
     url = f"{SYMPTOM_LIST}add/"
-    form = admin_change_form(ed_client, url)
+    form = admin_change_form(editor_client, url)
     assert "red_flag_advice" not in form and "description" not in form
 
     form.update(name="Jaw ache", slug="jaw-ache", red_flag_advice="No need to call 999.",
                 description="Nothing to worry about.")  # fmt: skip
-    assert ed_client.post(url, form).status_code == 302
+    assert editor_client.post(url, form).status_code == 302
 
     jaw = Symptom.objects.get(slug="jaw-ache")
     assert (jaw.red_flag_advice, jaw.description) == ("", "")
 
 
-def test_a_reviewers_red_flag_change_is_audited(editor_client):
+def test_a_reviewers_red_flag_change_is_audited(superuser_client):
     stiff = make_symptom("Neck stiffness")
     url = f"{SYMPTOM_LIST}{stiff.pk}/change/"
-    form = admin_change_form(editor_client, url)
+    form = admin_change_form(superuser_client, url)
     form.update(red_flag_advice="A stiff neck with a high temperature.", red_flag_level="urgent")
 
-    assert editor_client.post(url, form).status_code == 302
+    assert superuser_client.post(url, form).status_code == 302
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.RED_FLAGS_CHANGED)
     assert event.subject == "Neck stiffness" and "high temperature" in event.detail
 
 
-def test_a_symptom_form_opened_before_someone_elses_save_is_refused(editor_client, rita_client):
+def test_a_symptom_form_opened_before_someone_elses_save_is_refused(
+    superuser_client, reviewer_client
+):
     stiff = make_symptom("Neck stiffness", description="Old.")
     url = f"{SYMPTOM_LIST}{stiff.pk}/change/"
-    evas_form = admin_change_form(editor_client, url)
-    ritas_form = admin_change_form(rita_client, url)
+    evas_form = admin_change_form(superuser_client, url)
+    ritas_form = admin_change_form(reviewer_client, url)
     ritas_form["description"] = "Rita's description."
-    assert rita_client.post(url, ritas_form).status_code == 302
+    assert reviewer_client.post(url, ritas_form).status_code == 302
 
     evas_form["description"] = "Eve's description."
-    response = editor_client.post(url, evas_form)
+    response = superuser_client.post(url, evas_form)
 
     assert response.status_code == 200
     page = response.content.decode().replace("&#x27;", "'")
@@ -476,16 +472,16 @@ def test_a_symptom_form_opened_before_someone_elses_save_is_refused(editor_clien
 
 
 def test_an_article_form_opened_before_a_merge_is_refused_not_saved_over_it(
-    editor_client, rita_client, achy_neck, tagged_articles
+    superuser_client, reviewer_client, achy_neck, tagged_articles
 ):
     article = tagged_articles["both"]
     url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
-    ritas_form = admin_change_form(rita_client, url)  # with "Achy neck" among its symptoms
+    ritas_form = admin_change_form(reviewer_client, url)  # with "Achy neck" among its symptoms
     keep = Symptom.objects.get(name="Neck pain")
-    merge(editor_client, [keep, achy_neck], keep=keep.pk, confirm="yes")
+    merge(superuser_client, [keep, achy_neck], keep=keep.pk, confirm="yes")
 
     ritas_form["body"] = "Rita's edit."
-    response = rita_client.post(url, ritas_form)
+    response = reviewer_client.post(url, ritas_form)
 
     assert response.status_code == 200
     assert "after you opened it" in response.content.decode()
@@ -493,10 +489,10 @@ def test_an_article_form_opened_before_a_merge_is_refused_not_saved_over_it(
 
 
 def test_deleting_a_symptom_is_audited_with_the_articles_that_lost_it(
-    editor_client, achy_neck, tagged_articles
+    superuser_client, achy_neck, tagged_articles
 ):
     url = f"{SYMPTOM_LIST}{achy_neck.pk}/delete/"
-    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
 
     event = AuditEvent.objects.get(action=AuditEvent.Action.SYMPTOM_DELETED)
     assert event.subject == "Achy neck"

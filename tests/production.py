@@ -1,0 +1,39 @@
+"""The site run in another process as an operator runs it: the real settings module, with
+the production settings the README documents."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "x7#k2!pQ9zL0vR4mW8nB3cY6tH1jF5dS-uE0aG7iO2wK9qZ4rT8yX1cV6bN3mM5",
+    "DJANGO_ALLOWED_HOSTS": "www.neckinfo.example",
+    "DJANGO_BEHIND_TLS_PROXY": "1",
+}
+
+
+def fresh_environment(**env: str) -> dict:
+    """This process's environment without the test settings, plus the real settings module and
+    `env`: for running the site in another process as an operator would."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST", "REDIS_URL"))
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="neckinfo.settings")
+    return environment
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh process, with the real settings module and `env`."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=fresh_environment(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
