@@ -75,6 +75,12 @@ def reviewer(db) -> User:
 
 
 @pytest.fixture
+def second_reviewer(db) -> User:
+    """Raj, another medical reviewer: the independent check on Rita's work, and she on his."""
+    return make_staff("raj", "Medical reviewer", "Raj Mehta")
+
+
+@pytest.fixture
 def superuser_client(client, superuser) -> Client:
     client.force_login(superuser)
     return client
@@ -91,6 +97,13 @@ def editor_client(editor) -> Client:
 def reviewer_client(reviewer) -> Client:
     client = Client()
     client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def second_reviewer_client(second_reviewer) -> Client:
+    client = Client()
+    client.force_login(second_reviewer)
     return client
 
 
