@@ -35,7 +35,16 @@ run: $(VENV)/.installed
 	$(LOCAL) $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
 	$(LOCAL) $(PYTHON) manage.py runserver 127.0.0.1:$(PORT)
 
-test: test-sqlite test-postgres
+# The two passes run side by side: each spends much of its time waiting (on gunicorn, Redis,
+# Chromium, the Nu HTML Checker, manage.py processes), so together they take little longer
+# than the PostgreSQL pass alone. Its report follows the SQLite pass's, once both are done.
+test: $(VENV)/.installed-dev node_modules/.installed
+	@postgres_log=$$(mktemp); \
+	$(MAKE) --no-print-directory test-postgres >$$postgres_log 2>&1 & postgres=$$!; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite_status=$$?; \
+	wait $$postgres; postgres_status=$$?; \
+	cat $$postgres_log; rm -f $$postgres_log; \
+	[ $$sqlite_status -eq 0 ] && [ $$postgres_status -eq 0 ]
 
 test-sqlite: $(VENV)/.installed-dev node_modules/.installed
 	@echo "== Test suite on SQLite =="
@@ -43,7 +52,7 @@ test-sqlite: $(VENV)/.installed-dev node_modules/.installed
 
 # Runs when PostgreSQL answers. Under CI (CI=true) a missing server is an error, not a skip.
 test-postgres: $(VENV)/.installed-dev node_modules/.installed
-	@if $(PYTHON) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('/neckinfo', '/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(PYTHON) -c "import psycopg, urllib.parse as u; psycopg.connect(u.urlsplit('$(TEST_POSTGRES_URL)')._replace(path='/postgres').geturl(), connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== Test suite on PostgreSQL =="; \
 		DATABASE_URL=$(TEST_POSTGRES_URL) $(PYTHON) -m pytest; \
 	elif [ -n "$$CI" ]; then \

@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from tests.browser_forms import form_data
+from tests.production import static_files_held
 
 PROJECT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -348,28 +349,33 @@ def live_site(
         **settings,
     )
     log = folder / "gunicorn.log"
-    server = None
     try:
         database.create_from(_template(database, project, settings))
-        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-        with log.open("w") as output:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-                cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=output,
-            )  # fmt: skip
-        site = LiveSite(f"http://127.0.0.1:{port}", database, env, server, log)
-        _wait_until_it_answers(site)
-        yield site
-    finally:
-        if server is not None:
-            server.terminate()
+        with static_files_held(project):
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+            with log.open("w") as output:
+                server = subprocess.Popen(
+                    [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+                    cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=output,
+                )  # fmt: skip
             try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                site = LiveSite(f"http://127.0.0.1:{port}", database, env, server, log)
+                _wait_until_it_answers(site)
+                yield site
+            finally:
+                _stop(server)
+    finally:
         database.drop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _wait_until_it_answers(site: LiveSite) -> None:

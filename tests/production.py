@@ -1,9 +1,14 @@
 """The site run in another process as an operator runs it: the real settings module, with
 the production settings the README documents."""
 
+import fcntl
+import hashlib
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -37,3 +42,19 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=120,
     )
+
+
+@contextmanager
+def static_files_held(project: Path = PROJECT) -> Iterator[None]:
+    """The checkout's collected static files (its staticfiles/), held while a server collects
+    and serves them. `make test` runs its SQLite and PostgreSQL passes side by side, and each
+    collectstatic rewrites staticfiles.json, which a server reads as it starts: so one pass's
+    servers wait for the other's to stop."""
+    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"neckinfo-static-files-{digest}.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -6,6 +6,7 @@ vocabulary from the data migration is emptied with every other table between tes
 """
 
 import base64
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -200,7 +201,10 @@ def test_printed_article_leaves_out_navigation_and_search(browser, live_server, 
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
     PRINT_OUTPUT.mkdir(exist_ok=True)
     pdf_path = PRINT_OUTPUT / "print-condition.pdf"
-    pdf_path.write_bytes(pdf)
+    # Written whole, then renamed: the other pass of `make test` may be reading the last one.
+    partial = pdf_path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(pdf)
+    partial.replace(pdf_path)
     if shutil.which("pdftoppm"):  # a picture of page 1 for a person to look at
         subprocess.run(
             [

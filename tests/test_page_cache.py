@@ -4,6 +4,7 @@ worker and through Redis shared by several app servers."""
 
 import gzip
 import hashlib
+import os
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,11 @@ from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
 
-REDIS = "redis://127.0.0.1:6379/15"
+# A database of the shared Redis for each pass, since `make test` runs them side by side and
+# each empties its own.
+REDIS = "redis://127.0.0.1:6379/{}".format(
+    14 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 15
+)
 
 
 @pytest.fixture

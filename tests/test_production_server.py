@@ -11,7 +11,13 @@ import time
 
 import pytest
 
-from tests.production import PRODUCTION_ENV, PROJECT, fresh_environment, manage
+from tests.production import (
+    PRODUCTION_ENV,
+    PROJECT,
+    fresh_environment,
+    manage,
+    static_files_held,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +38,17 @@ def production_server(tmp_path_factory):
     for step in (
         ["migrate", "--noinput"],
         ["import_articles", "--publish", "conditions/sample_content"],
-        ["collectstatic", "--noinput", "--verbosity", "0"],
     ):
         finished = manage(*step, **env)
         assert finished.returncode == 0, finished.stderr
+    with static_files_held():
+        finished = manage("collectstatic", "--noinput", "--verbosity", "0", **env)
+        assert finished.returncode == 0, finished.stderr
+        yield from _serve(env, tmp_path)
+
+
+def _serve(env: dict, tmp_path):
+    """gunicorn with gunicorn.conf.py on the prepared database; yields `get`."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
