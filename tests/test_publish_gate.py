@@ -230,3 +230,58 @@ def test_published_sample_content_never_signed_off_keeps_showing(reader):
     page = reader.get("/conditions/whiplash/").content.decode()
 
     assert "This page has not been medically reviewed yet" in page
+
+
+def test_scheduling_a_voided_sign_off_is_refused(editor_client, reviewer_client):
+    article = ready_to_publish(written_by_ed(editor_client))
+    data = admin_change_form(editor_client, change_url(article))
+    data.update(summary="Ed's summary, changed after the sign-off.")
+    assert editor_client.post(change_url(article), data).status_code == 302
+    local = timezone.localtime(timezone.now() + timedelta(days=2))
+
+    response = publish_with_form(
+        reviewer_client,
+        article,
+        published_at_0=local.strftime("%d/%m/%Y"),
+        published_at_1=local.strftime("%H:%M:%S"),
+    )
+
+    assert response.status_code == 200
+    assert VOIDED in " ".join(response.context["adminform"].form.non_field_errors())
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW and article.published_at is None
+
+
+def test_the_form_refuses_a_reviewer_publishing_their_own_changes(reviewer_client):
+    article = ready_to_publish(make_condition("Whiplash", status=Status.IN_REVIEW))
+
+    response = publish_with_form(
+        reviewer_client,
+        article,
+        body="## What it is\n\nRita's own rewrite.",
+        reviewed_by="Dr Rita Okafor, MRCGP",
+        last_reviewed_on=(timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y"),
+    )
+
+    assert response.status_code == 200
+    assert SELF_REVIEWED in " ".join(response.context["adminform"].form.non_field_errors())
+    assert "Rita&#x27;s own rewrite." in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW and "Rita" not in article.body
+
+
+def test_new_content_for_a_scheduled_article_needs_a_new_sign_off(reviewer_client, reader):
+    later = timezone.now() + timedelta(days=2)
+    article = ready_to_publish(
+        make_condition("Whiplash", status=Status.IN_REVIEW, published_at=later)
+    )
+    Article.objects.filter(pk=article.pk).update(status=Status.PUBLISHED)  # scheduled as setup
+    data = admin_change_form(reviewer_client, change_url(article))
+    data.update(body="## What it is\n\nUnreviewed words for the future page.")
+
+    response = reviewer_client.post(change_url(article), data)
+
+    assert response.status_code == 200
+    assert VOIDED in " ".join(response.context["adminform"].form.non_field_errors())
+    article.refresh_from_db()
+    assert "Unreviewed" not in article.body
