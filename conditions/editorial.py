@@ -5,13 +5,17 @@ is public (publish, schedule, unpublish) and sign off medical reviews. The admin
 functions, so the rules live in one place and hold for forms, actions and direct POSTs alike.
 """
 
+import hashlib
+import json
 from datetime import timedelta
 
 import reversion
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from conditions.models import Article, AuditEvent, Symptom
+from conditions import notifications
+from conditions.models import Article, AuditEvent, ReviewComment, Symptom
 from conditions.signals import atomic_change
 
 Status = Article.Status
@@ -84,20 +88,32 @@ def record_status_change(article: Article, old_status: str, user) -> None:
                 detail=f"Scheduled for {describe_publish_time(article)}",
             )
         else:
-            AuditEvent.record(AuditEvent.Action.PUBLISHED, user, article)
+            AuditEvent.record(
+                AuditEvent.Action.PUBLISHED,
+                user,
+                article,
+                detail="Approved after review" if old_status == Status.IN_REVIEW else "",
+            )
+        if old_status == Status.IN_REVIEW:
+            approved(article, user)
     elif article.status == Status.UNPUBLISHED:
         AuditEvent.record(AuditEvent.Action.UNPUBLISHED, user, article)
     elif article.status == Status.IN_REVIEW:
         AuditEvent.record(AuditEvent.Action.SUBMITTED, user, article)
+        # The author has answered the changes asked for by submitting again.
+        ReviewComment.objects.filter(article=article, resolved=False).update(resolved=True)
+        notifications.review_requested(article, user)
 
 
-def change_status(article_ids, new_status: str, from_states, user) -> int:
+def change_status(article_ids, new_status: str, from_states, user, refusals=None) -> int:
     """Move the articles among `article_ids` that are in one of `from_states` to `new_status`,
     as `user`: each saved as a new revision, and audited. Returns how many changed.
 
     Each article is locked and read afresh, so an edit saved since the list was shown is
     kept (only the state changes), and one that changed state meanwhile is left alone. The
-    caller checks permission first (see `status_change_refusal`).
+    caller checks permission first (see `status_change_refusal`). Publishing passes through
+    the publish gate: an article it refuses is left as it is, and, when `refusals` (a dict)
+    is given, listed in it (title: what is missing).
     """
     changed = 0
     with atomic_change():
@@ -109,6 +125,10 @@ def change_status(article_ids, new_status: str, from_states, user) -> int:
         for article in articles:
             article = article.specific()
             old_status = article.status
+            if new_status == Status.PUBLISHED and (missing := publish_refusals(article, user)):
+                if refusals is not None:
+                    refusals[article.title] = missing
+                continue
             with reversion.create_revision():
                 article.status = new_status
                 article.updated_by = user
@@ -135,6 +155,8 @@ def delete_articles(articles, user) -> None:
 
 
 def record_review_sign_off(article: Article, previously_reviewed_on, user) -> None:
+    """Audit a sign-off (a new review date). The sign-off itself, who and for what content,
+    is recorded by `sign_off` once the whole article (symptoms, sources, questions) is saved."""
     if article.last_reviewed_on and article.last_reviewed_on != previously_reviewed_on:
         AuditEvent.record(
             AuditEvent.Action.REVIEW_SIGNED_OFF,
@@ -155,3 +177,162 @@ def articles_needing_attention() -> dict[str, int]:
             next_review_due__gte=today, next_review_due__lte=today + timedelta(days=30)
         ).count(),
     }
+
+
+# The publish gate.
+
+
+def content_fingerprint(article: Article, symptoms=None, sources=None, items=None) -> str:
+    """A digest of everything readers read of `article`: a sign-off is for this exact content.
+
+    `symptoms`, `sources` and `items` (FAQ questions) are read from the database unless given
+    (the article page passes what it has already loaded). Symptoms count by identity, not by
+    name: renaming a symptom doesn't change what an article says.
+    """
+    article = article if type(article) is not Article else article.specific()
+    if symptoms is None:
+        symptoms = article.symptoms.all() if article.pk else []
+    if sources is None:
+        sources = article.sources.all() if article.pk else []
+    if items is None:
+        items = article.items.all() if article.kind == Article.Kind.FAQ and article.pk else []
+    content = {
+        "title": article.title,
+        "summary": article.summary,
+        **{name: getattr(article, name, "") for name in CONTENT_FIELDS},
+        "questions": [[item.question, item.answer] for item in items],
+        "sources": [
+            [source.title, source.publisher, source.url, str(source.accessed_on or "")]
+            for source in sorted(sources, key=lambda source: (source.position, source.pk or 0))
+        ],
+        "symptoms": sorted(symptom.pk for symptom in symptoms),
+    }
+    encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+# Each kind's own text, with the care advice (a condition's three levels).
+CONTENT_FIELDS = ["body", "intro", *["when_to_get_medical_help", "urgent_help", "emergency_help"]]
+CARE_ADVICE_FIELDS = ["when_to_get_medical_help", "urgent_help", "emergency_help"]
+
+
+def sign_off_is_current(article: Article, symptoms=None, sources=None, items=None) -> bool:
+    """Whether `article` carries a medical sign-off that still holds.
+
+    A sign-off recorded before the content was fingerprinted (no fingerprint) is shown as it
+    was recorded, but never lets an article be published; one whose content changed since
+    is void.
+    """
+    if not (article.reviewed_by and article.last_reviewed_on):
+        return False
+    if not article.signed_off_fingerprint:
+        return True
+    return article.signed_off_fingerprint == content_fingerprint(article, symptoms, sources, items)
+
+
+def sign_off(article: Article, user) -> None:
+    """Record that `user` signed off `article`'s content as it is now (in the database)."""
+    article.signed_off_by = user
+    article.signed_off_fingerprint = content_fingerprint(article)
+    Article.objects.filter(pk=article.pk).update(
+        signed_off_by=user, signed_off_fingerprint=article.signed_off_fingerprint
+    )
+
+
+def record_content_change(article: Article, user) -> None:
+    article.content_changed_by = user
+    Article.objects.filter(pk=article.pk).update(content_changed_by=user)
+
+
+def self_review_allowed() -> bool:
+    return getattr(settings, "ALLOW_SELF_REVIEW", False)
+
+
+def publish_refusals(article: Article, user) -> list[str]:
+    """Everything that stops `user` publishing `article` as it is in the database now, in plain
+    words; empty when it may be published.
+
+    Every way of publishing asks this (the change form, the list action, scheduling, a
+    working copy, an import), so nothing reaches a reader without an independent medical
+    sign-off of its exact content.
+    """
+    article = article.specific() if type(article) is Article else article
+    refusals = []
+    if not can_publish(user):
+        refusals.append("Only a medical reviewer can publish it.")
+    if not (article.reviewed_by and article.last_reviewed_on and article.signed_off_by_id):
+        refusals.append(
+            "It has no medical sign-off: a medical reviewer must fill in “Medically reviewed "
+            "by” (name and credentials) and “Last reviewed”."
+        )
+    elif article.signed_off_fingerprint != content_fingerprint(article):
+        refusals.append(
+            "Its medical sign-off no longer holds: the content changed after it was signed "
+            "off, so a medical reviewer must review it again."
+        )
+    elif (
+        article.content_changed_by_id is not None
+        and article.signed_off_by_id == article.content_changed_by_id
+        and not self_review_allowed()
+    ):
+        refusals.append(
+            "It was signed off by the person who last changed it: another medical reviewer "
+            "must review it independently."
+        )
+    if not article.pk or not article.symptoms.exists():
+        refusals.append("It has no symptoms: add at least one.")
+    if not article.summary.strip():
+        refusals.append("It has no summary.")
+    if article.kind == Article.Kind.CONDITION and not any(
+        getattr(article, name, "").strip() for name in CARE_ADVICE_FIELDS
+    ):
+        refusals.append(
+            "It has no care advice: fill in at least one of “When to get medical help”, "
+            "urgent help or emergency help."
+        )
+    return refusals
+
+
+# Moderation.
+
+
+def submitter(article: Article):
+    """Who last submitted `article` for review (else who last changed its content)."""
+    event = (
+        AuditEvent.objects.filter(article=article, action=AuditEvent.Action.SUBMITTED)
+        .select_related("user")
+        .first()
+    )
+    return event.user if event and event.user else article.content_changed_by
+
+
+def approved(article: Article, user) -> None:
+    """A reviewer published an article that was in review: the author hears of it."""
+    ReviewComment.objects.filter(article=article, resolved=False).update(resolved=True)
+    notifications.review_approved(article, submitter(article), user)
+
+
+def request_changes(article: Article, user, comment: str) -> ReviewComment:
+    """Send `article` back to its author as a draft, with `comment` saying what to change."""
+    with atomic_change():
+        locked = Article.objects.select_for_update(no_key=True).get(pk=article.pk).specific()
+        author = submitter(locked)
+        with reversion.create_revision():
+            locked.status = Status.DRAFT
+            locked.updated_by = user
+            locked.save()
+            reversion.set_user(user)
+            reversion.set_comment("Changes requested")
+        review = ReviewComment.objects.create(
+            article=locked, author=author, reviewer=user, comment=comment
+        )
+        AuditEvent.record(AuditEvent.Action.CHANGES_REQUESTED, user, locked, detail=comment)
+        notifications.changes_requested(review)
+    return review
+
+
+def open_review_comments(user):
+    """Changes asked of `user` that they have not answered yet, newest first."""
+    return ReviewComment.objects.filter(author=user, resolved=False).select_related(
+        "article", "reviewer"
+    )

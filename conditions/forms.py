@@ -143,6 +143,9 @@ class ArticleAdminForm(RefusesLostUpdates, MarkdownFieldsForm):
     versioned_model = Article
     noun = "article"
     user = None  # set on the form class by the admin's get_form
+    # What the publish gate found missing when this form was last saved (set by the admin,
+    # which then shows the form again: see conditions.admin.moderation).
+    gate_refusals: list[str] | None = None
     markdown_fields = [
         "body", "when_to_get_medical_help", "urgent_help", "emergency_help", "intro",
     ]  # fmt: skip
@@ -171,6 +174,15 @@ class ArticleAdminForm(RefusesLostUpdates, MarkdownFieldsForm):
             )
             if refusal:
                 self.add_error("status", refusal)
+        if self.gate_refusals:
+            raise ValidationError(
+                [
+                    "This article can't be published yet. Nothing has been saved; your text "
+                    "is still in the form below.",
+                    *self.gate_refusals,
+                ],
+                code="publish_gate",
+            )
         return cleaned_data
 
 

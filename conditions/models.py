@@ -283,6 +283,27 @@ class Article(models.Model):
         "e.g. Dr Asha Patel, MRCGP (general practitioner).",
     )
     last_reviewed_on = models.DateField("last reviewed", null=True, blank=True)
+    # Who recorded the sign-off, and a fingerprint of the content they signed off: any change
+    # to the content afterwards voids it (see conditions.editorial.content_fingerprint).
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    signed_off_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # Who last changed what readers read (not the state or the review dates): the reviewer
+    # who signs off must be someone else.
+    content_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     next_review_due = models.DateField(
         null=True,
         blank=True,
@@ -628,6 +649,7 @@ class AuditEvent(models.Model):
         SYMPTOM_RENAMED = "symptom_renamed", "Renamed a symptom"
         SYMPTOM_DELETED = "symptom_deleted", "Deleted a symptom"
         RED_FLAGS_CHANGED = "red_flags_changed", "Changed a symptom's red-flag advice"
+        CHANGES_REQUESTED = "changes_requested", "Requested changes"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     user = models.ForeignKey(
@@ -659,6 +681,29 @@ class AuditEvent(models.Model):
             subject=subject or (article.title if article else ""),
             detail=detail,
         )
+
+
+class ReviewComment(models.Model):
+    """A reviewer's request for changes to an article, shown to its author until resolved
+    (when the article is submitted again, or approved)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="review_comments")
+    # Who submitted the article for review: the person asked to make the changes.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    comment = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved = models.BooleanField(default=False, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Changes requested to {self.article}"
 
 
 # Revision history (django-reversion). A revision of an article holds its own fields, the

@@ -101,9 +101,11 @@ def _page_properties(request, article, trail: list[tuple[str, str]]) -> dict:
         page["datePublished"] = article.published_at.isoformat(timespec="seconds")
     if article.updated_at:
         page["dateModified"] = article.updated_at.isoformat(timespec="seconds")
-    if article.last_reviewed_on:
+    # A sign-off voided by a later change of content is not a review of this page.
+    reviewed = getattr(article, "review_is_current", True)
+    if article.last_reviewed_on and reviewed:
         page["lastReviewed"] = article.last_reviewed_on.isoformat()
-    if article.reviewed_by:
+    if article.reviewed_by and reviewed:
         page["reviewedBy"] = {"@type": "Person", "name": article.reviewed_by}
     page["publisher"] = {
         "@type": "Organization",

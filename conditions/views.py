@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedi
 from django.shortcuts import render
 from django.urls import reverse
 
-from conditions import search
+from conditions import editorial, search
 from conditions.caching import cached_until_content_changes, reads_query_parameters
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
@@ -144,6 +144,9 @@ ARTICLE_TEMPLATES = {
 
 def render_article(request, article, *, symptoms, sources, items, related, preview=False):
     """An article's page. The admin's preview renders unsaved content through this too."""
+    # A sign-off counts only for the content it was given to (read from what the page has
+    # loaded anyway: no extra query).
+    article.review_is_current = editorial.sign_off_is_current(article, symptoms, sources, items)
     # Red-flag advice is written once on a symptom and shown on every article with it.
     red_flags = {
         level: [s for s in symptoms if s.red_flag_advice_html and s.red_flag_level == level]

@@ -218,6 +218,27 @@ SITE_NAME = "NeckInfo"
 # The admin's address, e.g. DJANGO_ADMIN_PATH=editors-7f3a/ to keep it out of scanners' way.
 ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 
+# Editorial rules. A reviewer may sign off content they changed themselves only on a site
+# run by one person: otherwise every published page has a second pair of eyes.
+ALLOW_SELF_REVIEW = env_bool("DJANGO_ALLOW_SELF_REVIEW", default=False)
+
+# Email (moderation notices and the review digest): printed to the console in development,
+# sent by SMTP in production. Tests use Django's in-memory outbox (pytest-django sets it).
+if DEBUG and not os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "NeckInfo <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's address, for links in emails.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
 # Security. Production runs behind a TLS-terminating proxy: HTTPS only, secure cookies, HSTS.
 # DJANGO_SECURE=0 turns the HTTPS parts off, for a production-like server on plain HTTP
 # (`make serve`, benchmarks); DJANGO_BEHIND_TLS_PROXY=1 trusts the proxy's

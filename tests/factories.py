@@ -4,6 +4,7 @@ the people are in conftest.py)."""
 import importlib
 
 from django.contrib.auth.models import Group, Permission, User
+from django.utils import timezone
 
 from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
 
@@ -33,6 +34,30 @@ def make_faq(title: str, items=(), symptoms=(), status=PUBLISHED, **fields) -> F
         FaqItem.objects.create(faq=article, question=question, answer=answer)
     article.symptoms.set([make_symptom(name) for name in symptoms])
     return article
+
+
+def ready_to_publish(article: Article, reviewer: User | None = None) -> Article:
+    """`article` as the publish gate wants it, for tests whose subject is something else: a
+    symptom, care advice (a condition), and a medical sign-off of its content as it is now by
+    a reviewer who didn't write it (Sam, unless `reviewer` is given)."""
+    from conditions import editorial
+
+    article = Article.objects.get(pk=article.pk).specific()  # as saved, not as the caller had it
+    if not article.symptoms.exists():
+        article.symptoms.add(make_symptom("Neck pain"))
+    if article.kind == Article.Kind.CONDITION and not article.medical_help_text:
+        article.when_to_get_medical_help = "- the pain lasts more than a few weeks"
+    article.reviewed_by = article.reviewed_by or "Dr Sam Signer, MRCGP"
+    article.last_reviewed_on = article.last_reviewed_on or timezone.localdate()
+    article.save()
+    editorial.sign_off(article, reviewer or independent_reviewer())
+    return article
+
+
+def independent_reviewer() -> User:
+    """Sam, a medical reviewer who signs off what tests publish and wrote none of it."""
+    existing = User.objects.filter(username="sam").first()
+    return existing or make_staff("sam", "Medical reviewer", "Sam Signer")
 
 
 def roles() -> None:

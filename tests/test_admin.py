@@ -6,7 +6,13 @@ from django.test.utils import CaptureQueriesContext
 
 from conditions.models import Article, ConditionArticle, FaqArticle, Symptom
 from tests.browser_forms import add_inline_rows, admin_change_form
-from tests.factories import DRAFT, PUBLISHED, make_condition, make_faq, make_symptom
+from tests.factories import (
+    DRAFT,
+    make_condition,
+    make_faq,
+    make_symptom,
+    ready_to_publish,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +42,7 @@ def test_editor_creates_tags_and_publishes_a_condition_article(superuser_client,
     assert sorted(s.name for s in article.symptoms.all()) == ["Dizziness", "Neck pain"]
     assert reader.get("/conditions/whiplash/").status_code == 404
 
+    ready_to_publish(article)  # a medical reviewer who didn't write it signs it off
     response = superuser_client.post(
         "/admin/conditions/conditionarticle/",
         {"action": "publish_selected", "_selected_action": [article.pk]},
@@ -59,7 +66,7 @@ def test_editor_creates_an_faq_with_ordered_questions(superuser_client, reader):
         slug="neck-spasm-questions",
         summary="Answers to common questions about neck spasms.",
         symptoms=[str(spasm.pk)],
-        status=PUBLISHED,
+        status=DRAFT,
     )
     add_inline_rows(
         data,
@@ -76,7 +83,11 @@ def test_editor_creates_an_faq_with_ordered_questions(superuser_client, reader):
     response = superuser_client.post(url, data)
 
     assert response.status_code == 302
-    faq = FaqArticle.objects.get(slug="neck-spasm-questions")
+    faq = ready_to_publish(FaqArticle.objects.get(slug="neck-spasm-questions"))
+    superuser_client.post(
+        "/admin/conditions/faqarticle/",
+        {"action": "publish_selected", "_selected_action": [faq.pk]},
+    )
     assert [item.question for item in faq.items.all()] == [
         "Why does my neck keep spasming?",
         "How do you release a neck spasm?",

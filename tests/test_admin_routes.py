@@ -25,7 +25,7 @@ from conditions.models import (
 )
 from tests.browser_forms import admin_change_form, form_data
 from tests.conftest import shared_by_the_tests_inside
-from tests.factories import make_staff, make_symptom
+from tests.factories import make_staff, make_symptom, ready_to_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,8 @@ def admin_routes(patterns=None, prefix="") -> list[tuple[str, URLPattern]]:
 
 def publish_through_the_admin(client, model, *, reviewed: dict, status=Status.PUBLISHED,
                               **content) -> Article:  # fmt: skip
-    """Rita writes a draft (its first revision), then saves the reviewed text as `status`."""
+    """Rita writes a draft (its first revision), then saves the reviewed text; another
+    reviewer signs it off (the publish gate isn't these tests' subject) and she sets `status`."""
     url = f"/admin/conditions/{model._meta.model_name}/add/"
     data = admin_change_form(client, url)
     data.update(status=Status.DRAFT, **content)
@@ -62,7 +63,11 @@ def publish_through_the_admin(client, model, *, reviewed: dict, status=Status.PU
     article = model.objects.latest("pk")
     change = f"/admin/conditions/{model._meta.model_name}/{article.pk}/change/"
     data = admin_change_form(client, change)
-    data.update(reviewed, status=status)
+    data.update(reviewed, status=Status.IN_REVIEW)
+    assert client.post(change, data).status_code == 302
+    ready_to_publish(article)
+    data = admin_change_form(client, change)
+    data.update(status=status)
     assert client.post(change, data).status_code == 302
     return article
 

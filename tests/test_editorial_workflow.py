@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
 from tests.browser_forms import admin_change_form
-from tests.factories import make_condition, make_faq
+from tests.factories import make_condition, make_faq, ready_to_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_editor_cannot_unpublish_or_edit_a_published_article(editor_client, read
 
 
 def test_reviewer_publishes_and_unpublishes_and_it_is_audited(reviewer_client, reader):
-    article = make_condition("Whiplash", status=Status.IN_REVIEW)
+    article = ready_to_publish(make_condition("Whiplash", status=Status.IN_REVIEW))
 
     reviewer_client.post(
         CONDITIONS, {"action": "publish_selected", "_selected_action": [article.pk]}
@@ -141,7 +141,7 @@ def test_awaiting_review_is_filterable_and_counted_on_the_admin_home(reviewer_cl
 
 
 def test_scheduled_article_appears_at_its_publish_time_without_a_worker(reviewer_client, reader):
-    article = make_condition("Whiplash", status=Status.IN_REVIEW)
+    article = ready_to_publish(make_condition("Whiplash", status=Status.IN_REVIEW))
     publish_time = timezone.now().replace(microsecond=0) + timedelta(days=2)
     local = timezone.localtime(publish_time)
     data = admin_change_form(reviewer_client, change_url(article))

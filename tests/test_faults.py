@@ -16,7 +16,7 @@ import pytest
 from conditions import content_version
 from conditions.models import Article
 from tests.browser_forms import admin_change_form
-from tests.factories import make_condition
+from tests.factories import make_condition, ready_to_publish
 from tests.live_site import LoadWithEdits, OwnRedis, PostgresDatabase, live_site
 
 
@@ -99,6 +99,7 @@ def test_with_redis_killed_pages_and_saves_go_on_from_the_database(
     cache_in_own_redis, client, reviewer_client
 ):
     article = make_condition("Whiplash", body="The old advice.", status=Article.Status.DRAFT)
+    ready_to_publish(article)  # signed off by another reviewer: the gate isn't the subject
     change = f"/admin/conditions/conditionarticle/{article.pk}/change/"
     form = admin_change_form(reviewer_client, change)
     form.update(status=Article.Status.PUBLISHED)

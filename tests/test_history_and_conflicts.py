@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from reversion.models import Version
 
 from conditions.models import (
@@ -16,7 +17,7 @@ from conditions.models import (
 )
 from conditions.vocabulary import merge_symptoms
 from tests.browser_forms import add_inline_rows, admin_change_form, form_data
-from tests.factories import make_condition
+from tests.factories import make_condition, ready_to_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,15 @@ def save(client, article, **changes):
     return response
 
 
+def publish(client, article, **changes):
+    """Save `changes`, then publish the article as a reviewer does once another reviewer has
+    signed off its content (the publish gate is not these tests' subject)."""
+    if changes:
+        save(client, article, **changes)
+    ready_to_publish(article)
+    return save(client, article, status=Status.PUBLISHED)
+
+
 def faq_with_two_questions(client) -> FaqArticle:
     data = admin_change_form(client, f"{FAQS}add/")
     data.update(
@@ -43,7 +53,6 @@ def faq_with_two_questions(client) -> FaqArticle:
             "title": "Neck spasms",
             "slug": "neck-spasms",
             "summary": "Questions about neck spasms.",
-            "status": Status.PUBLISHED,
         }
     )
     add_inline_rows(
@@ -55,7 +64,10 @@ def faq_with_two_questions(client) -> FaqArticle:
         ],
     )
     assert client.post(f"{FAQS}add/", data).status_code == 302
-    return FaqArticle.objects.get(slug="neck-spasms")
+    faq = ready_to_publish(FaqArticle.objects.get(slug="neck-spasms"))
+    # Published as test setup, so that its first revision is the one the form saved.
+    Article.objects.filter(pk=faq.pk).update(status=Status.PUBLISHED, published_at=timezone.now())
+    return faq
 
 
 def test_every_save_is_a_revision_with_author_and_time(reviewer_client):
@@ -139,9 +151,7 @@ def test_restoring_keeps_the_current_address_and_publication(reviewer_client, re
     article = make_condition("Whiplash", status=Status.DRAFT)
     save(reviewer_client, article, body="Old text.")
     old = Version.objects.get_for_object(article).get()
-    save(
-        reviewer_client, article, slug="whiplash-injury", status=Status.PUBLISHED, body="New text."
-    )
+    publish(reviewer_client, article, slug="whiplash-injury", body="New text.")
 
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
     form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
@@ -160,7 +170,7 @@ def test_editor_cannot_restore_over_a_published_article(reviewer_client, editor_
     article = make_condition("Whiplash", status=Status.DRAFT)
     save(reviewer_client, article, body="Unreviewed draft text.")
     draft = Version.objects.get_for_object(article).get()
-    save(reviewer_client, article, status=Status.PUBLISHED, body="Reviewed text.")
+    publish(reviewer_client, article, body="Reviewed text.")
 
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{draft.pk}/"
     form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
@@ -296,6 +306,7 @@ def test_restoring_one_article_from_a_revision_it_shares_leaves_the_other_alone(
 ):
     first = make_condition("Whiplash", status=Status.IN_REVIEW, body="Whiplash, reviewed.")
     second = make_condition("Torticollis", status=Status.IN_REVIEW, body="Torticollis, reviewed.")
+    ready_to_publish(first), ready_to_publish(second)
     # One list action publishes both: one revision holds them both.
     reviewer_client.post(
         "/admin/conditions/conditionarticle/",
@@ -317,7 +328,7 @@ def test_restoring_one_article_from_a_revision_it_shares_leaves_the_other_alone(
 
 def test_a_deleted_article_is_recovered_as_a_draft_and_audited(reviewer_client, reader):
     article = make_condition("Whiplash", status=Status.DRAFT)
-    save(reviewer_client, article, body="Reviewed text.", status=Status.PUBLISHED)
+    publish(reviewer_client, article, body="Reviewed text.")
     assert (
         reviewer_client.post(
             f"/admin/conditions/conditionarticle/{article.pk}/delete/", {"post": "yes"}
@@ -342,7 +353,7 @@ def test_an_editor_whose_article_was_published_meanwhile_gets_their_text_back(
 ):
     article = make_condition("Whiplash", status=Status.IN_REVIEW)
     eds_form = admin_change_form(editor_client, change_url(article))
-    save(reviewer_client, article, status=Status.PUBLISHED)
+    publish(reviewer_client, article)
 
     eds_form["body"] = "Ed's careful correction."
     response = editor_client.post(change_url(article), eds_form)

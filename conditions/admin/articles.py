@@ -27,6 +27,7 @@ from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
+from conditions.admin.moderation import ModerationAdminMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     MAX_QUESTIONS,
@@ -47,7 +48,8 @@ Status = Article.Status
 # an old revision brings back content, never these: publishing stays a reviewer's decision.
 PUBLISHING_FIELDS = ["status", "published_at"]
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
-KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS]
+SIGN_OFF_FIELDS = ["signed_off_by_id", "signed_off_fingerprint", "content_changed_by_id"]
+KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS, *SIGN_OFF_FIELDS]
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -100,7 +102,7 @@ class SourceInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
+class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
@@ -281,8 +283,10 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
             if editorial.status_change_refusal(request.user, status, new_status):
                 raise PermissionDenied
         changed = editorial.change_status(
-            queryset.values_list("pk", flat=True), new_status, from_states, request.user
-        )
+            queryset.values_list("pk", flat=True), new_status, from_states, request.user,
+            refusals := {},
+        )  # fmt: skip
+        self.report_publish_refusals(request, refusals)
         label = Status(new_status).label.lower()
         self.message_user(
             request,
