@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from conditions import symptom_review
 from conditions.models import Article, AuditEvent, Symptom, SymptomRedirect, TaggedArticle
 from conditions.signals import atomic_change
 
@@ -26,6 +27,15 @@ class AddressChanges:
     taken_over_from: Symptom | None = None
     # The symptom's previous name, now one of its synonyms ("" if it wasn't renamed).
     old_name_kept: str = ""
+    # What became of a change to its reviewed text: "", "proposed" or "approved".
+    reviewed_text: str = ""
+
+
+REVISION_COMMENTS = {
+    "": "Changed",
+    "proposed": "Proposed a change to its description or red-flag advice",
+    "approved": "Changed its description or red-flag advice (self-review allowed)",
+}
 
 
 @atomic_change()
@@ -40,7 +50,13 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
     if symptom.pk:
         before = (
             Symptom.objects.filter(pk=symptom.pk)
-            .values("name", "slug", "red_flag_advice", "red_flag_level")
+            .values(
+                "name",
+                "slug",
+                *symptom_review.REVIEWED_FIELDS,
+                *(f"proposed_{name}" for name in symptom_review.REVIEWED_FIELDS),
+                "proposed_at",
+            )
             .first()
         )
 
@@ -59,8 +75,12 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
         # as they do a merged symptom's name.
         symptom.synonyms = _combined_synonyms(symptom, [Symptom(name=before["name"])])
         changes.old_name_kept = before["name"]
-    symptom.save()
-    _record_red_flag_change(symptom, before, user)
+    # Its description and advice change only as a proposal a reviewer approves.
+    changes.reviewed_text = symptom_review.take_proposal(symptom, before, user)
+    with reversion.create_revision():
+        symptom.save()
+        reversion.set_user(user)
+        reversion.set_comment(REVISION_COMMENTS[changes.reviewed_text] if before else "Added")
 
     if before is None or (before["name"], before["slug"]) == (symptom.name, symptom.slug):
         return changes
@@ -76,23 +96,6 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
         else "Address unchanged.",
     )
     return changes
-
-
-def _record_red_flag_change(symptom: Symptom, before: dict | None, user) -> None:
-    """An audit event when a symptom's red-flag advice (shown on every article with it)
-    is written or changed."""
-    old = (before["red_flag_advice"], before["red_flag_level"]) if before else ("", "")
-    new = (symptom.red_flag_advice, symptom.red_flag_level)
-    if old == new or not (old[0] or new[0]):
-        return
-    AuditEvent.record(
-        AuditEvent.Action.RED_FLAGS_CHANGED,
-        user=user,
-        subject=symptom.name,
-        detail=f"Level: {symptom.get_red_flag_level_display()}. Advice: {symptom.red_flag_advice}"
-        if new[0]
-        else "Red-flag advice removed.",
-    )
 
 
 def current_slugs(old_slugs: Iterable[str]) -> dict[str, str]:

@@ -6,14 +6,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
-from conditions import editorial, vocabulary
+from conditions import editorial, symptom_review, vocabulary
 from conditions.admin.input import SelectionMustBeIds
 from conditions.forms import SymptomAdminForm
+from conditions.history import word_diff
 from conditions.models import Article, Symptom, published_q
 
 # The admin page where each kind of article is edited.
@@ -23,10 +29,30 @@ ARTICLE_CHANGE_URL_NAMES = {
 }
 
 
+def whole_diff(older: str, newer: str) -> str:
+    """A choice changed: the old one removed, the new one added (no words in common)."""
+    return format_html("<del>{}</del> <ins>{}</ins>", older, newer) if older != newer else newer
+
+
+class PendingProposalFilter(admin.SimpleListFilter):
+    title = "proposed changes"
+    parameter_name = "proposal"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Waiting for approval")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(proposed_at__isnull=False)
+        return queryset
+
+
 @admin.register(Symptom)
 class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
     form = SymptomAdminForm
-    list_display = ["name", "synonyms", "published_articles", "all_articles"]
+    list_display = ["name", "synonyms", "published_articles", "all_articles", "proposal"]
+    list_filter = [PendingProposalFilter]
+    change_form_template = "admin/conditions/symptom/change_form.html"
     search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -58,16 +84,16 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["old_addresses"] if obj else []
-        if not editorial.can_publish(request.user):
-            # What readers are told about a symptom, and when to get help with it, is
-            # written by medical reviewers.
-            readonly += editorial.REVIEWED_SYMPTOM_FIELDS
+        if not editorial.can_edit_symptom(request.user, obj):
+            # Its name and address are on public pages: a medical reviewer changes them.
+            # (Its description and advice anyone may propose: see save_model.)
+            readonly += ["name", "slug", "synonyms"]
         return readonly
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and editorial.can_edit_symptom(
-            request.user, obj
-        )
+    def get_prepopulated_fields(self, request, obj=None):
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return super().get_prepopulated_fields(request, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -89,6 +115,13 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         changes = vocabulary.save_symptom(obj, user=request.user)
+        if changes.reviewed_text == "proposed":
+            self.message_user(
+                request,
+                "Your change to the description and red-flag advice is a proposal: readers "
+                "see the approved text until another medical reviewer approves it.",
+                messages.WARNING,
+            )
         if changes.redirected_from:
             self.message_user(
                 request,
@@ -110,6 +143,85 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
                 f"it now shows “{obj}”.",
                 messages.WARNING,
             )
+
+    @admin.display(description="proposed change", boolean=True, ordering="proposed_at")
+    def proposal(self, symptom):
+        return symptom.has_proposal
+
+    # Approving or rejecting a proposed change to the description and advice.
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/proposal/",
+                self.admin_site.admin_view(require_POST(self.proposal_view)),
+                name=f"{info[0]}_{info[1]}_proposal",
+            ),
+            *super().get_urls(),
+        ]
+
+    def proposal_view(self, request, object_id):
+        """Approve or reject the symptom's pending proposal (the panel on its change form)."""
+        symptom = self.get_object(request, unquote(object_id))
+        if symptom is None:
+            raise Http404("No such symptom")
+        if not self.has_view_or_change_permission(request, symptom):
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        review = {"approve": symptom_review.approve, "reject": symptom_review.reject}.get(decision)
+        if review is None:
+            self.message_user(request, "Choose Approve or Reject.", messages.ERROR)
+        else:
+            try:
+                review(symptom.pk, request.user, request.POST.get("proposal_version", ""))
+            except symptom_review.ReviewRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    "Approved: every article with this symptom now shows the new advice."
+                    if decision == "approve"
+                    else "Rejected: the approved advice stays as it was.",
+                    messages.SUCCESS,
+                )
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", symptom.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        symptom = self.get_object(request, unquote(object_id))
+        if symptom is not None and symptom.has_proposal:
+            extra_context = {**(extra_context or {}), **self._proposal_context(request, symptom)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _proposal_context(self, request, symptom: Symptom) -> dict:
+        live = symptom_review.live_text(symptom)
+        proposed = symptom_review.proposed_text(symptom)
+        levels = symptom_review.LEVELS
+        # (label, live, proposed, how to mark the difference)
+        rows = [
+            ("Level", levels.get(live["red_flag_level"], ""),
+             levels.get(proposed["red_flag_level"], ""), whole_diff),
+            ("Red-flag advice", live["red_flag_advice"], proposed["red_flag_advice"], word_diff),
+            ("Description", live["description"], proposed["description"], word_diff),
+        ]  # fmt: skip
+        refusal = symptom_review.approval_refusal(request.user, symptom)
+        return {
+            "proposal": {
+                "rows": [
+                    {"label": label, "live": old, "diff": diff(old, new), "same": old == new}
+                    for label, old, new, diff in rows
+                ],
+                "proposed_by": symptom.proposed_by,
+                "proposed_at": symptom.proposed_at,
+                "version": symptom_review.proposal_version(symptom),
+                "url": reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_proposal",
+                    args=[symptom.pk],
+                ),
+                "approval_refusal": refusal,
+                "may_reject": editorial.can_publish(request.user),
+            }
+        }
 
     @admin.display(description="published articles", ordering="published_total")
     def published_articles(self, symptom):

@@ -1,0 +1,270 @@
+"""A symptom's safety text (red-flag advice, its level, its description) is content: a change
+is a proposal that readers never see until a different medical reviewer approves it, then
+every article with the symptom shows it on the very next request."""
+
+import pytest
+from django.test import override_settings
+from reversion.models import Version
+
+from conditions.models import AuditEvent, Symptom
+from tests.browser_forms import admin_change_form
+from tests.factories import make_condition, make_faq
+
+pytestmark = pytest.mark.django_db
+
+SYMPTOM_LIST = "/admin/conditions/symptom/"
+EDITORS_ADVICE = "Dizziness is rarely serious; no need to call 999"
+LIVE_ADVICE = "Dizziness comes with a sudden severe headache"
+
+
+@pytest.fixture
+def dizziness_pages(db) -> dict:
+    """Published articles carrying the shipped "Dizziness" (emergency advice)."""
+    return {
+        "condition": make_condition("Vertigo from the neck", ["Dizziness"]),
+        "faq": make_faq("Dizziness questions", [("Why?", "Because.")], ["Dizziness"]),
+    }
+
+
+def change_url(symptom: Symptom) -> str:
+    return f"{SYMPTOM_LIST}{symptom.pk}/change/"
+
+
+def propose_lower_level(client) -> Symptom:
+    """Ed's edit from the issue, through the symptom's own change form."""
+    dizziness = Symptom.objects.get(slug="dizziness")
+    form = admin_change_form(client, change_url(dizziness))
+    form.update(red_flag_advice=EDITORS_ADVICE, red_flag_level="urgent")
+    response = client.post(change_url(dizziness), form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    dizziness.refresh_from_db()
+    return dizziness
+
+
+def decide(client, symptom: Symptom, decision: str, version: str | None = None):
+    symptom.refresh_from_db()
+    return client.post(
+        f"{SYMPTOM_LIST}{symptom.pk}/proposal/",
+        {
+            "decision": decision,
+            "proposal_version": version
+            if version is not None
+            else (symptom.proposed_at.isoformat() if symptom.proposed_at else ""),
+        },
+        follow=True,
+    )
+
+
+def emergency_and_urgent_callouts(page: str) -> tuple[str, str]:
+    urgent = page[page.index("Urgent advice:") :] if "Urgent advice:" in page else ""
+    emergency = (
+        page[page.index("Immediate action required:") :]
+        if "Immediate action required:" in page
+        else ""
+    )
+    return emergency, urgent
+
+
+def test_an_editors_red_flag_change_reaches_no_public_page_until_another_reviewer_approves(
+    editor_client, reviewer_client, reader, dizziness_pages
+):
+    urls = [article.get_absolute_url() for article in dizziness_pages.values()]
+    urls += ["/symptoms/dizziness/"]
+    before = {url: reader.get(url).content for url in urls}
+    assert all(reader.get(url)["X-Cache"] == "hit" for url in urls)  # the page cache is on
+
+    dizziness = propose_lower_level(editor_client)
+
+    assert dizziness.red_flag_advice.startswith(LIVE_ADVICE)
+    assert dizziness.red_flag_level == "emergency"
+    assert (dizziness.proposed_red_flag_advice, dizziness.proposed_red_flag_level) == (
+        EDITORS_ADVICE,
+        "urgent",
+    )
+    for url in urls:
+        assert reader.get(url).content == before[url], url
+
+    page = decide(reviewer_client, dizziness, "approve")
+
+    assert "now shows the new advice" in page.content.decode()
+    for article in dizziness_pages.values():
+        response = reader.get(article.get_absolute_url())
+        assert response["X-Cache"] == "miss"  # the very next request, rendered afresh
+        emergency, urgent = emergency_and_urgent_callouts(response.content.decode())
+        assert EDITORS_ADVICE in urgent
+        assert LIVE_ADVICE not in response.content.decode()
+    dizziness.refresh_from_db()
+    assert (dizziness.red_flag_level, dizziness.has_proposal) == ("urgent", False)
+
+
+def test_the_change_form_shows_live_and_proposed_advice_with_the_words_changed(
+    editor_client, reviewer_client, dizziness_pages
+):
+    dizziness = propose_lower_level(editor_client)
+
+    page = reviewer_client.get(change_url(dizziness)).content.decode()
+
+    assert "Proposed change, waiting for approval" in page and "Proposed by Ed Writer" in page
+    assert "Dizziness <del>comes with a sudden severe headache," in page
+    assert "<ins>is rarely serious; no need to call 999</ins>" in page
+    assert "<del>Emergency: call 999 or go to A&amp;E</del> <ins>Urgent:" in page
+    assert 'name="decision" value="approve"' in page
+    # The form opens on the proposal, so saving another change keeps building on it.
+    form = admin_change_form(reviewer_client, change_url(dizziness))
+    assert (form["red_flag_advice"], form["red_flag_level"]) == (EDITORS_ADVICE, "urgent")
+
+
+def test_the_symptom_list_filters_symptoms_with_a_pending_proposal(
+    editor_client, reviewer_client, dizziness_pages
+):
+    propose_lower_level(editor_client)
+
+    page = reviewer_client.get(SYMPTOM_LIST, {"proposal": "pending"}).content.decode()
+
+    assert ">Dizziness</a>" in page
+    assert ">Headache</a>" not in page and ">Numbness</a>" not in page
+
+
+def test_an_editor_cannot_approve_a_proposal(editor_client, reader, dizziness_pages):
+    dizziness = propose_lower_level(editor_client)
+
+    page = decide(editor_client, dizziness, "approve")
+
+    assert "Only medical reviewers" in page.content.decode()
+    dizziness.refresh_from_db()
+    assert dizziness.red_flag_level == "emergency" and dizziness.has_proposal
+    assert EDITORS_ADVICE not in reader.get("/conditions/vertigo-from-the-neck/").content.decode()
+
+
+def test_a_reviewers_own_change_needs_another_reviewer(
+    reviewer_client, second_reviewer_client, reader, dizziness_pages
+):
+    dizziness = propose_lower_level(reviewer_client)
+    article_url = dizziness_pages["condition"].get_absolute_url()
+
+    page = reviewer_client.get(change_url(dizziness)).content.decode()
+    assert 'value="approve"' not in page and "another medical reviewer must approve" in page
+    refused = decide(reviewer_client, dizziness, "approve")
+
+    assert "another medical reviewer must approve" in refused.content.decode()
+    dizziness.refresh_from_db()
+    assert dizziness.red_flag_level == "emergency"
+    assert EDITORS_ADVICE not in reader.get(article_url).content.decode()
+
+    decide(second_reviewer_client, dizziness, "approve")
+
+    assert EDITORS_ADVICE in reader.get(article_url).content.decode()
+    approval = AuditEvent.objects.get(action=AuditEvent.Action.RED_FLAGS_APPROVED)
+    assert approval.user.username == "raj" and "Proposed by Rita Okafor" in approval.detail
+
+
+@override_settings(ALLOW_SELF_REVIEW=True)
+def test_on_a_one_person_site_a_reviewers_change_goes_live_at_once(
+    reviewer_client, reader, dizziness_pages
+):
+    dizziness = propose_lower_level(reviewer_client)
+
+    assert (dizziness.red_flag_level, dizziness.has_proposal) == ("urgent", False)
+    page = reader.get(dizziness_pages["condition"].get_absolute_url()).content.decode()
+    assert EDITORS_ADVICE in page
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.RED_FLAGS_APPROVED).exists()
+
+
+@override_settings(ALLOW_SELF_REVIEW=True)
+def test_even_on_a_one_person_site_an_editors_change_is_a_proposal(editor_client, dizziness_pages):
+    dizziness = propose_lower_level(editor_client)
+
+    assert dizziness.red_flag_level == "emergency" and dizziness.has_proposal
+
+
+def test_a_rejected_proposal_never_reaches_readers(
+    editor_client, reviewer_client, reader, dizziness_pages
+):
+    article_url = dizziness_pages["condition"].get_absolute_url()
+    before = reader.get(article_url).content
+    dizziness = propose_lower_level(editor_client)
+
+    page = decide(reviewer_client, dizziness, "reject")
+
+    assert "Rejected" in page.content.decode()
+    dizziness.refresh_from_db()
+    assert (dizziness.has_proposal, dizziness.proposed_red_flag_advice) == (False, "")
+    assert dizziness.red_flag_level == "emergency"
+    assert reader.get(article_url).content == before
+    rejection = AuditEvent.objects.get(action=AuditEvent.Action.RED_FLAGS_REJECTED)
+    assert rejection.user.username == "rita" and EDITORS_ADVICE in rejection.detail
+    # Nothing is left to approve.
+    assert "no proposed change" in decide(reviewer_client, dizziness, "approve").content.decode()
+
+
+def test_an_approval_applies_only_the_proposal_the_reviewer_read(
+    editor_client, reviewer_client, reader, dizziness_pages
+):
+    dizziness = propose_lower_level(editor_client)
+    seen = dizziness.proposed_at.isoformat()
+    form = admin_change_form(editor_client, change_url(dizziness))
+    form.update(red_flag_advice="Never call 999 for dizziness.")
+    assert editor_client.post(change_url(dizziness), form).status_code == 302
+
+    page = decide(reviewer_client, dizziness, "approve", version=seen)
+
+    assert "changed after you opened it" in page.content.decode()
+    dizziness.refresh_from_db()
+    assert dizziness.red_flag_level == "emergency"
+
+
+def test_every_step_is_a_revision_and_an_audit_event(
+    editor_client, reviewer_client, dizziness_pages
+):
+    dizziness = propose_lower_level(editor_client)
+    decide(reviewer_client, dizziness, "approve")
+
+    comments = [
+        version.revision.comment
+        for version in Version.objects.get_for_object(dizziness).order_by("pk")
+    ]
+    assert comments == [
+        "Proposed a change to its description or red-flag advice",
+        "Approved the change proposed by Ed Writer",
+    ]
+    newest = Version.objects.get_for_object(dizziness).first()
+    assert newest.field_dict["red_flag_advice"] == EDITORS_ADVICE
+    events = AuditEvent.objects.filter(subject="Dizziness").order_by("pk")
+    assert [(e.action, e.user.username) for e in events] == [
+        (AuditEvent.Action.RED_FLAGS_PROPOSED, "ed"),
+        (AuditEvent.Action.RED_FLAGS_APPROVED, "rita"),
+    ]
+    assert EDITORS_ADVICE in events[0].detail and "Emergency" in events[0].detail
+
+
+def test_a_proposed_description_waits_for_approval_too(
+    editor_client, reviewer_client, reader, dizziness_pages
+):
+    dizziness = Symptom.objects.get(slug="dizziness")
+    form = admin_change_form(editor_client, change_url(dizziness))
+    form["description"] = "Nothing to worry about."
+    assert editor_client.post(change_url(dizziness), form).status_code == 302
+
+    assert "Nothing to worry about." not in reader.get("/symptoms/dizziness/").content.decode()
+
+    decide(reviewer_client, dizziness, "approve")
+
+    assert "Nothing to worry about." in reader.get("/symptoms/dizziness/").content.decode()
+
+
+def test_a_hand_made_post_of_live_fields_by_an_editor_changes_nothing_readers_see(
+    editor_client, reader, dizziness_pages
+):
+    dizziness = Symptom.objects.get(slug="dizziness")
+    form = admin_change_form(editor_client, change_url(dizziness))
+    response = editor_client.post(
+        change_url(dizziness),
+        {**form, "red_flag_advice": EDITORS_ADVICE, "red_flag_level": "urgent",
+         "red_flag_advice_html": EDITORS_ADVICE, "proposed_at": "", "name": "Giddiness"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    dizziness.refresh_from_db()
+    assert (dizziness.name, dizziness.red_flag_level) == ("Dizziness", "emergency")
+    assert EDITORS_ADVICE not in dizziness.red_flag_advice_html
+    assert EDITORS_ADVICE not in reader.get("/symptoms/dizziness/").content.decode()
