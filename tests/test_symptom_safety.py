@@ -7,8 +7,8 @@ from django.test import override_settings
 from reversion.models import Version
 
 from conditions.models import AuditEvent, Symptom
-from tests.browser_forms import admin_change_form
-from tests.factories import make_condition, make_faq
+from tests.browser_forms import admin_change_form, form_data
+from tests.factories import make_condition, make_faq, make_symptom
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +268,108 @@ def test_a_hand_made_post_of_live_fields_by_an_editor_changes_nothing_readers_se
     assert (dizziness.name, dizziness.red_flag_level) == ("Dizziness", "emergency")
     assert EDITORS_ADVICE not in dizziness.red_flag_advice_html
     assert EDITORS_ADVICE not in reader.get("/symptoms/dizziness/").content.decode()
+
+
+# Merging never drops advice unless the reviewer chooses to.
+
+ARM_NUMBNESS_ADVICE = "Numbness or weakness comes on suddenly in one side of your body"
+NUMBNESS_ADVICE = "Numbness comes on suddenly in your face, arm or leg"
+
+
+def merge_screen(client, symptoms) -> str:
+    """The merge screen, as "Merge selected symptoms into one…" on the list opens it."""
+    response = client.post(
+        SYMPTOM_LIST,
+        {"action": "merge_selected", "_selected_action": [s.pk for s in symptoms]},
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def numbness_pages(db) -> dict:
+    return {
+        "arm": make_condition("Cervical radiculopathy", ["Arm numbness"]),
+        "numb": make_condition("Pins and needles", ["Numbness"]),
+    }
+
+
+def test_merging_arm_numbness_into_numbness_keeps_its_999_advice(
+    reviewer_client, reader, numbness_pages
+):
+    arm, numbness = Symptom.objects.get(slug="arm-numbness"), Symptom.objects.get(slug="numbness")
+    page = merge_screen(reviewer_client, [arm, numbness])
+    assert ARM_NUMBNESS_ADVICE in page and NUMBNESS_ADVICE in page
+    form = form_data(page, "merge-form")
+    assert sorted(form["keep_red_flags"]) == sorted([str(arm.pk), str(numbness.pk)])
+    form["keep"] = str(numbness.pk)
+
+    assert reviewer_client.post(SYMPTOM_LIST, form).status_code == 302
+
+    numbness.refresh_from_db()
+    assert ARM_NUMBNESS_ADVICE in numbness.red_flag_advice
+    assert NUMBNESS_ADVICE in numbness.red_flag_advice
+    assert numbness.red_flag_level == "emergency"
+    for article in numbness_pages.values():
+        emergency, _ = emergency_and_urgent_callouts(
+            reader.get(article.get_absolute_url()).content.decode()
+        )
+        assert ARM_NUMBNESS_ADVICE in emergency and NUMBNESS_ADVICE in emergency
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SYMPTOMS_MERGED)
+    assert "Red-flag advice kept: Numbness's (emergency) and Arm numbness's (emergency)" in (
+        event.detail
+    )
+    assert "Dropped" not in event.detail
+    newest = Version.objects.get_for_object(numbness).first()
+    assert ARM_NUMBNESS_ADVICE in newest.field_dict["red_flag_advice"]
+
+
+def test_the_reviewers_choice_of_advice_is_honoured_and_recorded(
+    reviewer_client, reader, numbness_pages
+):
+    arm, numbness = Symptom.objects.get(slug="arm-numbness"), Symptom.objects.get(slug="numbness")
+    form = form_data(merge_screen(reviewer_client, [arm, numbness]), "merge-form")
+    form.update(keep=str(numbness.pk), keep_red_flags=[str(arm.pk)])
+
+    assert reviewer_client.post(SYMPTOM_LIST, form).status_code == 302
+
+    numbness.refresh_from_db()
+    assert numbness.red_flag_advice.startswith(ARM_NUMBNESS_ADVICE)
+    assert NUMBNESS_ADVICE not in numbness.red_flag_advice
+    page = reader.get(numbness_pages["numb"].get_absolute_url()).content.decode()
+    assert ARM_NUMBNESS_ADVICE in page and NUMBNESS_ADVICE not in page
+    event = AuditEvent.objects.get(action=AuditEvent.Action.SYMPTOMS_MERGED)
+    assert "Red-flag advice kept: Arm numbness's (emergency)" in event.detail
+    assert f"Dropped, by the reviewer's choice: Numbness's (emergency: {NUMBNESS_ADVICE}" in (
+        event.detail
+    )
+
+
+def test_merged_advice_takes_the_highest_level_kept(reviewer_client):
+    neck_ache = make_symptom(
+        "Neck ache", red_flag_advice="It lasts more than a few weeks.", red_flag_level="urgent"
+    )
+    arm = Symptom.objects.get(slug="arm-numbness")
+    form = form_data(merge_screen(reviewer_client, [neck_ache, arm]), "merge-form")
+    form["keep"] = str(neck_ache.pk)
+
+    assert reviewer_client.post(SYMPTOM_LIST, form).status_code == 302
+
+    neck_ache.refresh_from_db()
+    assert neck_ache.red_flag_level == "emergency"
+    assert neck_ache.red_flag_advice.startswith("It lasts more than a few weeks.\n\n")
+    assert ARM_NUMBNESS_ADVICE in neck_ache.red_flag_advice
+
+
+def test_a_hand_made_merge_without_a_choice_keeps_all_the_advice(reviewer_client):
+    arm, numbness = Symptom.objects.get(slug="arm-numbness"), Symptom.objects.get(slug="numbness")
+
+    reviewer_client.post(
+        SYMPTOM_LIST,
+        {"action": "merge_selected", "_selected_action": [arm.pk, numbness.pk],
+         "keep": str(numbness.pk), "confirm": "yes"},
+    )  # fmt: skip
+
+    numbness.refresh_from_db()
+    assert ARM_NUMBNESS_ADVICE in numbness.red_flag_advice
+    assert NUMBNESS_ADVICE in numbness.red_flag_advice

@@ -293,7 +293,10 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
         keep = by_id.get(request.POST.get("keep", ""))
         if request.POST.get("confirm") and keep:
             merged = [symptom for symptom in symptoms if symptom != keep]
-            articles = vocabulary.merge_symptoms(keep, merged, user=request.user)
+            red_flags_from = self._red_flags_chosen(request, by_id)
+            articles = vocabulary.merge_symptoms(
+                keep, merged, user=request.user, red_flags_from=red_flags_from
+            )
             self.message_user(
                 request,
                 f"Merged {vocabulary.joined_with_and(f'“{s}”' for s in merged)} into “{keep}”: "
@@ -310,9 +313,19 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
             "opts": self.opts,
             "symptoms": symptoms,
             "keep": keep or symptoms[0],
+            "red_flags_chosen": self._red_flags_chosen(request, by_id),
+            "symptoms_with_red_flags": [s for s in symptoms if s.red_flag_advice.strip()],
             "not_chosen": bool(request.POST.get("confirm")),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.merge_confirmation_template, context)
+
+    @staticmethod
+    def _red_flags_chosen(request, by_id: dict[str, Symptom]) -> list[int] | None:
+        """The selected symptoms whose red-flag advice the reviewer chose to keep; None (all
+        of them) unless the merge screen's choice was posted."""
+        if not request.POST.get("red_flags_chosen"):
+            return None
+        return [by_id[pk].pk for pk in request.POST.getlist("keep_red_flags") if pk in by_id]
