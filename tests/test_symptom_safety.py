@@ -373,3 +373,69 @@ def test_a_hand_made_merge_without_a_choice_keeps_all_the_advice(reviewer_client
     numbness.refresh_from_db()
     assert ARM_NUMBNESS_ADVICE in numbness.red_flag_advice
     assert NUMBNESS_ADVICE in numbness.red_flag_advice
+
+
+# History, Compare and Restore.
+
+
+def test_a_symptoms_history_lists_each_step_and_compares_two(
+    editor_client, reviewer_client, dizziness_pages
+):
+    dizziness = propose_lower_level(editor_client)
+    decide(reviewer_client, dizziness, "approve")
+    history_url = f"{SYMPTOM_LIST}{dizziness.pk}/history/"
+
+    history = reviewer_client.get(history_url).content.decode()
+
+    assert "Approved the change proposed by Ed Writer" in history
+    assert "Proposed a change to its description or red-flag advice" in history
+    older, newer = Version.objects.get_for_object(dizziness).order_by("pk")
+    compared = reviewer_client.get(
+        f"{history_url}compare/", {"from": older.pk, "to": newer.pk}
+    ).content.decode()
+    assert "<ins>is rarely serious; no need to call 999</ins>" in compared
+    assert "<del>emergency</del><ins>urgent</ins>" in compared
+
+
+def test_restoring_an_earlier_revision_is_a_proposal_too(
+    editor_client, reviewer_client, second_reviewer_client, reader, dizziness_pages
+):
+    dizziness = propose_lower_level(editor_client)
+    decide(reviewer_client, dizziness, "approve")
+    before_approval = Version.objects.get_for_object(dizziness).order_by("pk").first()
+    url = f"{SYMPTOM_LIST}{dizziness.pk}/history/{before_approval.pk}/"
+    article_url = dizziness_pages["condition"].get_absolute_url()
+
+    form = admin_change_form(reviewer_client, url)  # showing it writes nothing
+    dizziness.refresh_from_db()
+    assert (dizziness.red_flag_advice, dizziness.has_proposal) == (EDITORS_ADVICE, False)
+    assert form["red_flag_advice"].startswith(LIVE_ADVICE) and form["red_flag_level"] == "emergency"
+
+    assert reviewer_client.post(url, form).status_code == 302
+
+    dizziness.refresh_from_db()
+    assert dizziness.red_flag_advice == EDITORS_ADVICE  # still live until approved
+    assert dizziness.proposed_red_flag_advice.startswith(LIVE_ADVICE)
+    assert EDITORS_ADVICE in reader.get(article_url).content.decode()
+
+    decide(second_reviewer_client, dizziness, "approve")
+
+    page = reader.get(article_url).content.decode()
+    emergency, _ = emergency_and_urgent_callouts(page)
+    assert LIVE_ADVICE in emergency and EDITORS_ADVICE not in page
+
+
+def test_a_deleted_symptom_cannot_be_recovered_with_its_advice_unreviewed(
+    reviewer_client, editor_client
+):
+    headache = Symptom.objects.get(slug="headache")
+    form = admin_change_form(reviewer_client, change_url(headache))
+    form["synonyms"] = "head pain"
+    assert reviewer_client.post(change_url(headache), form).status_code == 302
+    version = Version.objects.get_for_object(headache).first()
+    reviewer_client.post(f"{SYMPTOM_LIST}{headache.pk}/delete/", {"post": "yes"})
+
+    for client in (reviewer_client, editor_client):
+        assert client.get(f"{SYMPTOM_LIST}recover/").status_code == 403
+        assert client.post(f"{SYMPTOM_LIST}recover/{version.pk}/", {}).status_code == 403
+    assert not Symptom.objects.filter(slug="headache").exists()

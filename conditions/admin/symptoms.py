@@ -10,16 +10,18 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
 from conditions import editorial, symptom_review, vocabulary
 from conditions.admin.input import SelectionMustBeIds
 from conditions.forms import SymptomAdminForm
-from conditions.history import word_diff
+from conditions.history import compare_snapshots, revision_time, word_diff
 from conditions.models import Article, Symptom, published_q
 
 # The admin page where each kind of article is edited.
@@ -27,6 +29,26 @@ ARTICLE_CHANGE_URL_NAMES = {
     Article.Kind.CONDITION: "admin:conditions_conditionarticle_change",
     Article.Kind.FAQ: "admin:conditions_faqarticle_change",
 }
+
+
+# What Compare shows of a symptom's revision, in this order: (label, field name).
+SYMPTOM_FIELDS = [
+    ("Name", "name"),
+    ("Slug", "slug"),
+    ("Synonyms", "synonyms"),
+    ("Description", "description"),
+    ("Red-flag advice", "red_flag_advice"),
+    ("Red-flag level", "red_flag_level"),
+    ("Proposed description", "proposed_description"),
+    ("Proposed red-flag advice", "proposed_red_flag_advice"),
+    ("Proposed red-flag level", "proposed_red_flag_level"),
+]
+
+
+def symptom_snapshot(version: Version) -> dict[str, str]:
+    """The symptom as it was in `version`: readable text for each part."""
+    fields = version.field_dict
+    return {label: str(fields.get(name) or "") for label, name in SYMPTOM_FIELDS}
 
 
 def whole_diff(older: str, newer: str) -> str:
@@ -48,8 +70,11 @@ class PendingProposalFilter(admin.SimpleListFilter):
 
 
 @admin.register(Symptom)
-class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
+class SymptomAdmin(SelectionMustBeIds, VersionAdmin):
     form = SymptomAdminForm
+    # Django's list, without django-reversion's "Recover deleted symptoms" (see recover_view).
+    change_list_template = None
+    object_history_template = "admin/conditions/article_history.html"
     list_display = ["name", "synonyms", "published_articles", "all_articles", "proposal"]
     list_filter = [PendingProposalFilter]
     change_form_template = "admin/conditions/symptom/change_form.html"
@@ -114,7 +139,7 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
-        changes = vocabulary.save_symptom(obj, user=request.user)
+        changes = request.symptom_changes = vocabulary.save_symptom(obj, user=request.user)
         if changes.reviewed_text == "proposed":
             self.message_user(
                 request,
@@ -148,6 +173,101 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
     def proposal(self, symptom):
         return symptom.has_proposal
 
+    def log_change(self, request, obj, message):
+        changes = getattr(request, "symptom_changes", None)
+        if changes is not None and changes.reviewed_text:
+            # save_symptom named the revision: "Changed Red-flag advice" would say it is live.
+            return admin.ModelAdmin.log_change(self, request, obj, message)
+        return super().log_change(request, obj, message)
+
+    def changelist_view(self, request, extra_context=None):
+        # Not inside one revision for the whole list (django-reversion's way): a merge saves
+        # each re-tagged article and the kept symptom as revisions of their own.
+        return admin.ModelAdmin.changelist_view(self, request, extra_context)
+
+    # History, compare and restore.
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        versions = (
+            Version.objects.get_for_object(obj).select_related("revision__user")
+            if obj
+            else Version.objects.none()
+        )
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "versions": versions}
+        )
+
+    def compare_view(self, request, object_id):
+        """What changed between two revisions of one symptom."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object(obj).select_related("revision__user")
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+        )
+        try:
+            chosen = versions.in_bulk([int(request.GET["from"]), int(request.GET["to"])])
+            older, newer = sorted(chosen.values(), key=lambda v: v.revision.date_created)
+        except (KeyError, ValueError):
+            self.message_user(request, "Choose two different revisions to compare.", messages.ERROR)
+            return redirect(history_url)
+        return TemplateResponse(
+            request,
+            "admin/conditions/article_compare.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": obj,
+                "title": f"Compare revisions of “{obj}”",
+                "older": older,
+                "newer": newer,
+                "parts": compare_snapshots(symptom_snapshot(older), symptom_snapshot(newer)),
+                "history_url": history_url,
+            },
+        )
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """The change form filled in from an earlier revision; saving it restores its name
+        and synonyms, and proposes its description and advice (never straight to readers).
+
+        Nothing is written over the symptom before the save, unlike django-reversion's own
+        restore: the save is an ordinary one, judged and proposed like any other.
+        """
+        current = self.get_object(request, unquote(object_id))
+        if current is None or not self.has_change_permission(request, current):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_for_object(current), pk=version_id)
+        if request.method != "POST":
+            request.symptom_revision = version
+        context = {
+            "title": f"Restore the revision of {revision_time(version)} of “{current}”",
+            "restoring_revision": revision_time(version),
+            **(extra_context or {}),
+        }
+        return self.changeform_view(request, object_id, request.path, context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        version = getattr(request, "symptom_revision", None)
+        if obj is not None and version is not None:
+            # Shown, not saved: the form opens on the revision's text.
+            fields = version.field_dict
+            for name in ["name", "slug", "synonyms", *editorial.REVIEWED_SYMPTOM_FIELDS]:
+                if name in fields:
+                    setattr(obj, name, fields[name])
+            obj.proposed_at = None
+        return obj
+
+    def recoverlist_view(self, request, extra_context=None):
+        # A deleted symptom is added again by hand: recovering one would bring its advice
+        # back to readers without review.
+        raise PermissionDenied
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied
+
     # Approving or rejecting a proposed change to the description and advice.
 
     def get_urls(self):
@@ -157,6 +277,11 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
                 "<path:object_id>/proposal/",
                 self.admin_site.admin_view(require_POST(self.proposal_view)),
                 name=f"{info[0]}_{info[1]}_proposal",
+            ),
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name=f"{info[0]}_{info[1]}_compare",
             ),
             *super().get_urls(),
         ]
