@@ -46,15 +46,17 @@ def can_edit(user, article: Article | None) -> bool:
     return article is None or article.status != Status.PUBLISHED or can_publish(user)
 
 
-# A symptom's fields that readers see as advice: only medical reviewers change them.
+# A symptom's fields that readers see as advice: anyone's change to them is a proposal that
+# goes live when another medical reviewer approves it (see conditions.symptom_review).
 REVIEWED_SYMPTOM_FIELDS = ["description", "red_flag_advice", "red_flag_level"]
 
 
 def can_edit_symptom(user, symptom: Symptom | None) -> bool:
-    """Whether `user` may change `symptom` (None: symptoms in general).
+    """Whether `user` may change `symptom`'s name, address and synonyms (None: symptoms in
+    general).
 
-    A symptom that published (or scheduled) articles carry is on public pages, with its
-    name, description and red-flag advice: like those articles, a medical reviewer changes it.
+    A symptom that published (or scheduled) articles carry is on public pages under its
+    name: like those articles, a medical reviewer changes it.
     """
     if symptom is None or symptom.pk is None or can_publish(user):
         return True

@@ -187,11 +187,21 @@ class ArticleAdminForm(RefusesLostUpdates, MarkdownFieldsForm):
 
 
 class SymptomAdminForm(RefusesLostUpdates, MarkdownFieldsForm):
-    """A symptom's form: no lost updates, and red-flag advice that renders quickly."""
+    """A symptom's form: no lost updates, and red-flag advice that renders quickly.
+
+    Its description and advice open on the change waiting for approval, if there is one:
+    saving them is a proposal (conditions.symptom_review), never a live change.
+    """
 
     versioned_model = Symptom
     noun = "symptom"
     markdown_fields = ["red_flag_advice"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.has_proposal:
+            for name in editorial.REVIEWED_SYMPTOM_FIELDS:
+                self.initial[name] = getattr(self.instance, f"proposed_{name}")
 
     class Meta:
         model = Symptom

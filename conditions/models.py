@@ -121,6 +121,23 @@ class Symptom(TagBase):
         max_length=20, choices=RedFlagLevel.choices, default=RedFlagLevel.EMERGENCY
     )
     red_flag_advice_html = models.TextField(editable=False, default="")
+    # A change to the reviewed text above (description, red-flag advice and level) waiting
+    # for a medical reviewer's approval (see conditions.symptom_review). Readers see the
+    # approved text until then; `proposed_at` is set while a proposal is pending.
+    proposed_description = WrittenTextField(blank=True, editable=False)
+    proposed_red_flag_advice = WrittenTextField(blank=True, editable=False)
+    proposed_red_flag_level = models.CharField(
+        max_length=20, choices=RedFlagLevel.choices, blank=True, editable=False
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who saved it last and when: the symptom's form refuses to save over a change made
     # after it was opened (see conditions.forms).
     updated_at = models.DateTimeField("last updated", auto_now=True)
@@ -152,6 +169,11 @@ class Symptom(TagBase):
 
     def get_absolute_url(self) -> str:
         return reverse("conditions:symptom", args=[self.slug])
+
+    @property
+    def has_proposal(self) -> bool:
+        """Whether a change to its reviewed text is waiting for approval."""
+        return self.proposed_at is not None
 
     @property
     def synonym_list(self) -> list[str]:
@@ -650,6 +672,9 @@ class AuditEvent(models.Model):
         SYMPTOM_DELETED = "symptom_deleted", "Deleted a symptom"
         RED_FLAGS_CHANGED = "red_flags_changed", "Changed a symptom's red-flag advice"
         CHANGES_REQUESTED = "changes_requested", "Requested changes"
+        RED_FLAGS_PROPOSED = "red_flags_proposed", "Proposed a change to a symptom's advice"
+        RED_FLAGS_APPROVED = "red_flags_approved", "Approved a change to a symptom's advice"
+        RED_FLAGS_REJECTED = "red_flags_rejected", "Rejected a change to a symptom's advice"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     user = models.ForeignKey(
@@ -715,6 +740,8 @@ reversion.register(FaqArticle, follow=["article_ptr", "items"])
 reversion.register(FaqItem)
 reversion.register(TaggedArticle)
 reversion.register(Source)
+# A symptom's revisions hold its name, synonyms, and its live and proposed advice.
+reversion.register(Symptom)
 
 
 class SearchEntry(models.Model):

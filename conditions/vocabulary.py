@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils import timezone
 
+from conditions import symptom_review
 from conditions.models import Article, AuditEvent, Symptom, SymptomRedirect, TaggedArticle
 from conditions.signals import atomic_change
 
@@ -26,6 +27,15 @@ class AddressChanges:
     taken_over_from: Symptom | None = None
     # The symptom's previous name, now one of its synonyms ("" if it wasn't renamed).
     old_name_kept: str = ""
+    # What became of a change to its reviewed text: "", "proposed" or "approved".
+    reviewed_text: str = ""
+
+
+REVISION_COMMENTS = {
+    "": "Changed",
+    "proposed": "Proposed a change to its description or red-flag advice",
+    "approved": "Changed its description or red-flag advice (self-review allowed)",
+}
 
 
 @atomic_change()
@@ -40,7 +50,13 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
     if symptom.pk:
         before = (
             Symptom.objects.filter(pk=symptom.pk)
-            .values("name", "slug", "red_flag_advice", "red_flag_level")
+            .values(
+                "name",
+                "slug",
+                *symptom_review.REVIEWED_FIELDS,
+                *(f"proposed_{name}" for name in symptom_review.REVIEWED_FIELDS),
+                "proposed_at",
+            )
             .first()
         )
 
@@ -59,8 +75,12 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
         # as they do a merged symptom's name.
         symptom.synonyms = _combined_synonyms(symptom, [Symptom(name=before["name"])])
         changes.old_name_kept = before["name"]
-    symptom.save()
-    _record_red_flag_change(symptom, before, user)
+    # Its description and advice change only as a proposal a reviewer approves.
+    changes.reviewed_text = symptom_review.take_proposal(symptom, before, user)
+    with reversion.create_revision():
+        symptom.save()
+        reversion.set_user(user)
+        reversion.set_comment(REVISION_COMMENTS[changes.reviewed_text] if before else "Added")
 
     if before is None or (before["name"], before["slug"]) == (symptom.name, symptom.slug):
         return changes
@@ -76,23 +96,6 @@ def save_symptom(symptom: Symptom, user=None) -> AddressChanges:
         else "Address unchanged.",
     )
     return changes
-
-
-def _record_red_flag_change(symptom: Symptom, before: dict | None, user) -> None:
-    """An audit event when a symptom's red-flag advice (shown on every article with it)
-    is written or changed."""
-    old = (before["red_flag_advice"], before["red_flag_level"]) if before else ("", "")
-    new = (symptom.red_flag_advice, symptom.red_flag_level)
-    if old == new or not (old[0] or new[0]):
-        return
-    AuditEvent.record(
-        AuditEvent.Action.RED_FLAGS_CHANGED,
-        user=user,
-        subject=symptom.name,
-        detail=f"Level: {symptom.get_red_flag_level_display()}. Advice: {symptom.red_flag_advice}"
-        if new[0]
-        else "Red-flag advice removed.",
-    )
 
 
 def current_slugs(old_slugs: Iterable[str]) -> dict[str, str]:
@@ -142,12 +145,18 @@ def articles_by_symptom(symptoms: Iterable[Symptom]) -> dict[int, list[Article]]
 
 
 @atomic_change()
-def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[Article]:
+def merge_symptoms(
+    keep: Symptom, merge: Iterable[Symptom], user=None, red_flags_from: Iterable[int] | None = None
+) -> list[Article]:
     """Fold the `merge` symptoms into `keep`, and return the articles that were re-tagged.
 
     Their articles are tagged with `keep` instead, their names and synonyms become its
     synonyms, and their addresses (old ones too) redirect to it. Each re-tagged article
     gets its own revision, so restoring one article never touches another.
+
+    `keep` then has the red-flag advice of the symptoms (among all of them) whose ids are in
+    `red_flags_from`, combined, at the highest of their levels: by default (None) all of
+    them, so a merge never drops advice unless the reviewer chose to.
     """
     merge_ids = {symptom.pk for symptom in merge} - {keep.pk}
     if not merge_ids:
@@ -178,7 +187,14 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
     TaggedArticle.objects.filter(tag__in=merge_ids).delete()
 
     keep.synonyms = _combined_synonyms(keep, merged)
-    keep.save(update_fields=["synonyms"])
+    red_flags = _combined_red_flags([keep, *merged], red_flags_from)
+    keep.red_flag_advice, keep.red_flag_level = red_flags.advice, red_flags.level
+    keep.updated_by = user if user is not None and user.is_authenticated else None
+    names = [symptom.name for symptom in merged]
+    with reversion.create_revision():
+        keep.save()
+        reversion.set_user(user)
+        reversion.set_comment(f"Merged {joined_with_and(names)} into it. {red_flags.summary}")
 
     merged_slugs = [symptom.slug for symptom in merged]
     # A stray redirect using one of these slugs would block the new ones (old_slug is unique),
@@ -204,7 +220,6 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
             )
             reversion.add_to_revision(article.specific())
 
-    names = [symptom.name for symptom in merged]
     AuditEvent.record(
         AuditEvent.Action.SYMPTOMS_MERGED,
         user=user,
@@ -214,9 +229,59 @@ def merge_symptoms(keep: Symptom, merge: Iterable[Symptom], user=None) -> list[A
             f"{keep.name} (/symptoms/{keep.slug}/). "
             f"Re-tagged {len(articles)} article{'s' if len(articles) != 1 else ''}"
             + (": " + "; ".join(article.title for article in articles) if articles else ".")
+            + f" {red_flags.summary}"
+            + "".join(
+                f" The change proposed to {s.name}'s advice was dropped with it."
+                for s in merged
+                if s.has_proposal
+            )
         ),
     )
     return articles
+
+
+@dataclass
+class MergedRedFlags:
+    advice: str
+    level: str
+    summary: str  # what was kept and dropped, for the audit log and the revision
+
+
+# Higher is more urgent.
+RED_FLAG_URGENCY = {Symptom.RedFlagLevel.URGENT: 1, Symptom.RedFlagLevel.EMERGENCY: 2}
+
+
+def _combined_red_flags(
+    symptoms: list[Symptom], chosen_ids: Iterable[int] | None
+) -> MergedRedFlags:
+    """The advice of the `chosen_ids` symptoms (all when None), each text once, kept symptom
+    first, at the highest of their levels."""
+    with_advice = [symptom for symptom in symptoms if symptom.red_flag_advice.strip()]
+    chosen_ids = None if chosen_ids is None else set(chosen_ids)
+    kept = [s for s in with_advice if chosen_ids is None or s.pk in chosen_ids]
+    dropped = [s for s in with_advice if s not in kept]
+    texts = list(dict.fromkeys(symptom.red_flag_advice.strip() for symptom in kept))
+    level = max(
+        (symptom.red_flag_level for symptom in kept),
+        key=lambda value: RED_FLAG_URGENCY.get(value, 0),
+        default=symptoms[0].red_flag_level,
+    )
+    summary = (
+        "Red-flag advice kept: "
+        + joined_with_and(f"{s.name}'s ({s.red_flag_level})" for s in kept)
+        + f"; level {level}."
+        if kept
+        else "No red-flag advice kept."
+    )
+    if dropped:
+        summary += (
+            " Dropped, by the reviewer's choice: "
+            + joined_with_and(
+                f"{s.name}'s ({s.red_flag_level}: {s.red_flag_advice.strip()})" for s in dropped
+            )
+            + "."
+        )
+    return MergedRedFlags(advice="\n\n".join(texts), level=level, summary=summary)
 
 
 def restore_merged_symptoms(article: Article) -> list[Symptom]:

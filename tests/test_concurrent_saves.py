@@ -56,7 +56,8 @@ def test_two_reviewers_saving_a_symptom_at_once_never_both_succeed(site):
     pk = site.database.query("SELECT id FROM conditions_symptom WHERE slug = 'dizziness'")[0][0]
 
     def description():
-        sql = "SELECT description FROM conditions_symptom WHERE id = ?"
+        # A description is saved as a proposal, waiting for another reviewer's approval.
+        sql = "SELECT proposed_description FROM conditions_symptom WHERE id = ?"
         return site.database.query(sql, (pk,))[0][0]
 
     path = f"/admin/conditions/symptom/{pk}/change/"

@@ -413,23 +413,29 @@ def test_editor_without_delete_permission_cannot_delete(client, editor_without_d
 # Who may change what readers are told about a symptom, and no lost updates.
 
 
-def test_an_editor_cannot_change_a_symptom_on_published_articles(editor_client, reader):
+def test_an_editor_may_only_propose_changes_to_a_symptom_on_published_articles(
+    editor_client, reader
+):
     neck_pain = make_symptom("Neck crick", description="Pain in the neck.")
     make_condition("Whiplash", ["Neck crick"])
     url = f"{SYMPTOM_LIST}{neck_pain.pk}/change/"
-    form = admin_change_form(editor_client, url)  # shown, but only to read
+    form = admin_change_form(editor_client, url)
+    assert "name" not in form and "description" in form  # its name is a reviewer's to change
 
     response = editor_client.post(url, {**form, "name": "Neck ache", "description": "Rewritten."})
 
-    assert response.status_code == 403
+    assert response.status_code == 302
     neck_pain.refresh_from_db()
     assert (neck_pain.name, neck_pain.description) == ("Neck crick", "Pain in the neck.")
+    assert neck_pain.proposed_description == "Rewritten."
+    assert "Rewritten." not in reader.get("/symptoms/neck-crick/").content.decode()
 
 
-def test_an_editor_cannot_write_red_flag_advice_or_a_description(editor_client):
+def test_an_editors_red_flag_advice_and_description_for_a_new_symptom_are_a_proposal(
+    editor_client,
+):
     url = f"{SYMPTOM_LIST}add/"
     form = admin_change_form(editor_client, url)
-    assert "red_flag_advice" not in form and "description" not in form
 
     form.update(name="Jaw ache", slug="jaw-ache", red_flag_advice="No need to call 999.",
                 description="Nothing to worry about.")  # fmt: skip
@@ -437,18 +443,25 @@ def test_an_editor_cannot_write_red_flag_advice_or_a_description(editor_client):
 
     jaw = Symptom.objects.get(slug="jaw-ache")
     assert (jaw.red_flag_advice, jaw.description) == ("", "")
+    assert (jaw.proposed_red_flag_advice, jaw.proposed_description) == (
+        "No need to call 999.",
+        "Nothing to worry about.",
+    )
 
 
-def test_a_reviewers_red_flag_change_is_audited(superuser_client):
+def test_a_reviewers_red_flag_change_is_a_proposal_and_audited(superuser_client):
     stiff = make_symptom("Neck stiffness")
+    live_advice = stiff.red_flag_advice
     url = f"{SYMPTOM_LIST}{stiff.pk}/change/"
     form = admin_change_form(superuser_client, url)
     form.update(red_flag_advice="A stiff neck with a high temperature.", red_flag_level="urgent")
 
     assert superuser_client.post(url, form).status_code == 302
 
-    event = AuditEvent.objects.get(action=AuditEvent.Action.RED_FLAGS_CHANGED)
-    assert event.subject == "Neck stiffness" and "high temperature" in event.detail
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RED_FLAGS_PROPOSED)
+    assert event.subject == "Neck stiffness" and "A stiff neck with a high" in event.detail
+    stiff.refresh_from_db()
+    assert stiff.red_flag_advice == live_advice and stiff.has_proposal
 
 
 def test_a_symptom_form_opened_before_someone_elses_save_is_refused(
@@ -468,7 +481,7 @@ def test_a_symptom_form_opened_before_someone_elses_save_is_refused(
     page = response.content.decode().replace("&#x27;", "'")
     assert "This symptom was changed by Rita Okafor" in page and "Eve's description." in page
     stiff.refresh_from_db()
-    assert stiff.description == "Rita's description."
+    assert stiff.proposed_description == "Rita's description."
 
 
 def test_an_article_form_opened_before_a_merge_is_refused_not_saved_over_it(

@@ -6,14 +6,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
+from reversion.models import Version
 
-from conditions import editorial, vocabulary
+from conditions import editorial, symptom_review, vocabulary
 from conditions.admin.input import SelectionMustBeIds
 from conditions.forms import SymptomAdminForm
+from conditions.history import compare_snapshots, revision_time, word_diff
 from conditions.models import Article, Symptom, published_q
 
 # The admin page where each kind of article is edited.
@@ -23,10 +31,53 @@ ARTICLE_CHANGE_URL_NAMES = {
 }
 
 
+# What Compare shows of a symptom's revision, in this order: (label, field name).
+SYMPTOM_FIELDS = [
+    ("Name", "name"),
+    ("Slug", "slug"),
+    ("Synonyms", "synonyms"),
+    ("Description", "description"),
+    ("Red-flag advice", "red_flag_advice"),
+    ("Red-flag level", "red_flag_level"),
+    ("Proposed description", "proposed_description"),
+    ("Proposed red-flag advice", "proposed_red_flag_advice"),
+    ("Proposed red-flag level", "proposed_red_flag_level"),
+]
+
+
+def symptom_snapshot(version: Version) -> dict[str, str]:
+    """The symptom as it was in `version`: readable text for each part."""
+    fields = version.field_dict
+    return {label: str(fields.get(name) or "") for label, name in SYMPTOM_FIELDS}
+
+
+def whole_diff(older: str, newer: str) -> str:
+    """A choice changed: the old one removed, the new one added (no words in common)."""
+    return format_html("<del>{}</del> <ins>{}</ins>", older, newer) if older != newer else newer
+
+
+class PendingProposalFilter(admin.SimpleListFilter):
+    title = "proposed changes"
+    parameter_name = "proposal"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Waiting for approval")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(proposed_at__isnull=False)
+        return queryset
+
+
 @admin.register(Symptom)
-class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
+class SymptomAdmin(SelectionMustBeIds, VersionAdmin):
     form = SymptomAdminForm
-    list_display = ["name", "synonyms", "published_articles", "all_articles"]
+    # Django's list, without django-reversion's "Recover deleted symptoms" (see recover_view).
+    change_list_template = None
+    object_history_template = "admin/conditions/article_history.html"
+    list_display = ["name", "synonyms", "published_articles", "all_articles", "proposal"]
+    list_filter = [PendingProposalFilter]
+    change_form_template = "admin/conditions/symptom/change_form.html"
     search_fields = ["name", "synonyms"]  # also what the articles' autocomplete searches
     ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -58,16 +109,16 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["old_addresses"] if obj else []
-        if not editorial.can_publish(request.user):
-            # What readers are told about a symptom, and when to get help with it, is
-            # written by medical reviewers.
-            readonly += editorial.REVIEWED_SYMPTOM_FIELDS
+        if not editorial.can_edit_symptom(request.user, obj):
+            # Its name and address are on public pages: a medical reviewer changes them.
+            # (Its description and advice anyone may propose: see save_model.)
+            readonly += ["name", "slug", "synonyms"]
         return readonly
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and editorial.can_edit_symptom(
-            request.user, obj
-        )
+    def get_prepopulated_fields(self, request, obj=None):
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return super().get_prepopulated_fields(request, obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -88,7 +139,14 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
-        changes = vocabulary.save_symptom(obj, user=request.user)
+        changes = request.symptom_changes = vocabulary.save_symptom(obj, user=request.user)
+        if changes.reviewed_text == "proposed":
+            self.message_user(
+                request,
+                "Your change to the description and red-flag advice is a proposal: readers "
+                "see the approved text until another medical reviewer approves it.",
+                messages.WARNING,
+            )
         if changes.redirected_from:
             self.message_user(
                 request,
@@ -110,6 +168,185 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
                 f"it now shows “{obj}”.",
                 messages.WARNING,
             )
+
+    @admin.display(description="proposed change", boolean=True, ordering="proposed_at")
+    def proposal(self, symptom):
+        return symptom.has_proposal
+
+    def log_change(self, request, obj, message):
+        changes = getattr(request, "symptom_changes", None)
+        if changes is not None and changes.reviewed_text:
+            # save_symptom named the revision: "Changed Red-flag advice" would say it is live.
+            return admin.ModelAdmin.log_change(self, request, obj, message)
+        return super().log_change(request, obj, message)
+
+    def changelist_view(self, request, extra_context=None):
+        # Not inside one revision for the whole list (django-reversion's way): a merge saves
+        # each re-tagged article and the kept symptom as revisions of their own.
+        return admin.ModelAdmin.changelist_view(self, request, extra_context)
+
+    # History, compare and restore.
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        versions = (
+            Version.objects.get_for_object(obj).select_related("revision__user")
+            if obj
+            else Version.objects.none()
+        )
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "versions": versions}
+        )
+
+    def compare_view(self, request, object_id):
+        """What changed between two revisions of one symptom."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        versions = Version.objects.get_for_object(obj).select_related("revision__user")
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+        )
+        try:
+            chosen = versions.in_bulk([int(request.GET["from"]), int(request.GET["to"])])
+            older, newer = sorted(chosen.values(), key=lambda v: v.revision.date_created)
+        except (KeyError, ValueError):
+            self.message_user(request, "Choose two different revisions to compare.", messages.ERROR)
+            return redirect(history_url)
+        return TemplateResponse(
+            request,
+            "admin/conditions/article_compare.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": obj,
+                "title": f"Compare revisions of “{obj}”",
+                "older": older,
+                "newer": newer,
+                "parts": compare_snapshots(symptom_snapshot(older), symptom_snapshot(newer)),
+                "history_url": history_url,
+            },
+        )
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """The change form filled in from an earlier revision; saving it restores its name
+        and synonyms, and proposes its description and advice (never straight to readers).
+
+        Nothing is written over the symptom before the save, unlike django-reversion's own
+        restore: the save is an ordinary one, judged and proposed like any other.
+        """
+        current = self.get_object(request, unquote(object_id))
+        if current is None or not self.has_change_permission(request, current):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_for_object(current), pk=version_id)
+        if request.method != "POST":
+            request.symptom_revision = version
+        context = {
+            "title": f"Restore the revision of {revision_time(version)} of “{current}”",
+            "restoring_revision": revision_time(version),
+            **(extra_context or {}),
+        }
+        return self.changeform_view(request, object_id, request.path, context)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        version = getattr(request, "symptom_revision", None)
+        if obj is not None and version is not None:
+            # Shown, not saved: the form opens on the revision's text.
+            fields = version.field_dict
+            for name in ["name", "slug", "synonyms", *editorial.REVIEWED_SYMPTOM_FIELDS]:
+                if name in fields:
+                    setattr(obj, name, fields[name])
+            obj.proposed_at = None
+        return obj
+
+    def recoverlist_view(self, request, extra_context=None):
+        # A deleted symptom is added again by hand: recovering one would bring its advice
+        # back to readers without review.
+        raise PermissionDenied
+
+    def recover_view(self, request, version_id, extra_context=None):
+        raise PermissionDenied
+
+    # Approving or rejecting a proposed change to the description and advice.
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/proposal/",
+                self.admin_site.admin_view(require_POST(self.proposal_view)),
+                name=f"{info[0]}_{info[1]}_proposal",
+            ),
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name=f"{info[0]}_{info[1]}_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def proposal_view(self, request, object_id):
+        """Approve or reject the symptom's pending proposal (the panel on its change form)."""
+        symptom = self.get_object(request, unquote(object_id))
+        if symptom is None:
+            raise Http404("No such symptom")
+        if not self.has_view_or_change_permission(request, symptom):
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        review = {"approve": symptom_review.approve, "reject": symptom_review.reject}.get(decision)
+        if review is None:
+            self.message_user(request, "Choose Approve or Reject.", messages.ERROR)
+        else:
+            try:
+                review(symptom.pk, request.user, request.POST.get("proposal_version", ""))
+            except symptom_review.ReviewRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    "Approved: every article with this symptom now shows the new advice."
+                    if decision == "approve"
+                    else "Rejected: the approved advice stays as it was.",
+                    messages.SUCCESS,
+                )
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", symptom.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        symptom = self.get_object(request, unquote(object_id))
+        if symptom is not None and symptom.has_proposal:
+            extra_context = {**(extra_context or {}), **self._proposal_context(request, symptom)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _proposal_context(self, request, symptom: Symptom) -> dict:
+        live = symptom_review.live_text(symptom)
+        proposed = symptom_review.proposed_text(symptom)
+        levels = symptom_review.LEVELS
+        # (label, live, proposed, how to mark the difference)
+        rows = [
+            ("Level", levels.get(live["red_flag_level"], ""),
+             levels.get(proposed["red_flag_level"], ""), whole_diff),
+            ("Red-flag advice", live["red_flag_advice"], proposed["red_flag_advice"], word_diff),
+            ("Description", live["description"], proposed["description"], word_diff),
+        ]  # fmt: skip
+        refusal = symptom_review.approval_refusal(request.user, symptom)
+        return {
+            "proposal": {
+                "rows": [
+                    {"label": label, "live": old, "diff": diff(old, new), "same": old == new}
+                    for label, old, new, diff in rows
+                ],
+                "proposed_by": symptom.proposed_by,
+                "proposed_at": symptom.proposed_at,
+                "version": symptom_review.proposal_version(symptom),
+                "url": reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_proposal",
+                    args=[symptom.pk],
+                ),
+                "approval_refusal": refusal,
+                "may_reject": editorial.can_publish(request.user),
+            }
+        }
 
     @admin.display(description="published articles", ordering="published_total")
     def published_articles(self, symptom):
@@ -181,7 +418,10 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
         keep = by_id.get(request.POST.get("keep", ""))
         if request.POST.get("confirm") and keep:
             merged = [symptom for symptom in symptoms if symptom != keep]
-            articles = vocabulary.merge_symptoms(keep, merged, user=request.user)
+            red_flags_from = self._red_flags_chosen(request, by_id)
+            articles = vocabulary.merge_symptoms(
+                keep, merged, user=request.user, red_flags_from=red_flags_from
+            )
             self.message_user(
                 request,
                 f"Merged {vocabulary.joined_with_and(f'“{s}”' for s in merged)} into “{keep}”: "
@@ -198,9 +438,19 @@ class SymptomAdmin(SelectionMustBeIds, admin.ModelAdmin):
             "opts": self.opts,
             "symptoms": symptoms,
             "keep": keep or symptoms[0],
+            "red_flags_chosen": self._red_flags_chosen(request, by_id),
+            "symptoms_with_red_flags": [s for s in symptoms if s.red_flag_advice.strip()],
             "not_chosen": bool(request.POST.get("confirm")),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "media": self.media,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.merge_confirmation_template, context)
+
+    @staticmethod
+    def _red_flags_chosen(request, by_id: dict[str, Symptom]) -> list[int] | None:
+        """The selected symptoms whose red-flag advice the reviewer chose to keep; None (all
+        of them) unless the merge screen's choice was posted."""
+        if not request.POST.get("red_flags_chosen"):
+            return None
+        return [by_id[pk].pk for pk in request.POST.getlist("keep_red_flags") if pk in by_id]
