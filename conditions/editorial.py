@@ -155,3 +155,11 @@ def articles_needing_attention() -> dict[str, int]:
             next_review_due__gte=today, next_review_due__lte=today + timedelta(days=30)
         ).count(),
     }
+
+
+def publish_refusals(article: Article, user) -> list[str]:
+    """Why `user` may not publish `article` (a working copy, say), in plain words; [] if
+    they may."""
+    if not can_publish(user):
+        return [REFUSED_STATUS_CHANGE]
+    return []
