@@ -349,7 +349,7 @@ def test_an_editor_whose_article_was_published_meanwhile_gets_their_text_back(
 
     page = response.content.decode().replace("&#x27;", "'")
     assert response.status_code == 403
-    assert "only a medical reviewer can change it" in page
+    assert "it is changed only in a working copy, which a medical reviewer publishes" in page
     assert "Ed's careful correction." in page
     article.refresh_from_db()
     assert article.body != "Ed's careful correction."

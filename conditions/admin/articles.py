@@ -279,7 +279,14 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
         if obj.is_working_copy and restoring is None:
-            AuditEvent.record(AuditEvent.Action.COPY_SAVED, request.user, obj.live_article)
+            # Recorded on the live article (the copy is deleted when published), by id: this
+            # saves a query for its title, the copy's being the one it will have.
+            AuditEvent.record(
+                AuditEvent.Action.COPY_SAVED,
+                request.user,
+                Article(pk=obj.live_article_id),
+                subject=obj.title,
+            )
         editorial.record_status_change(
             obj, before["status"] if before else Status.DRAFT, request.user
         )
@@ -383,13 +390,14 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
             return self.preview_view(request, object_id)
         if request.method == "POST" and (refused := self._refused_save(request, object_id)):
             return refused
-        article = self.get_object(request, unquote(object_id))
-        if article is not None and self._restoring(request) is None:
-            extra_context = {
-                **(extra_context or {}),
-                **self._working_copy_context(request, article),
-            }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Here rather than in change_view: a save that succeeds renders no form, and so
+        # costs no query for this.
+        if obj is not None and obj.pk and self._restoring(request) is None:
+            context.update(self._working_copy_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Working copies
 
