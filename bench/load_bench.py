@@ -704,18 +704,32 @@ class AdminEditor:
         return saves
 
     def save(self, change_path: str, number: int) -> dict:
-        """Open the change form, write "Save number N" at the end of the body, and save."""
+        """Change the live article as the admin has it done: open its working copy, write
+        "Save number N" at the end of the body, save, and publish the working copy."""
         started = time.perf_counter()
         try:
-            form = self.request(change_path)
-            if form.status != 200:
-                return self._outcome(number, started, form.status, "form not shown")
+            live = self.request(change_path)
+            if live.status != 200:
+                return self._outcome(number, started, live.status, "form not shown")
+            token = dict(form_fields(live.body, "start-working-copy"))["csrfmiddlewaretoken"]
+            copy = self.request(
+                change_path.replace("/change/", "/working-copy/start/"),
+                {"csrfmiddlewaretoken": token},
+            )
+            if copy.status != 302:
+                return self._outcome(number, started, copy.status, "working copy not started")
+            copy_path = urllib.parse.urlsplit(copy.headers["Location"]).path
+            form = self.request(copy_path)
             fields = form_fields(form.body, "conditionarticle_form")
             fields = [
                 (name, with_save_number(value, number) if name == "body" else value)
                 for name, value in fields
             ]
-            answer = self.request(change_path, [*fields, ("_save", "Save")])
+            answer = self.request(copy_path, [*fields, ("_save", "Save")])
+            if answer.status == 302:
+                publish_path = copy_path.replace("/change/", "/working-copy/publish/")
+                publish = form_fields(self.request(publish_path).body, "publish-working-copy")
+                answer = self.request(publish_path, publish)
         except OSError as error:  # refused, reset or timed out: no answer at all
             return self._outcome(number, started, 0, f"{error.__class__.__name__}: {error}")
         if answer.status == 302:

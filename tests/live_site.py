@@ -565,13 +565,22 @@ class LoadWithEdits:
 
     def _save(self, browser: "Browser", number: int) -> str:
         try:
+            # A live article is changed in its working copy, which the reviewer publishes.
             page = browser.get(self.change_path)
             if page.status != 200:
                 return f"form not shown: HTTP {page.status}"
+            copy_path = open_working_copy(browser, page)
+            if not copy_path.startswith("/"):
+                return copy_path
+            page = browser.get(copy_path)
             form = page.form("conditionarticle_form")
             body = re.sub(r"\s*Save number \d+\.\s*$", "", form["body"])
             form["body"] = f"{body}\n\nSave number {number}."
-            answer = browser.post(self.change_path, {**form, "_save": "Save"})
+            answer = browser.post(copy_path, {**form, "_save": "Save"})
+            if answer.status == 302:
+                publish_path = copy_path.replace("/change/", "/working-copy/publish/")
+                form = browser.get(publish_path).form("publish-working-copy")
+                answer = browser.post(publish_path, form)
         except (OSError, http.client.HTTPException) as error:
             return f"no answer: {error.__class__.__name__}: {error}"
         except Exception as error:  # a page that isn't the form: count it, keep saving
@@ -657,6 +666,18 @@ def simultaneous_saves(site: LiveSite, path: str, form_id: str, field: str, read
             outcome = "error: " + ", ".join(results)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def open_working_copy(browser: "Browser", live_page: Answer) -> str:
+    """Press "Edit as a working copy" on a live article's change page: the path of its
+    working copy's change form (or what went wrong, not starting with "/")."""
+    started = browser.post(
+        re.search(r'id="start-working-copy" method="post" action="([^"]+)"', live_page.body)[1],
+        live_page.form("start-working-copy"),
+    )
+    if started.status != 302:
+        return f"working copy not started: HTTP {started.status}"
+    return urlsplit(started.headers["Location"]).path
 
 
 def _saved_or_refused(answer: Answer, text: str) -> str:
