@@ -200,7 +200,8 @@ def publish_due(now: datetime | None = None) -> list[tuple[Article, list[str]]]:
         try:
             if scheduled_by is None:
                 raise PublishRefused(["The reviewer who scheduled it no longer has an account."])
-            live = publish(copy.specific(), scheduled_by, scheduled=True)
+            # Not copy.specific(): another run may have published (deleted) it meanwhile.
+            live = publish(copy, scheduled_by, scheduled=True)
         except PublishRefused as refused:
             outcomes.append((copy.live_article, refused.reasons))
             continue

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from reversion.models import Version
 
+from conditions import working_copies
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition, make_faq
@@ -116,7 +117,9 @@ def test_while_a_working_copy_exists_readers_see_the_live_page_unchanged_until_p
     assert public_views(reader, live) == before
     listing = editor_client.get(CONDITIONS).content.decode()
     assert "Live, with unpublished changes in review" in listing
-    assert "whiplash-working-copy" not in listing  # not listed as an article of its own
+    # Not listed as an article itself.
+    assert f'field-title"><a href="{CONDITIONS}{copy.pk}/change/"' not in listing
+    assert f'field-title"><a href="{CONDITIONS}{live.pk}/change/"' in listing
 
     response = publish_copy(reviewer_client, copy)
     assert response.status_code == 302
@@ -275,6 +278,24 @@ def test_scheduled_publishing_keeps_the_live_page_until_its_time(
             action__in=[AuditEvent.Action.COPY_SCHEDULED, AuditEvent.Action.COPY_PUBLISHED]
         ).values_list("action", "user__username")
     ) == [(AuditEvent.Action.COPY_PUBLISHED, "rita"), (AuditEvent.Action.COPY_SCHEDULED, "rita")]
+
+
+def test_a_run_that_overlaps_another_finds_nothing_left_to_publish(
+    editor_client, reviewer, reader, live
+):
+    copy = start_copy(editor_client, live)
+    save_copy(editor_client, copy, body="## About whiplash\n\nThe corrected text.")
+    Article.objects.filter(pk=copy.pk).update(
+        publish_copy_at=timezone.now(), publish_copy_by=reviewer
+    )
+    # Both runs listed the copy as due; the first publishes it, the second comes after.
+    seen_by_the_second_run = Article.objects.get(pk=copy.pk)
+    assert [refusals for _, refusals in working_copies.publish_due()] == [[]]
+
+    assert working_copies.publish(seen_by_the_second_run, reviewer, scheduled=True) is None
+    assert working_copies.publish_due() == []
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.COPY_PUBLISHED).count() == 1
+    assert "corrected text" in reader.get(live.get_absolute_url()).content.decode()
 
 
 def test_restoring_a_revision_of_a_live_article_gives_a_working_copy(

@@ -294,6 +294,14 @@ class ArticleAdmin(SelectionMustBeIds, VersionAdmin):
             obj, before["last_reviewed_on"] if before else None, request.user
         )
 
+    def response_change(self, request, obj):
+        if obj.is_working_copy and "_save" in request.POST:
+            # Back to the working copy (the list doesn't show it), with its Compare and
+            # Publish buttons.
+            super().response_change(request, obj)  # its message
+            return redirect(self._url("change", obj.pk))
+        return super().response_change(request, obj)
+
     def delete_model(self, request, obj):
         editorial.delete_articles([obj], request.user)
 
