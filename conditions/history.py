@@ -45,7 +45,7 @@ def article_snapshot(version: Version) -> dict[str, str]:
     snapshot = {}
     for label, name in ARTICLE_FIELDS:
         if name in fields:
-            snapshot[label] = _readable(name, fields[name])
+            snapshot[label] = readable_value(name, fields[name])
 
     related = version.revision.version_set.all()
     symptom_ids = [
@@ -85,7 +85,8 @@ def revision_time(version: Version) -> str:
     return date_format(timezone.localtime(version.revision.date_created), REVISION_TIME_FORMAT)
 
 
-def _readable(name: str, value) -> str:
+def readable_value(name: str, value) -> str:
+    """A field's value as Compare shows it."""
     if value is None:
         return ""
     if name == "status":

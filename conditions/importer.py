@@ -17,16 +17,18 @@ import re
 import stat
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import reversion
 from django.db import connection
 
-from conditions import signals
+from conditions import signals, working_copies
 from conditions.markdown import markdown_problem
 from conditions.models import (
     MAX_QUESTIONS,
     Article,
+    AuditEvent,
     ConditionArticle,
     FaqArticle,
     FaqItem,
@@ -416,52 +418,122 @@ def mentioned_symptoms(text: str, matchers: list[SymptomMatcher]) -> list[Sympto
 # Saving.
 
 
+@dataclass
+class Saved:
+    """What importing one file did (or, in a dry run, would do) to its article."""
+
+    article: Article
+    action: str  # "created", "updated", "updated the working copy of", "unchanged"
+    changed: list[str]  # the names of the parts that changed
+
+
+# The parts of an article an import writes, by name, as the dry run reports them.
+IMPORTED_FIELDS = {
+    Article.Kind.CONDITION: [
+        "title", "summary", "body", "when_to_get_medical_help", "urgent_help", "emergency_help",
+    ],
+    Article.Kind.FAQ: ["title", "summary"],
+}  # fmt: skip
+
+
 def save_article(
     parsed: ParsedCondition | ParsedFaq,
     source: str,
     matchers: list[SymptomMatcher],
     *,
     publish: bool,
-) -> tuple[Article, bool]:
-    """Create or update the article imported from `source`. Returns (article, created)."""
+    dry_run: bool = False,
+) -> Saved:
+    """Create or update the article imported from `source`.
+
+    A published article is never changed: the import goes into its working copy, for a
+    medical reviewer to publish. A draft is updated in place. Each import is a revision
+    ("Imported from FILE") and an audit event. `publish` publishes an article that has
+    never been published (a new one, or a draft); `dry_run` only works out what would change.
+    """
     check_markdown(parsed)
     symptoms = mentioned_symptoms(parsed.all_text, matchers)
     model = ConditionArticle if parsed.kind == Article.Kind.CONDITION else FaqArticle
     with signals.atomic_change():
         # Locked, as an admin save locks it: neither can save over the other unseen.
         existing = (
-            Article.objects.select_for_update(no_key=True).filter(import_source=source).first()
+            Article.objects.select_for_update(no_key=True)
+            .filter(import_source=source, live_article__isnull=True)
+            .first()
         )
-        if existing is None:
-            # Article.save gives it a free slug made from the title.
-            article = model(import_source=source)
-        elif existing.kind != parsed.kind:
+        if existing is not None and existing.kind != parsed.kind:
             raise ImportFileError(
                 f"an earlier import of {source} made the {existing.get_kind_display()} article "
                 f"“{shorten(existing.title, 60)}”; this file is a {parsed.kind.label} article, "
                 f"so delete that one first"
             )
-        else:
-            # Updating keeps the slug, so links keep working, and keeps the status unless
-            # --publish is given: re-importing never takes live content down.
-            article = model.objects.get(pk=existing.pk)
-
-        article.title = parsed.title
-        article.summary = parsed.summary(symptoms)
+        values = {"title": parsed.title, "summary": parsed.summary(symptoms)}
         if isinstance(parsed, ParsedCondition):
-            article.body = parsed.body
             help_by_level = parsed.medical_help_by_level
-            article.when_to_get_medical_help = help_by_level["non_urgent"]
-            article.urgent_help = help_by_level["urgent"]
-            article.emergency_help = help_by_level["emergency"]
-        if publish:
-            article.status = Article.Status.PUBLISHED
-        article.updated_by = None  # an import: a form opened before it says so when refused
-        article.save()
-        article.symptoms.set(symptoms)
-        if isinstance(parsed, ParsedFaq):
-            replace_faq_items(article, parsed.entries)
-    return article, existing is None
+            values.update(
+                body=parsed.body,
+                when_to_get_medical_help=help_by_level["non_urgent"],
+                urgent_help=help_by_level["urgent"],
+                emergency_help=help_by_level["emergency"],
+            )
+        questions = parsed.entries if isinstance(parsed, ParsedFaq) else None
+
+        if existing is None:
+            if dry_run:
+                return Saved(model(**values), "new", [])
+            # Article.save gives it a free slug made from the title.
+            article, action = model(import_source=source), "created"
+        else:
+            live = model.objects.get(pk=existing.pk)
+            is_live = live.status == Article.Status.PUBLISHED
+            # A published article's changes are compared with (and written into) its working
+            # copy, if it has one: re-importing the same file then changes nothing more.
+            article = (working_copies.working_copy_of(live) if is_live else None) or live
+            changed = changed_parts(article, values, symptoms, questions)
+            if dry_run or (is_live and not changed):
+                return Saved(live, "changed" if changed else "unchanged", changed)
+            if is_live:
+                article = working_copies.start(live, None, audit=False)
+                action = "updated the working copy of"
+            else:
+                action = "updated"
+
+        with reversion.create_revision():
+            for name, value in values.items():
+                setattr(article, name, value)
+            if publish and article.published_at is None and not article.is_working_copy:
+                # Only an article that has never been published: one a reviewer has taken
+                # down, or has published, stays their decision.
+                article.status = Article.Status.PUBLISHED
+            article.updated_by = None  # an import: a form opened before it says so when refused
+            article.save()
+            article.symptoms.set(symptoms)
+            if questions is not None:
+                replace_faq_items(article, questions)
+            reversion.add_to_revision(article)  # with its symptoms and questions as now
+            reversion.set_comment(f"Imported from {source}")
+        subject = article.live_article if article.is_working_copy else article
+        AuditEvent.record(
+            AuditEvent.Action.IMPORTED,
+            article=subject,
+            detail=f"Imported from {source}"
+            + (" into its working copy" if article.is_working_copy else ""),
+        )
+    return Saved(subject, action, [])
+
+
+def changed_parts(
+    article: Article, values: dict, symptoms: list[Symptom], questions: list | None
+) -> list[str]:
+    """The names of the parts of `article` an import of `values` would change."""
+    changed = [name for name, value in values.items() if getattr(article, name) != value]
+    if {symptom.pk for symptom in article.symptoms.all()} != {symptom.pk for symptom in symptoms}:
+        changed.append("symptoms")
+    if questions is not None:
+        current = list(article.items.order_by("position", "id").values_list("question", "answer"))
+        if current != [(entry.question, entry.answer) for entry in questions]:
+            changed.append("questions")
+    return changed
 
 
 def check_markdown(parsed: ParsedCondition | ParsedFaq) -> None:
@@ -555,8 +627,11 @@ def file_name_problem(name: str) -> str:
 @dataclass
 class FileOutcome:
     path: str
-    action: str  # "created", "updated" or "failed"
+    # "created", "updated", "updated the working copy of", "unchanged" or "failed"; in a dry
+    # run "new", "changed" or "unchanged".
+    action: str
     detail: str  # the article's title, or why the file failed
+    changed: list[str] = field(default_factory=list)  # in a dry run: the parts that would change
 
 
 def find_files(paths: Iterable[str]) -> Iterator[tuple[str, Path | None, str]]:
@@ -621,9 +696,14 @@ def folder_contents(folder: Path) -> list[tuple[Path, str]]:
 
 
 def import_paths(
-    paths: Iterable[str], *, publish: bool, max_questions: int = MAX_QUESTIONS
+    paths: Iterable[str],
+    *,
+    publish: bool,
+    dry_run: bool = False,
+    max_questions: int = MAX_QUESTIONS,
 ) -> Iterator[FileOutcome]:
-    """Import every file in `paths`, one outcome per file; a failed file changes nothing.
+    """Import every file in `paths`, one outcome per file; a failed file changes nothing,
+    and a dry run changes nothing at all.
 
     `max_questions` is for benchmarks, which measure how the cost grows past the limit.
     """
@@ -643,9 +723,9 @@ def import_paths(
                     f"same file name as {imported_sources[source]}, imported earlier in this run"
                 )
             parsed = parse_article(read_text(path), max_questions)
-            article, created = save_article(parsed, source, matchers, publish=publish)
+            saved = save_article(parsed, source, matchers, publish=publish, dry_run=dry_run)
         except ImportFileError as error:
             yield FileOutcome(shown, "failed", str(error))
             continue
         imported_sources[source] = shown
-        yield FileOutcome(shown, "created" if created else "updated", article.title)
+        yield FileOutcome(shown, saved.action, saved.article.title, saved.changed)

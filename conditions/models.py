@@ -343,6 +343,27 @@ class Article(models.Model):
     import_source = models.CharField(
         max_length=255, unique=True, null=True, blank=True, editable=False
     )
+    # Set on a working copy: the live article whose changes it holds until a reviewer
+    # publishes them (see conditions.working_copies). A working copy is never published
+    # itself, so every public path keeps showing the live article.
+    live_article = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="working_copies",
+    )
+    # When a reviewer scheduled this working copy to be published (by `publish_scheduled`).
+    publish_copy_at = models.DateTimeField(null=True, blank=True, editable=False)
+    publish_copy_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     symptoms = TaggableManager(
         through=TaggedArticle,
@@ -356,6 +377,14 @@ class Article(models.Model):
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["status", "published_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["live_article"], name="one_working_copy_per_article"),
+            # Its changes go live on the live article's row, never on its own.
+            models.CheckConstraint(
+                condition=Q(live_article__isnull=True) | ~Q(status="published"),
+                name="working_copy_is_never_published",
+            ),
+        ]
         permissions = [
             ("publish_article", "Can publish, unpublish and schedule articles"),
             ("sign_off_review", "Can sign off medical reviews"),
@@ -428,6 +457,10 @@ class Article(models.Model):
     def slug_base(title: str) -> str:
         """The slug made from `title`, before a number is added to tell it from a taken one."""
         return slugify(title)[:190].strip("-") or "article"
+
+    @property
+    def is_working_copy(self) -> bool:
+        return self.live_article_id is not None
 
     @property
     def is_public(self) -> bool:
@@ -675,6 +708,13 @@ class AuditEvent(models.Model):
         RED_FLAGS_PROPOSED = "red_flags_proposed", "Proposed a change to a symptom's advice"
         RED_FLAGS_APPROVED = "red_flags_approved", "Approved a change to a symptom's advice"
         RED_FLAGS_REJECTED = "red_flags_rejected", "Rejected a change to a symptom's advice"
+        COPY_STARTED = "copy_started", "Started a working copy"
+        COPY_SAVED = "copy_saved", "Saved a working copy"
+        COPY_PUBLISHED = "copy_published", "Published a working copy"
+        COPY_SCHEDULED = "copy_scheduled", "Scheduled a working copy"
+        COPY_DISCARDED = "copy_discarded", "Discarded a working copy"
+        RESTORED_INTO_COPY = "restored_into_copy", "Restored a revision into a working copy"
+        IMPORTED = "imported", "Imported from a file"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     user = models.ForeignKey(

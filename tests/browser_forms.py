@@ -94,3 +94,26 @@ def add_inline_rows(data: dict, prefix: str, rows: list[dict[str, str]]) -> dict
             data[f"{prefix}-{number}-{name}"] = value
     data[f"{prefix}-TOTAL_FORMS"] = str(max(shown, first + len(rows)))
     return data
+
+
+def edit_live_article(client, article, changes: dict, publisher=None) -> None:
+    """Change a live article as the admin has it done: "Edit as a working copy", save the
+    copy's form with `changes`, have Sam sign it off, then "Publish working copy" (by
+    `publisher`, else `client`)."""
+    from conditions.models import Article
+
+    admin = f"/admin/conditions/{article._meta.model_name}/"
+    response = client.post(f"{admin}{article.pk}/working-copy/start/")
+    assert response.status_code == 302, response.status_code
+    copy = Article.objects.get(live_article=article.pk)
+    data = {**admin_change_form(client, f"{admin}{copy.pk}/change/"), **changes}
+    response = client.post(f"{admin}{copy.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    # The publish gate wants an independent sign-off of the copy (not these tests' subject).
+    from tests.factories import ready_to_publish
+
+    ready_to_publish(copy)
+    response = (publisher or client).post(
+        f"{admin}{copy.pk}/working-copy/publish/", {"when": "now"}
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]

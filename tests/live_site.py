@@ -469,7 +469,8 @@ class PhaseCounts:
 
 class LoadWithEdits:
     """Readers reading public pages in threads, and a reviewer saving an article through the
-    admin over and over, each save writing "Save number N" into its body; counts per phase.
+    admin over and over (in its working copy, signed off by a second reviewer, then
+    published), each save writing "Save number N" into its body; counts per phase.
 
     A read of the article page that began after save N was acknowledged must show save N or a
     later one: otherwise it is a stale read. Every acknowledged save must be in the article's
@@ -501,6 +502,8 @@ class LoadWithEdits:
         # Signed in, and every worker warmed up (a worker's first admin page loads the
         # reading-grade dictionary), before the clock starts.
         self.editor = self.site.signed_in("rita")
+        # The publish gate wants each copy signed off by a reviewer who didn't write it.
+        self.signer = self.site.signed_in("raj")
         for _ in range(4):
             self._save(self.editor, 0)
         self._threads = [
@@ -571,13 +574,30 @@ class LoadWithEdits:
 
     def _save(self, browser: "Browser", number: int) -> str:
         try:
+            # A live article is changed in its working copy, which the reviewer publishes.
             page = browser.get(self.change_path)
             if page.status != 200:
                 return f"form not shown: HTTP {page.status}"
+            copy_path = open_working_copy(browser, page)
+            if not copy_path.startswith("/"):
+                return copy_path
+            page = browser.get(copy_path)
             form = page.form("conditionarticle_form")
             body = re.sub(r"\s*Save number \d+\.\s*$", "", form["body"])
             form["body"] = f"{body}\n\nSave number {number}."
-            answer = browser.post(self.change_path, {**form, "_save": "Save"})
+            form["reviewed_by"] = form.get("reviewed_by") or "Dr Raj Patel, MBBS"
+            answer = browser.post(copy_path, {**form, "_save": "Save"})
+            if answer.status == 302:
+                sign_off = self.signer.get(copy_path).form("moderation_form")
+                signed = self.signer.post(
+                    copy_path.replace("/change/", "/moderate/"),
+                    {**sign_off, "decision": "sign_off"},
+                )
+                if signed.status != 302:
+                    return f"sign-off refused: HTTP {signed.status}"
+                publish_path = copy_path.replace("/change/", "/working-copy/publish/")
+                form = browser.get(publish_path).form("publish-working-copy")
+                answer = browser.post(publish_path, form)
         except (OSError, http.client.HTTPException) as error:
             return f"no answer: {error.__class__.__name__}: {error}"
         except Exception as error:  # a page that isn't the form: count it, keep saving
@@ -663,6 +683,18 @@ def simultaneous_saves(site: LiveSite, path: str, form_id: str, field: str, read
             outcome = "error: " + ", ".join(results)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+def open_working_copy(browser: "Browser", live_page: Answer) -> str:
+    """Press "Edit as a working copy" on a live article's change page: the path of its
+    working copy's change form (or what went wrong, not starting with "/")."""
+    started = browser.post(
+        re.search(r'id="start-working-copy" method="post" action="([^"]+)"', live_page.body)[1],
+        live_page.form("start-working-copy"),
+    )
+    if started.status != 302:
+        return f"working copy not started: HTTP {started.status}"
+    return urlsplit(started.headers["Location"]).path
 
 
 def _saved_or_refused(answer: Answer, text: str) -> str:

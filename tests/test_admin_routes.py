@@ -23,7 +23,7 @@ from conditions.models import (
     FaqArticle,
     Symptom,
 )
-from tests.browser_forms import admin_change_form, form_data
+from tests.browser_forms import admin_change_form, edit_live_article, form_data
 from tests.conftest import shared_by_the_tests_inside
 from tests.factories import make_staff, make_symptom, ready_to_publish
 
@@ -131,10 +131,7 @@ def content_reviewed_and_published(reviewer_client) -> dict:
         "/admin/conditions/conditionarticle/",
         {"action": "unpublish_selected", "_selected_action": [taken_down.pk]},
     )
-    change = f"/admin/conditions/conditionarticle/{corrected.pk}/change/"
-    data = admin_change_form(reviewer_client, change)
-    data["body"] = "The corrected, reviewed advice."
-    assert reviewer_client.post(change, data).status_code == 302
+    edit_live_article(reviewer_client, corrected, {"body": "The corrected, reviewed advice."})
     # A published article deleted by a reviewer, which an editor could try to recover.
     gone = publish_through_the_admin(
         reviewer_client, ConditionArticle, title="Old advice", slug="old-advice",

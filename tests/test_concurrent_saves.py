@@ -11,7 +11,7 @@ hundreds (bench/RESULTS-faults.md).
 
 import pytest
 
-from tests.live_site import live_site, simultaneous_saves
+from tests.live_site import live_site, open_working_copy, simultaneous_saves
 
 pytestmark = pytest.mark.django_db(databases=[])  # the live site has its own database
 
@@ -27,25 +27,32 @@ def site():
 RIGHT = {"one saved, one refused": ROUNDS}
 
 
+def working_copy(site, model: str) -> tuple[int, str]:
+    """(id, change path) of the working copy of the site's first live article of `model`:
+    a live article is changed in its working copy, which the same guard protects."""
+    live = site.database.query(f"SELECT MIN(article_ptr_id) FROM conditions_{model}")[0][0]
+    browser = site.signed_in("rita")
+    path = open_working_copy(browser, browser.get(f"/admin/conditions/{model}/{live}/change/"))
+    return int(path.rstrip("/").split("/")[-2]), path
+
+
 def test_two_reviewers_saving_an_article_at_once_never_both_succeed(site):
-    pk = site.database.query("SELECT MIN(article_ptr_id) FROM conditions_conditionarticle")[0][0]
+    pk, path = working_copy(site, "conditionarticle")
 
     def body():
         sql = "SELECT body FROM conditions_conditionarticle WHERE article_ptr_id = ?"
         return site.database.query(sql, (pk,))[0][0]
 
-    path = f"/admin/conditions/conditionarticle/{pk}/change/"
     assert simultaneous_saves(site, path, "conditionarticle_form", "body", body, ROUNDS) == RIGHT
 
 
 def test_two_reviewers_saving_an_faq_question_at_once_never_both_succeed(site):
-    pk = site.database.query("SELECT MIN(article_ptr_id) FROM conditions_faqarticle")[0][0]
+    pk, path = working_copy(site, "faqarticle")
 
     def first_answer():
         sql = "SELECT answer FROM conditions_faqitem WHERE faq_id = ? ORDER BY position, id"
         return site.database.query(sql, (pk,))[0][0]
 
-    path = f"/admin/conditions/faqarticle/{pk}/change/"
     outcomes = simultaneous_saves(
         site, path, "faqarticle_form", "items-0-answer", first_answer, ROUNDS
     )

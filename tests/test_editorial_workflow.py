@@ -10,7 +10,7 @@ from django.test.signals import template_rendered
 from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
-from tests.browser_forms import admin_change_form
+from tests.browser_forms import admin_change_form, edit_live_article
 from tests.factories import make_condition, make_faq, ready_to_publish
 
 pytestmark = pytest.mark.django_db
@@ -168,10 +168,13 @@ def test_scheduled_article_appears_at_its_publish_time_without_a_worker(reviewer
 
 def test_preview_shows_unsaved_edits_of_a_published_article(reviewer_client, reader):
     article = make_condition("Whiplash", body="The live text.")
-    data = admin_change_form(reviewer_client, change_url(article))
+    # A live article is edited in its working copy: Preview shows the copy's unsaved edits.
+    reviewer_client.post(f"{CONDITIONS}{article.pk}/working-copy/start/")
+    copy = ConditionArticle.objects.get(live_article=article)
+    data = admin_change_form(reviewer_client, change_url(copy))
     data.update(body="## New section\n\nThe **edited** text.", _preview="Preview")
 
-    response = reviewer_client.post(change_url(article), data)
+    response = reviewer_client.post(change_url(copy), data)
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -180,6 +183,7 @@ def test_preview_shows_unsaved_edits_of_a_published_article(reviewer_client, rea
     assert '<h2 id="new-section">New section</h2>' in page
     article.refresh_from_db()
     assert article.body == "The live text."
+    assert ConditionArticle.objects.get(pk=copy.pk).body == "The live text."
     assert "The live text." in reader.get("/conditions/whiplash/").content.decode()
 
 
@@ -215,17 +219,21 @@ def test_preview_is_only_for_staff(reader):
 
 def test_reviewer_signs_off_a_review_due_again_in_three_years(reviewer_client, reader):
     article = make_condition("Whiplash")
-    data = admin_change_form(reviewer_client, change_url(article))
-    data.update(reviewed_by="Dr Asha Patel, MRCGP", last_reviewed_on="10/03/2026")
 
-    assert reviewer_client.post(change_url(article), data).status_code == 302
+    # In the live article's working copy, then published.
+    edit_live_article(
+        reviewer_client,
+        article,
+        {"reviewed_by": "Dr Asha Patel, MRCGP", "last_reviewed_on": "10/03/2026"},
+    )
 
     article.refresh_from_db()
     assert article.next_review_due == date(2029, 3, 10)
     page = reader.get("/conditions/whiplash/").content.decode()
     assert "Medically reviewed by Dr Asha Patel, MRCGP on" in page
     assert "10 March 2026" in page and "Next review due March 2029" in page
-    assert AuditEvent.objects.get().action == AuditEvent.Action.REVIEW_SIGNED_OFF
+    signed_off = AuditEvent.objects.filter(action=AuditEvent.Action.REVIEW_SIGNED_OFF)
+    assert signed_off.get().detail == "Reviewed by Dr Asha Patel, MRCGP on 10 March 2026"
 
 
 def test_readers_are_told_when_a_page_has_not_been_medically_reviewed_yet(reader):
@@ -325,7 +333,7 @@ def test_reading_grade_is_a_sortable_column_and_the_form_flags_hard_sentences(re
 def test_preview_renders_outside_any_transaction_holding_no_write_lock(reviewer_client):
     """On SQLite an open transaction holds the whole database's write lock: a slow Preview
     inside one used to make another editor's save fail with "database is locked"."""
-    article = make_condition("Whiplash")
+    article = make_condition("Whiplash", status=Status.IN_REVIEW)
     data = admin_change_form(reviewer_client, change_url(article))
     data.update(body="## Causes\n\nA new paragraph.", _preview="Preview")
     in_transaction_while_rendering = []

@@ -15,7 +15,7 @@ import pytest
 
 from conditions import content_version
 from conditions.models import Article
-from tests.browser_forms import admin_change_form
+from tests.browser_forms import admin_change_form, edit_live_article
 from tests.factories import make_condition, ready_to_publish
 from tests.live_site import LoadWithEdits, OwnRedis, PostgresDatabase, live_site
 
@@ -108,13 +108,11 @@ def test_with_redis_killed_pages_and_saves_go_on_from_the_database(
     assert client.get("/conditions/whiplash/")["X-Cache"] == "hit"
 
     cache_in_own_redis.kill()
-    form = admin_change_form(reviewer_client, change)
-    form["body"] = "The corrected advice."
-    saved = reviewer_client.post(change, form)
+    # Corrected in its working copy, saved and published (each step answered 302).
+    edit_live_article(reviewer_client, article, {"body": "The corrected advice."})
     pages = [client.get(path) for path in ("/conditions/whiplash/", "/", "/search/?q=whiplash")]
     health = client.get("/healthz")
 
-    assert saved.status_code == 302
     assert [page.status_code for page in pages] == [200, 200, 200]
     assert "The corrected advice." in pages[0].content.decode()
     assert health.status_code == 200 and health.json()["cache"].startswith("degraded")

@@ -16,7 +16,7 @@ from conditions.models import (
     Symptom,
 )
 from conditions.vocabulary import merge_symptoms
-from tests.browser_forms import add_inline_rows, admin_change_form, form_data
+from tests.browser_forms import add_inline_rows, admin_change_form, edit_live_article, form_data
 from tests.factories import make_condition, ready_to_publish
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def faq_with_two_questions(client) -> FaqArticle:
 
 
 def test_every_save_is_a_revision_with_author_and_time(reviewer_client):
-    article = make_condition("Whiplash")
+    article = make_condition("Whiplash", status=Status.IN_REVIEW)
 
     save(reviewer_client, article, body="First correction.")
     save(reviewer_client, article, body="Second correction.")
@@ -84,7 +84,7 @@ def test_every_save_is_a_revision_with_author_and_time(reviewer_client):
 
 
 def test_two_revisions_can_be_compared(reviewer_client):
-    article = make_condition("Whiplash", ["Neck pain"])
+    article = make_condition("Whiplash", ["Neck pain"], status=Status.IN_REVIEW)
     save(reviewer_client, article, body="Rest your neck for a day.")
     save(reviewer_client, article, body="Rest your neck for two days.", summary="A new summary.")
     newer, older = Version.objects.get_for_object(article)
@@ -117,31 +117,36 @@ def test_comparing_with_a_missing_revision_is_a_clear_message(reviewer_client):
 def test_restoring_an_faq_brings_back_its_questions_as_a_new_revision(reviewer_client, reader):
     faq = faq_with_two_questions(reviewer_client)
     first_revision = Version.objects.get_for_object(faq).get()
-    data = admin_change_form(reviewer_client, change_url(faq))
-    data.update(
+    edit_live_article(
+        reviewer_client,
+        faq,
         {
             "items-0-answer": "A rewritten answer.",
             "items-1-DELETE": "on",
             "items-2-question": "A third question?",
             "items-2-answer": "A third answer.",
-        }
+        },
     )
-    assert reviewer_client.post(change_url(faq), data).status_code == 302
     assert [i.question for i in faq.items.all()] == [
         "Why does my neck spasm?",
         "A third question?",
     ]
 
+    # A live article's revision is restored into its working copy, then published.
     restore_url = f"/admin/conditions/faqarticle/{faq.pk}/history/{first_revision.pk}/"
-    form = form_data(reviewer_client.get(restore_url).content.decode(), "faqarticle_form")
-    assert reviewer_client.post(restore_url, form).status_code == 302
+    assert reviewer_client.post(restore_url).status_code == 302
+    assert "Can anxiety cause it?" not in reader.get("/faqs/neck-spasms/").content.decode()
+    copy = Article.objects.get(live_article=faq)
+    ready_to_publish(copy)  # signed off by Sam: the publish gate is tested on its own
+    publish_url = f"/admin/conditions/faqarticle/{copy.pk}/working-copy/publish/"
+    assert reviewer_client.post(publish_url, {"when": "now"}).status_code == 302
 
     assert [(i.question, i.answer) for i in faq.items.all()] == [
         ("Why does my neck spasm?", "Usually a strain."),
         ("Can anxiety cause it?", "Yes, it can."),
     ]
     assert Version.objects.get_for_object(faq).count() == 3  # the restore is a revision too
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.RESTORED).count() == 1
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.RESTORED_INTO_COPY).count() == 1
     faq.refresh_from_db()
     assert faq.status == Status.PUBLISHED  # restoring never changes whether it is public
     assert "Can anxiety cause it?" in reader.get("/faqs/neck-spasms/").content.decode()
@@ -154,8 +159,11 @@ def test_restoring_keeps_the_current_address_and_publication(reviewer_client, re
     publish(reviewer_client, article, slug="whiplash-injury", body="New text.")
 
     restore_url = f"/admin/conditions/conditionarticle/{article.pk}/history/{old.pk}/"
-    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
-    assert reviewer_client.post(restore_url, form).status_code == 302
+    assert reviewer_client.post(restore_url).status_code == 302  # into its working copy
+    copy = Article.objects.get(live_article=article)
+    ready_to_publish(copy)  # signed off by Sam: the publish gate is tested on its own
+    publish_url = f"/admin/conditions/conditionarticle/{copy.pk}/working-copy/publish/"
+    assert reviewer_client.post(publish_url, {"when": "now"}).status_code == 302
 
     article.refresh_from_db()
     assert (article.slug, article.status, article.body) == (
@@ -166,7 +174,11 @@ def test_restoring_keeps_the_current_address_and_publication(reviewer_client, re
     assert "Old text." in reader.get("/conditions/whiplash-injury/").content.decode()
 
 
-def test_editor_cannot_restore_over_a_published_article(reviewer_client, editor_client, reader):
+def test_editor_restoring_a_published_article_only_fills_its_working_copy(
+    reviewer_client, editor_client, reader
+):
+    # Restoring a live article now writes the revision into its working copy (issue 13),
+    # which only a reviewer can publish: the live page keeps the reviewed text.
     article = make_condition("Whiplash", status=Status.DRAFT)
     save(reviewer_client, article, body="Unreviewed draft text.")
     draft = Version.objects.get_for_object(article).get()
@@ -176,8 +188,14 @@ def test_editor_cannot_restore_over_a_published_article(reviewer_client, editor_
     form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
     response = editor_client.post(restore_url, form)
 
-    assert response.status_code == 403
+    assert response.status_code == 302
     assert "Reviewed text." in reader.get("/conditions/whiplash/").content.decode()
+    article.refresh_from_db()
+    assert (article.status, article.body) == (Status.PUBLISHED, "Reviewed text.")
+    copy = ConditionArticle.objects.get(live_article=article)
+    assert copy.body == "Unreviewed draft text." and copy.status == Status.DRAFT
+    publish_url = f"/admin/conditions/conditionarticle/{copy.pk}/working-copy/publish/"
+    assert editor_client.post(publish_url, {"when": "now"}).status_code == 403
 
 
 def test_second_editor_save_is_refused_and_their_text_is_kept(
@@ -220,10 +238,15 @@ def test_a_form_opened_before_an_import_is_refused(reviewer_client, tmp_path):
 
 
 def test_renamed_article_redirects_from_every_old_address(reviewer_client, reader):
+    # A live article's address is kept by its working copy: it is changed while the article
+    # is taken down (unpublished), and redirects once it is back.
     article = make_condition("Whiplash")
+    article.unpublish()
 
     save(reviewer_client, article, slug="whiplash-injury")
     save(reviewer_client, article, slug="whiplash-neck-injury")
+    article.refresh_from_db()
+    article.publish()
 
     for old in ["whiplash", "whiplash-injury"]:
         response = reader.get(f"/conditions/{old}/")
@@ -242,6 +265,7 @@ def test_a_draft_that_was_never_published_leaves_no_redirect(reviewer_client):
 
 def test_a_new_article_cannot_take_an_address_that_still_redirects(reviewer_client):
     article = make_condition("Whiplash")
+    article.unpublish()
     save(reviewer_client, article, slug="whiplash-injury")
     data = admin_change_form(reviewer_client, "/admin/conditions/conditionarticle/add/")
     data.update(title="Whiplash", slug="whiplash", summary="Another.", body="Text.")
@@ -255,9 +279,12 @@ def test_a_new_article_cannot_take_an_address_that_still_redirects(reviewer_clie
 
 def test_an_article_can_take_back_its_own_old_address(reviewer_client, reader):
     article = make_condition("Whiplash")
+    article.unpublish()
     save(reviewer_client, article, slug="whiplash-injury")
 
     save(reviewer_client, article, slug="whiplash")
+    article.refresh_from_db()
+    article.publish()
 
     assert reader.get("/conditions/whiplash/").status_code == 200
     assert reader.get("/conditions/whiplash-injury/")["Location"] == "/conditions/whiplash/"
@@ -266,7 +293,7 @@ def test_an_article_can_take_back_its_own_old_address(reviewer_client, reader):
 def test_restoring_a_revision_from_before_a_symptom_merge_uses_the_merged_symptom(
     reviewer_client, reviewer
 ):
-    article = make_condition("Whiplash", ["Vertigo", "Neck pain"])
+    article = make_condition("Whiplash", ["Vertigo", "Neck pain"], status=Status.IN_REVIEW)
     save(reviewer_client, article, body="Old text.")
     old = Version.objects.get_for_object(article).get()
     vertigo, dizziness = Symptom.objects.get(name="Vertigo"), Symptom.objects.get(name="Dizziness")
@@ -313,12 +340,14 @@ def test_restoring_one_article_from_a_revision_it_shares_leaves_the_other_alone(
         {"action": "publish_selected", "_selected_action": [first.pk, second.pk]},
     )
     shared = Version.objects.get_for_object(first).get()
-    save(reviewer_client, second, body="Torticollis, corrected since.")
-    save(reviewer_client, first, body="Whiplash, rewritten since.")
+    edit_live_article(reviewer_client, second, {"body": "Torticollis, corrected since."})
+    edit_live_article(reviewer_client, first, {"body": "Whiplash, rewritten since."})
 
     restore_url = f"/admin/conditions/conditionarticle/{first.pk}/history/{shared.pk}/"
-    form = form_data(reviewer_client.get(restore_url).content.decode(), "conditionarticle_form")
-    assert reviewer_client.post(restore_url, form).status_code == 302
+    assert reviewer_client.post(restore_url).status_code == 302  # into its working copy
+    copy = Article.objects.get(live_article=first)
+    publish_url = f"/admin/conditions/conditionarticle/{copy.pk}/working-copy/publish/"
+    assert reviewer_client.post(publish_url, {"when": "now"}).status_code == 302
 
     first.refresh_from_db(), second.refresh_from_db()
     assert first.body == "Whiplash, reviewed."
@@ -360,7 +389,7 @@ def test_an_editor_whose_article_was_published_meanwhile_gets_their_text_back(
 
     page = response.content.decode().replace("&#x27;", "'")
     assert response.status_code == 403
-    assert "only a medical reviewer can change it" in page
+    assert "it is changed only in a working copy, which a medical reviewer publishes" in page
     assert "Ed's careful correction." in page
     article.refresh_from_db()
     assert article.body != "Ed's careful correction."

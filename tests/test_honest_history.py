@@ -8,9 +8,11 @@ import pytest
 from django.apps import apps
 from reversion.models import Version
 
-from conditions.models import ConditionArticle, FaqItem, Symptom
+from conditions.models import Article, ConditionArticle, FaqItem, Symptom
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition, make_faq, make_symptom
+
+IN_REVIEW = Article.Status.IN_REVIEW
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +50,10 @@ def changed_parts(compare_page: str) -> list[str]:
 
 
 def test_a_summary_only_edit_is_recorded_and_compared_as_a_summary_edit(reviewer_client):
-    article = make_condition("Whiplash", ["Neck pain"], body="## Causes\n\nA fall.\n\nA crash.")
+    # In review: saved in place (a live article is changed in a working copy, the same form).
+    article = make_condition(
+        "Whiplash", ["Neck pain"], status=IN_REVIEW, body="## Causes\n\nA fall.\n\nA crash."
+    )
     post_as_a_browser(reviewer_client, article, summary="First summary.")
 
     post_as_a_browser(reviewer_client, article, summary="Second summary.")
@@ -65,7 +70,7 @@ def test_a_summary_only_edit_is_recorded_and_compared_as_a_summary_edit(reviewer
 def test_a_revision_saved_with_crlf_before_the_change_compares_equal_to_the_same_text(
     reviewer_client,
 ):
-    article = make_condition("Whiplash", body="## Causes\n\nA fall.\n\nA crash.")
+    article = make_condition("Whiplash", status=IN_REVIEW, body="## Causes\n\nA fall.\n\nA crash.")
     post_as_a_browser(reviewer_client, article, summary="First summary.")
     old = Version.objects.get_for_object(article).get()
     # As the admin stored it before line endings were normalised: CRLF, escaped in JSON.
@@ -90,7 +95,7 @@ def test_an_faq_answer_and_a_symptom_are_stored_with_plain_line_endings(reviewer
 
 
 def test_history_tells_apart_two_saves_in_the_same_minute(reviewer_client):
-    article = make_condition("Whiplash")
+    article = make_condition("Whiplash", status=IN_REVIEW)
     post_as_a_browser(reviewer_client, article, summary="First.")
     post_as_a_browser(reviewer_client, article, summary="Second.")
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver
 
+from conditions import working_copies
 from conditions.models import Article, Source, Symptom
 from tests.browser_forms import admin_change_form, form_data
 from tests.conftest import shared_by_the_tests_inside
@@ -303,9 +304,10 @@ NEW_TEXT = {
 def form_urls(content) -> list[str]:
     condition = Article.objects.get(slug="whiplash")
     Source.objects.create(article=condition, title="NHS: neck pain", url="https://www.nhs.uk/")
+    # Live articles are edited in their working copies: those are the forms people post.
     pks = {
-        "condition": condition.pk,
-        "faq": Article.objects.get(slug="neck-spasms").pk,
+        "condition": working_copies.start(condition, None).pk,
+        "faq": working_copies.start(Article.objects.get(slug="neck-spasms"), None).pk,
         "symptom": Symptom.objects.get(slug="headache").pk,
     }
     return [page.format(**pks) for page in FORM_PAGES]

@@ -12,10 +12,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from reversion.models import Version
 
+from conditions import working_copies
 from conditions.importer import MAX_QUESTIONS
-from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem
+from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, FaqItem
 from conditions.search import search
+from tests.factories import ready_to_publish
 
 SAMPLES = Path(settings.BASE_DIR) / "conditions" / "sample_content"
 CONDITION_SAMPLE = SAMPLES / "000_cf1e57f4803ac2d1.txt"
@@ -688,6 +691,87 @@ def test_markdown_that_would_be_too_costly_to_render_is_refused_naming_the_part(
 # number (receivers on each question re-read the whole FAQ: a cost growing as its square).
 
 
+# Reviewed content: a published article's re-import goes into its working copy.
+
+
+def test_reimport_of_a_published_article_leaves_it_live_and_unchanged(client, tmp_path):
+    path = write(tmp_path, "whiplash.txt", "Whiplash\nIntro text.\n1. Causes\nA fall.\n")
+    run_import(path, publish=True)
+    live = ConditionArticle.objects.get()
+    page = client.get(live.get_absolute_url()).content
+    revisions = Version.objects.get_for_object(live).count()
+
+    path.write_text("Whiplash\nNew intro text.\n1. Causes\nA fall on ice.\n")
+    stdout, _ = run_import(path, publish=True)
+
+    assert stdout.startswith("updated the working copy of: Whiplash\n")
+    assert client.get(live.get_absolute_url()).content == page
+    after = ConditionArticle.objects.get(pk=live.pk)
+    assert (after.body, after.updated_at) == (live.body, live.updated_at)
+    assert Version.objects.get_for_object(live).count() == revisions
+    copy = ConditionArticle.objects.get(live_article=live)
+    assert "New intro text." in copy.body and "A fall on ice." in copy.body
+    assert copy.status == Article.Status.DRAFT  # --publish never publishes reviewed content
+    assert Version.objects.get_for_object(copy).first().revision.comment == (
+        "Imported from whiplash.txt"
+    )
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.IMPORTED).first()
+    assert (event.article_id, event.detail) == (
+        live.pk,
+        "Imported from whiplash.txt into its working copy",
+    )
+
+    # Importing it again finds the working copy already holds it.
+    stdout, _ = run_import(path)
+    assert stdout.startswith("unchanged: Whiplash\n")
+    assert ConditionArticle.objects.filter(live_article=live).count() == 1
+
+
+def test_reimport_of_a_draft_updates_it_as_a_new_revision(tmp_path):
+    path = write(tmp_path, "whiplash.txt", "Whiplash\nIntro text.\n1. Causes\nA fall.\n")
+    run_import(path)
+    path.write_text("Whiplash\nNew intro text.\n1. Causes\nA fall.\n")
+    run_import(path)
+
+    draft = ConditionArticle.objects.get()
+    assert "New intro text." in draft.body
+    assert [v.revision.comment for v in Version.objects.get_for_object(draft)] == [
+        "Imported from whiplash.txt",
+        "Imported from whiplash.txt",
+    ]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORTED, article=draft).count() == 2
+
+
+def test_dry_run_reports_each_file_and_saves_nothing(tmp_path):
+    changed = write(tmp_path, "whiplash.txt", "Whiplash\nIntro text.\n1. Causes\nA fall.\n")
+    same = write(tmp_path, "same.txt", "Stiff neck\nIntro text.\n1. Causes\nA draught.\n")
+    run_import(changed, same, publish=True)
+    changed.write_text("Whiplash\nNew intro text.\n1. Causes\nA fall.\n")
+    new = write(tmp_path, "new.txt", "Wry neck\nIntro text.\n1. Causes\nSleeping.\n")
+    before = (Article.objects.count(), Version.objects.count(), AuditEvent.objects.count())
+
+    stdout, _ = run_import(changed, same, new, dry_run=True)
+
+    assert stdout == (
+        "changed (summary, body): Whiplash\n"
+        "unchanged: Stiff neck\n"
+        "new: Wry neck\n"
+        "Dry run, nothing saved. 3 files: 1 new, 1 changed, 1 unchanged, 0 failed.\n"
+    )
+    assert (Article.objects.count(), Version.objects.count(), AuditEvent.objects.count()) == before
+    assert "New intro" not in ConditionArticle.objects.get(title="Whiplash").body
+
+
+def test_publish_does_not_republish_an_article_a_reviewer_took_down(tmp_path):
+    path = write(tmp_path, "whiplash.txt", "Whiplash\nIntro text.\n1. Causes\nA fall.\n")
+    run_import(path, publish=True)
+    Article.objects.get().unpublish()
+
+    run_import(path, publish=True)
+
+    assert Article.objects.get().status == Article.Status.UNPUBLISHED
+
+
 def import_queries(path: Path) -> int:
     with CaptureQueriesContext(connection) as queries:
         run_import(path)
@@ -714,7 +798,9 @@ def test_importing_100_questions_again_costs_the_same_queries_as_10(tmp_path):
     assert FaqItem.objects.filter(answer__contains="posture").count() == 110
 
 
-def test_imported_questions_are_searchable_graded_and_shown_at_once(client, tmp_path):
+def test_imported_questions_are_searchable_graded_and_shown_once_published(
+    client, tmp_path, reviewer
+):
     path = write(tmp_path, "faq.txt", faq_text(30))
     run_import(path, publish=True)
     faq = FaqArticle.objects.get()
@@ -723,6 +809,13 @@ def test_imported_questions_are_searchable_graded_and_shown_at_once(client, tmp_
 
     path.write_text(faq_text(30, word="whiplash, a sudden jolt of the head") + "\n")
     run_import(path)
+    # The live page is reviewed content: the import went into its working copy, which a
+    # medical reviewer publishes.
+    assert search("whiplash").hits == []
+    assert "whiplash" not in client.get(faq.get_absolute_url()).content.decode()
+    copy = working_copies.working_copy_of(faq)
+    ready_to_publish(copy)  # signed off by Sam: the publish gate is tested on its own
+    working_copies.publish(copy, reviewer)
 
     faq.refresh_from_db()
     assert [hit.article.pk for hit in search("whiplash").hits] == [faq.pk]

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from conditions.markdown import MAX_MARKDOWN_LENGTH, _rendered, markdown_problem, render_markdown
+from conditions.models import Article
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition, make_faq
 
@@ -374,7 +375,7 @@ def test_long_runs_of_marks_are_accepted_without_the_check_backtracking(text):
 
 
 def test_the_admin_refuses_markdown_too_costly_to_render_and_keeps_the_text(reviewer_client):
-    article = make_condition("Whiplash", body="Fine.")
+    article = make_condition("Whiplash", body="Fine.", status=Article.Status.IN_REVIEW)
     url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
     form = admin_change_form(reviewer_client, url)
     form["body"] = "Pasted from a broken page: " + "[" * 16_000

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from reversion.models import Version
 
-from conditions.models import AuditEvent, Symptom, SymptomRedirect, TaggedArticle
+from conditions.models import AuditEvent, ConditionArticle, Symptom, SymptomRedirect, TaggedArticle
 from tests.browser_forms import admin_change_form
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
@@ -487,7 +487,10 @@ def test_a_symptom_form_opened_before_someone_elses_save_is_refused(
 def test_an_article_form_opened_before_a_merge_is_refused_not_saved_over_it(
     superuser_client, reviewer_client, achy_neck, tagged_articles
 ):
-    article = tagged_articles["both"]
+    # The live article is edited in its working copy, which carries its symptoms.
+    live = tagged_articles["both"]
+    reviewer_client.post(f"/admin/conditions/conditionarticle/{live.pk}/working-copy/start/")
+    article = ConditionArticle.objects.get(live_article=live)
     url = f"/admin/conditions/conditionarticle/{article.pk}/change/"
     ritas_form = admin_change_form(reviewer_client, url)  # with "Achy neck" among its symptoms
     keep = Symptom.objects.get(name="Neck pain")

@@ -14,18 +14,21 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from conditions import editorial, history, readability, vocabulary
+from conditions import editorial, history, readability, vocabulary, working_copies
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
@@ -106,6 +109,7 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
+    delete_confirmation_template = "admin/conditions/article_delete_confirmation.html"
     list_display = [
         "title",
         "state",
@@ -121,6 +125,11 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
     change_form_template = "admin/conditions/article_change_form.html"
     object_history_template = "admin/conditions/article_history.html"
     content_fields: list[str] = []  # the type's own Markdown fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is not None and obj.is_working_copy:
+            return {}  # its slug is private and fixed
+        return super().get_prepopulated_fields(request, obj)
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -146,6 +155,10 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["readability_report"]
+        if obj is not None and obj.is_working_copy:
+            # Its address is private, and whether and when it goes live is decided by
+            # publishing it (see working_copy_publish_view), never by its own fields.
+            readonly += ["slug", "published_at"]
         restoring = self._restoring(request) is not None
         if not editorial.can_publish(request.user) or restoring:
             readonly += ["published_at"]
@@ -159,6 +172,8 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         # A fresh class per request, so these are not shared.
         form.user = request.user
+        if obj is not None and obj.is_working_copy:
+            form = type("WorkingCopyForm", (WorkingCopyFormMixin, form), {})
         restoring = self._restoring(request)
         if restoring is not None and restoring.before is not None:
             # The revision is already written over the row: compare with the row before.
@@ -166,15 +181,29 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
         return form
 
     def get_queryset(self, request):
-        # The symptoms column would otherwise cost a query per row.
-        return super().get_queryset(request).prefetch_related("symptoms")
+        # The symptoms and state columns would otherwise cost a query per row.
+        queryset = super().get_queryset(request).prefetch_related("symptoms", "working_copies")
+        if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
+            # A working copy is listed as its live article's state ("Live, with unpublished
+            # changes"), not as an article of its own; so list actions never reach it either.
+            queryset = queryset.filter(live_article__isnull=True)
+        return queryset
 
     def has_change_permission(self, request, obj=None):
         if self._restoring(request) is not None:
             # The restore and recover views have judged the article as it is now (or that it
             # is deleted); `obj` is the old revision, written over it.
             obj = None
+        if obj is not None and is_live(obj):
+            # Nobody changes a live article in place: its changes are made in a working
+            # copy, which a medical reviewer publishes.
+            return False
         return super().has_change_permission(request, obj) and editorial.can_edit(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and is_live(obj) and not editorial.can_publish(request.user):
+            return False  # taking a page off the site is a reviewer's decision
+        return super().has_delete_permission(request, obj)
 
     def has_publish_permission(self, request):
         return editorial.can_publish(request.user)
@@ -207,8 +236,13 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
 
     @admin.display(description="state", ordering="status")
     def state(self, article):
+        if article.is_working_copy:
+            return f"Working copy ({article.get_status_display().lower()})"
         if article.is_scheduled:
             return f"Scheduled for {editorial.describe_publish_time(article)}"
+        copies = list(article.working_copies.all())
+        if copies and article.status == Status.PUBLISHED:
+            return live_state(copies[0])
         return article.get_status_display()
 
     @admin.display(description="symptoms")
@@ -246,12 +280,29 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
             before = None
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+        if obj.is_working_copy and restoring is None:
+            # Recorded on the live article (the copy is deleted when published), by id: this
+            # saves a query for its title, the copy's being the one it will have.
+            AuditEvent.record(
+                AuditEvent.Action.COPY_SAVED,
+                request.user,
+                Article(pk=obj.live_article_id),
+                subject=obj.title,
+            )
         editorial.record_status_change(
             obj, before["status"] if before else Status.DRAFT, request.user
         )
         editorial.record_review_sign_off(
             obj, before["last_reviewed_on"] if before else None, request.user
         )
+
+    def response_change(self, request, obj):
+        if obj.is_working_copy and "_save" in request.POST:
+            # Back to the working copy (the list doesn't show it), with its Compare and
+            # Publish buttons.
+            super().response_change(request, obj)  # its message
+            return redirect(self._url("change", obj.pk))
+        return super().response_change(request, obj)
 
     def delete_model(self, request, obj):
         editorial.delete_articles([obj], request.user)
@@ -309,6 +360,31 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
                 self.admin_site.admin_view(self.compare_view),
                 name=f"{info[0]}_{info[1]}_compare",
             ),
+            path(
+                "<path:object_id>/working-copy/start/",
+                self.admin_site.admin_view(self.working_copy_start_view),
+                name=f"{info[0]}_{info[1]}_working_copy_start",
+            ),
+            path(
+                "<path:object_id>/working-copy/compare/",
+                self.admin_site.admin_view(self.working_copy_compare_view),
+                name=f"{info[0]}_{info[1]}_working_copy_compare",
+            ),
+            path(
+                "<path:object_id>/working-copy/discard/",
+                self.admin_site.admin_view(self.working_copy_discard_view),
+                name=f"{info[0]}_{info[1]}_working_copy_discard",
+            ),
+            path(
+                "<path:object_id>/working-copy/publish/",
+                self.admin_site.admin_view(self.working_copy_publish_view),
+                name=f"{info[0]}_{info[1]}_working_copy_publish",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/into-working-copy/",
+                self.admin_site.admin_view(self.restore_into_working_copy_view),
+                name=f"{info[0]}_{info[1]}_restore_into_working_copy",
+            ),
             *super().get_urls(),
         ]
 
@@ -327,6 +403,179 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
         if request.method == "POST" and (refused := self._refused_save(request, object_id)):
             return refused
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Here rather than in change_view: a save that succeeds renders no form, and so
+        # costs no query for this.
+        if obj is not None and obj.pk and self._restoring(request) is None:
+            context.update(self._working_copy_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Working copies
+
+    def _url(self, name: str, *args) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
+    def _working_copy_context(self, request, article) -> dict:
+        if article.is_working_copy:
+            live = article.live_article
+            return {
+                "working_copy": article,
+                "live_article": live,
+                "live_state": live_state(article),
+                "compare_url": self._url("working_copy_compare", article.pk),
+                "discard_url": self._url("working_copy_discard", article.pk),
+                "publish_url": self._url("working_copy_publish", article.pk)
+                if editorial.can_publish(request.user)
+                else None,
+                "live_change_url": self._url("change", live.pk),
+                "scheduled_for": article.publish_copy_at,
+            }
+        if is_live(article):
+            copy = working_copies.working_copy_of(article)
+            return {
+                "live_page": article,
+                "existing_copy": copy,
+                "live_state": live_state(copy) if copy else "Live",
+                "copy_url": self._url("change", copy.pk) if copy else None,
+                "start_url": self._url("working_copy_start", article.pk),
+                "may_start_copy": super().has_change_permission(request, None),
+            }
+        return {}
+
+    def _working_copy_or_404(self, request, object_id) -> Article:
+        copy = self.get_object(request, unquote(object_id))
+        if copy is None or not copy.is_working_copy:
+            raise Http404("No such working copy.")
+        if not self.has_change_permission(request, copy):
+            raise PermissionDenied
+        return copy
+
+    def working_copy_start_view(self, request, object_id):
+        """Open the working copy of a live article, making it first if there is none."""
+        live = self.get_object(request, unquote(object_id))
+        if live is None or not is_live(live):
+            raise Http404("Only a live article has a working copy.")
+        if not super().has_change_permission(request, None):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect(self._url("change", live.pk))
+        copy = working_copies.start(live, request.user)
+        return redirect(self._url("change", copy.pk))
+
+    def working_copy_compare_view(self, request, object_id):
+        copy = self._working_copy_or_404(request, object_id)
+        return self._working_copy_page(
+            request,
+            copy,
+            f"Compare the working copy with the live page “{copy.live_article}”",
+            {"parts": working_copies.compare_with_live(copy), "comparing": True},
+        )
+
+    def working_copy_discard_view(self, request, object_id):
+        copy = self._working_copy_or_404(request, object_id)
+        if request.method == "POST":
+            live = copy.live_article
+            working_copies.discard(copy, request.user)
+            self.message_user(
+                request, f"The working copy of “{live}” was discarded.", messages.SUCCESS
+            )
+            return redirect(self._url("change", live.pk))
+        return self._working_copy_page(
+            request,
+            copy,
+            f"Discard the working copy of “{copy.live_article}”?",
+            {"discarding": True},
+        )
+
+    def working_copy_publish_view(self, request, object_id):
+        copy = self._working_copy_or_404(request, object_id)
+        if not editorial.can_publish(request.user):
+            raise PermissionDenied
+        refusals = []
+        if request.method == "POST":
+            when = None
+            if request.POST.get("when") == "later":
+                when = parse_datetime(request.POST.get("publish_at", ""))
+                if when is None:
+                    refusals = ["Choose the date and time to publish it at."]
+                elif timezone.is_naive(when):
+                    when = timezone.make_aware(when)
+            if not refusals:
+                try:
+                    if when is not None and when > timezone.now():
+                        working_copies.schedule(copy, when, request.user)
+                        self.message_user(
+                            request,
+                            f"The working copy of “{copy.live_article}” will be published "
+                            f"{timezone.localtime(when):%d %B %Y, %H:%M}.",
+                            messages.SUCCESS,
+                        )
+                        return redirect(self._url("change", copy.pk))
+                    live = working_copies.publish(copy, request.user)
+                except working_copies.PublishRefused as refused:
+                    refusals = refused.reasons
+                else:
+                    if live is not None:
+                        self.message_user(
+                            request, f"The changes to “{live}” are live.", messages.SUCCESS
+                        )
+                    return redirect(self._url("change", copy.live_article_id))
+        return self._working_copy_page(
+            request,
+            copy,
+            f"Publish the working copy of “{copy.live_article}”",
+            {"publishing": True, "refusals": refusals},
+        )
+
+    def _working_copy_page(self, request, copy, title, context):
+        return TemplateResponse(
+            request,
+            "admin/conditions/working_copy.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": copy,
+                "live_article": copy.live_article,
+                "title": title,
+                **context,
+            },
+        )
+
+    def restore_into_working_copy_view(self, request, object_id, version_id):
+        """An earlier revision of a live article, written into its working copy."""
+        live = self.get_object(request, unquote(object_id))
+        if live is None or not is_live(live):
+            raise Http404
+        if not super().has_change_permission(request, None):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_for_object(live), pk=version_id)
+        if request.method == "POST":
+            try:
+                copy = working_copies.restore_revision(live, version, request.user)
+            except history.RestoreError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return redirect(self._url("history", live.pk))
+            self.message_user(
+                request,
+                f"The revision of {history.revision_time(version)} is in the working copy. "
+                "The live page is unchanged until a medical reviewer publishes it.",
+                messages.SUCCESS,
+            )
+            return redirect(self._url("change", copy.pk))
+        return TemplateResponse(
+            request,
+            "admin/conditions/working_copy.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": live,
+                "live_article": live,
+                "title": f"Restore an earlier revision of “{live}” into its working copy",
+                "restoring_version": version,
+                "restoring_time": history.revision_time(version),
+            },
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if self._is_preview(request):  # e.g. posted to the restore page
@@ -481,6 +730,9 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
         # Judged on the article as it is now, not as it was in the revision: an editor can't
         # change a published article by restoring an old draft of it.
         current = self.get_object(request, unquote(object_id))
+        if current is not None and is_live(current):
+            # A live article is never changed in place: the revision goes into its working copy.
+            return self.restore_into_working_copy_view(request, object_id, version_id)
         if current is None or not self.has_change_permission(request, current):
             raise PermissionDenied
         # Only a revision of this very article (reversion would take any revision whose
@@ -499,6 +751,9 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             raise PermissionDenied
         version = get_object_or_404(Version.objects.get_deleted(self.model), pk=version_id)
+        if version.field_dict.get("live_article_id") is not None:
+            # A discarded or published working copy would come back as a second article.
+            raise Http404("A working copy can't be recovered.")
         return self._restore_view(
             request,
             version,
@@ -560,9 +815,59 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
             else f"Recovered as a draft from the revision of {saved_on}",
         )
 
+    def _reversion_order_version_queryset(self, request, queryset):
+        queryset = super()._reversion_order_version_queryset(request, queryset)
+        if request.resolver_match and request.resolver_match.url_name.endswith("_recoverlist"):
+            # A deleted working copy (discarded or published) would come back as a second
+            # article: it isn't offered. Its shared Article row names its live article.
+            queryset = queryset.exclude(
+                Exists(
+                    Version.objects.filter(
+                        revision=OuterRef("revision"),
+                        object_id=OuterRef("object_id"),
+                        content_type=ContentType.objects.get_for_model(Article),
+                        serialized_data__regex=r'"live_article": [0-9]',
+                    )
+                )
+            )
+        return queryset
+
+    def delete_view(self, request, object_id, extra_context=None):
+        article = self.get_object(request, unquote(object_id))
+        if article is not None and is_live(article):
+            extra_context = {**(extra_context or {}), "deleting_live": article}
+        return super().delete_view(request, object_id, extra_context)
+
     @staticmethod
     def _restoring(request) -> "Restoring | None":
         return getattr(request, "restoring", None)
+
+
+def is_live(article: Article) -> bool:
+    """Published (or scheduled): changed only through a working copy."""
+    return article.status == Status.PUBLISHED and not article.is_working_copy
+
+
+def live_state(copy: Article) -> str:
+    """How a live article with working copy `copy` is described."""
+    if copy.status == Status.IN_REVIEW:
+        return "Live, with unpublished changes in review"
+    return "Live, with unpublished changes"
+
+
+class WorkingCopyFormMixin:
+    """A working copy's form: it may be a draft or in review, never published itself."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "status" in self.fields:
+            self.fields["status"].choices = [
+                choice for choice in Status.choices if choice[0] in (Status.DRAFT, Status.IN_REVIEW)
+            ]
+            self.fields["status"].help_text = (
+                "A working copy goes live when a medical reviewer publishes it "
+                "(“Publish working copy” above)."
+            )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""`manage.py import_articles PATH [PATH ...] [--publish] [--only-if-empty]`."""
+"""`manage.py import_articles PATH [PATH ...] [--publish] [--dry-run] [--only-if-empty]`."""
 
 from collections import Counter
 
@@ -11,8 +11,10 @@ from conditions.models import Article
 class Command(BaseCommand):
     help = (
         "Import condition and FAQ articles from plain-text files, or folders of .txt files. "
-        "Importing a file again updates its article. A file that can't be imported is "
-        "reported and left out; the others still import. Symbolic links are not followed; "
+        "Importing a file again updates its article: a draft in place, a published article's "
+        "working copy (the live page is unchanged until a medical reviewer publishes it). "
+        "A file that can't be imported is reported and left out; the others still import. "
+        "Symbolic links are not followed; "
         f"a file may hold at most {MAX_FILE_BYTES:,} bytes, and an FAQ {MAX_QUESTIONS} questions."
     )
 
@@ -26,8 +28,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--publish",
             action="store_true",
-            help="Publish the articles. Without it new articles are drafts, and updated "
-            "articles keep their status.",
+            help="Publish the articles that have never been published (new ones, and drafts). "
+            "Without it new articles are drafts, and updated articles keep their status.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Save nothing: print, per file, whether its article is new, which parts "
+            "would change, or that it is unchanged.",
         )
         parser.add_argument(
             "--only-if-empty",
@@ -35,25 +43,37 @@ class Command(BaseCommand):
             help="Do nothing if there are articles already (for filling a new database).",
         )
 
-    def handle(self, *args, paths, publish, only_if_empty, **options):
+    def handle(self, *args, paths, publish, dry_run, only_if_empty, **options):
         if only_if_empty and Article.objects.exists():
             self.stdout.write("Articles exist already, so nothing was imported (--only-if-empty).")
             return
 
         counts = Counter()
-        for outcome in import_paths(paths, publish=publish):
+        for outcome in import_paths(paths, publish=publish, dry_run=dry_run):
             counts[outcome.action] += 1
             # Names and titles come from outside: printable() keeps each on its own line.
             if outcome.action == "failed":
                 self.stderr.write(f"error: {printable(outcome.path)}: {printable(outcome.detail)}")
+            elif outcome.changed:
+                parts = ", ".join(name.replace("_", " ") for name in outcome.changed)
+                self.stdout.write(f"{outcome.action} ({parts}): {printable(outcome.detail)}")
             else:
                 self.stdout.write(f"{outcome.action}: {printable(outcome.detail)}")
 
         total = counts.total()
-        self.stdout.write(
-            f"Imported {total} file{'' if total == 1 else 's'}: {counts['created']} created, "
-            f"{counts['updated']} updated, {counts['failed']} failed."
-        )
+        files = f"{total} file{'' if total == 1 else 's'}"
+        if dry_run:
+            self.stdout.write(
+                f"Dry run, nothing saved. {files}: {counts['new']} new, {counts['changed']} "
+                f"changed, {counts['unchanged']} unchanged, {counts['failed']} failed."
+            )
+        else:
+            updated = counts["updated"] + counts["updated the working copy of"]
+            unchanged = f"{counts['unchanged']} unchanged, " if counts["unchanged"] else ""
+            self.stdout.write(
+                f"Imported {files}: {counts['created']} created, {updated} updated, "
+                f"{unchanged}{counts['failed']} failed."
+            )
         if counts["failed"]:
             failed = counts["failed"]
             raise CommandError(f"{failed} file{'' if failed == 1 else 's'} could not be imported.")
