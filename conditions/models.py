@@ -692,6 +692,8 @@ class AuditEvent(models.Model):
     """Who published, unpublished, restored, merged or signed off what, and when."""
 
     class Action(models.TextChoices):
+        CREATED = "created", "Created an article"
+        SAVED = "saved", "Saved an article"
         SUBMITTED = "submitted", "Submitted for review"
         PUBLISHED = "published", "Published"
         SCHEDULED = "scheduled", "Scheduled"

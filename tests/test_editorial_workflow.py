@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
 from tests.browser_forms import admin_change_form, edit_live_article
-from tests.factories import make_condition, make_faq, ready_to_publish
+from tests.factories import make_condition, make_faq, make_symptom, ready_to_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,8 @@ def test_scheduled_article_appears_at_its_publish_time_without_a_worker(reviewer
     assert "Whiplash" not in reader.get("/conditions/").content.decode()
     listing = reviewer_client.get(CONDITIONS).content.decode()
     assert f"Scheduled for {local.day} {local:%B %Y, %H:%M}" in listing
-    assert AuditEvent.objects.get().action == AuditEvent.Action.SCHEDULED
+    assert AuditEvent.objects.get(action=AuditEvent.Action.SCHEDULED)  # and its save
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.SAVED).count() == 1
 
     with time_machine.travel(publish_time - timedelta(seconds=1)):
         assert reader.get("/conditions/whiplash/").status_code == 404
@@ -349,3 +350,25 @@ def test_preview_renders_outside_any_transaction_holding_no_write_lock(reviewer_
 
     assert response.status_code == 200 and "A new paragraph." in response.content.decode()
     assert in_transaction_while_rendering and not any(in_transaction_while_rendering)
+
+
+def test_creating_and_saving_a_draft_are_on_the_record(editor_client, editor):
+    add = "/admin/conditions/conditionarticle/add/"
+    data = admin_change_form(editor_client, add)
+    data.update(
+        title="Whiplash",
+        summary="A neck injury.",
+        body="## Causes\n\nA fall.",
+        symptoms=[str(make_symptom("Neck pain").pk)],
+    )
+    assert editor_client.post(add, data).status_code == 302
+    article = ConditionArticle.objects.get()
+    data = admin_change_form(editor_client, change_url(article))
+    data["body"] = "## Causes\n\nA fall or a car crash."
+    assert editor_client.post(change_url(article), data).status_code == 302
+
+    events = AuditEvent.objects.order_by("created_at", "id")
+    assert [(e.action, e.user, e.article_id) for e in events] == [
+        (AuditEvent.Action.CREATED, editor, article.pk),
+        (AuditEvent.Action.SAVED, editor, article.pk),
+    ]

@@ -36,11 +36,14 @@ def test_readers_and_editors_ride_out_a_redis_kill_and_a_redis_pause(redis_serve
         try:
             load.during("Redis up", 2)
             redis_server.kill()
-            load.during("Redis killed", 4)
+            # While Redis doesn't answer, each commit waits out the content version's lease
+            # (a second), and a save through a working copy is four commits (start, save,
+            # sign-off, publish): long enough phases to see saves complete.
+            load.during("Redis killed", 6)
             redis_server.start()  # a new, empty Redis on the same port
             load.during("Redis back (empty)", 3)
             redis_server.pause()
-            load.during("Redis paused", 4)
+            load.during("Redis paused", 6)
             redis_server.resume()  # the same Redis, with what it held before the pause
             load.during("Redis resumed", 2)
             if isinstance(site.database, PostgresDatabase):

@@ -334,3 +334,28 @@ def test_deleting_a_live_article_needs_a_reviewer_and_says_it_is_live(
     assert editor_client.post(delete_url, {"post": "yes"}).status_code == 403
     assert Article.objects.filter(pk=live.pk).exists()
     assert "is live" in reviewer_client.get(delete_url).content.decode()
+
+
+def test_approving_a_working_copy_in_review_publishes_it_and_tells_its_author(
+    editor, editor_client, second_reviewer_client, reader, live, mailoutbox,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = start_copy(editor_client, live)
+        save_copy(
+            editor_client,
+            copy,
+            body="## About whiplash\n\nThe corrected text.",
+            status=Status.IN_REVIEW,
+        )
+        ready_to_publish(copy)  # signed off by Sam: the gate is tested on its own
+
+        response = second_reviewer_client.post(
+            f"{CONDITIONS}{copy.pk}/moderate/", {"decision": "approve"}
+        )
+
+    assert response.status_code == 302 and response["Location"] == change_url(live)
+    assert "corrected text" in reader.get(live.get_absolute_url()).content.decode()
+    assert not Article.objects.filter(pk=copy.pk).exists()
+    approved = [(m.subject, m.to) for m in mailoutbox if m.subject.startswith("Approved")]
+    assert approved == [(f"Approved: {live.title}", [editor.email])]

@@ -289,6 +289,13 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
                 Article(pk=obj.live_article_id),
                 subject=obj.title,
             )
+        elif restoring is None:
+            # Every change to what may reach readers is on the record, drafts included.
+            AuditEvent.record(
+                AuditEvent.Action.SAVED if change else AuditEvent.Action.CREATED,
+                request.user,
+                obj,
+            )
         editorial.record_status_change(
             obj, before["status"] if before else Status.DRAFT, request.user
         )

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from conditions import editorial
+from conditions import editorial, notifications, working_copies
 from conditions.models import Article, ReviewComment
 from conditions.signals import atomic_change
 
@@ -160,6 +160,8 @@ class ModerationAdminMixin:
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[article.pk]
         )
         decision = request.POST.get("decision")
+        if decision == "approve" and article.is_working_copy:
+            return self._approve_working_copy(request, article, change_url)
         if decision == "approve":
             refusals = {}
             changed = editorial.change_status(
@@ -189,6 +191,22 @@ class ModerationAdminMixin:
         else:
             raise PermissionDenied
         return redirect(change_url)
+
+    def _approve_working_copy(self, request, copy, change_url):
+        """Approving a working copy publishes it onto its live page (a copy itself is never
+        published), through the same gate."""
+        author = editorial.submitter(copy)
+        try:
+            live = working_copies.publish(copy, request.user)
+        except working_copies.PublishRefused as refused:
+            self.report_publish_refusals(request, {str(copy): refused.reasons})
+            return redirect(change_url)
+        if live is None:
+            self.message_user(request, "This working copy was published or discarded meanwhile.")
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        notifications.review_approved(live, author, request.user)
+        self.message_user(request, f"“{live}” is approved: the working copy is now live.")
+        return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", live.pk)
 
     def _sign_off(self, request, article) -> None:
         if not article.reviewed_by.strip():
