@@ -11,13 +11,13 @@ from conditions.caching import WORKER_PAGES
 from conditions.models import AuditEvent, Symptom
 from tests.browser_forms import admin_change_form, form_data
 from tests.factories import make_condition, make_faq, make_symptom
+from tests.test_page_cache import REDIS  # this pass's own database of the shared Redis
 
 pytestmark = pytest.mark.django_db
 
 SYMPTOM_LIST = "/admin/conditions/symptom/"
 EDITORS_ADVICE = "Dizziness is rarely serious; no need to call 999"
 LIVE_ADVICE = "Dizziness comes with a sudden severe headache"
-REDIS = "redis://127.0.0.1:6379/15"  # as in test_page_cache
 
 
 @pytest.fixture
