@@ -161,6 +161,19 @@ def test_the_symptom_list_filters_symptoms_with_a_pending_proposal(
     assert ">Headache</a>" not in page and ">Numbness</a>" not in page
 
 
+def test_the_admin_home_counts_proposals_waiting_for_a_reviewer(
+    editor_client, reviewer_client, dizziness_pages
+):
+    home = reviewer_client.get("/admin/").content.decode()
+    assert "<strong>0</strong> proposed changes to symptoms' safety text" in home
+
+    propose_lower_level(editor_client)
+
+    home = reviewer_client.get("/admin/").content.decode()
+    assert "<strong>1</strong> proposed change to symptoms' safety text" in home
+    assert f'href="{SYMPTOM_LIST}?proposal=pending"' in home
+
+
 def test_an_editor_cannot_approve_a_proposal(editor_client, reader, dizziness_pages):
     dizziness = propose_lower_level(editor_client)
 
