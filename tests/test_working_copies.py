@@ -395,3 +395,17 @@ def test_with_the_cache_in_redis_every_app_server_shows_the_copy_once_published(
         assert after["X-Cache"] == "miss" and b"The corrected text." in after.content
     finally:
         shared.flushdb()
+
+
+def test_a_working_copy_in_review_is_found_from_the_admin_home(
+    editor_client, reviewer_client, live
+):
+    copy = start_copy(editor_client, live)
+    save_copy(editor_client, copy, body="## About whiplash\n\nBetter.", status=Status.IN_REVIEW)
+
+    home = reviewer_client.get("/admin/").content.decode()
+    assert "<strong>1</strong> article awaiting review" in home
+    waiting = reviewer_client.get(CONDITIONS, {"awaiting": "review"}).content.decode()
+
+    assert f'href="{CONDITIONS}{live.pk}/change/?' in waiting
+    assert 'field-state">Live, with unpublished changes in review' in waiting

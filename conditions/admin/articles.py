@@ -16,7 +16,7 @@ from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -92,6 +92,24 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AwaitingReviewFilter(admin.SimpleListFilter):
+    """Articles in review, and live articles whose working copy is: the list shows a copy as
+    its live article's row, so the status filter alone would hide it."""
+
+    title = "awaiting review"
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        return [("review", "In review (working copies too)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "review":
+            return queryset.filter(
+                Q(status=Status.IN_REVIEW) | Q(working_copies__status=Status.IN_REVIEW)
+            ).distinct()
+        return queryset
+
+
 class SourceInline(admin.TabularInline):
     model = Source
     fields = ["position", "title", "publisher", "url", "accessed_on"]
@@ -118,7 +136,7 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
         "next_review_due",
         "updated_at",
     ]
-    list_filter = ["status", ReviewDueFilter, SymptomListFilter]
+    list_filter = ["status", AwaitingReviewFilter, ReviewDueFilter, SymptomListFilter]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["submit_for_review", "publish_selected", "unpublish_selected"]
     save_on_top = True
