@@ -31,6 +31,7 @@ from reversion.models import Version
 from conditions import editorial, history, readability, vocabulary, working_copies
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
+from conditions.admin.revisions import RevisionHistoryMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     MAX_QUESTIONS,
@@ -123,7 +124,7 @@ class SourceInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
+class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
@@ -708,48 +709,8 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, VersionAdmin):
             rows.append(form.instance)
         return sorted(rows, key=lambda row: (row.position is None, row.position or 0))
 
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        versions = (
-            Version.objects.get_for_object(obj).select_related("revision__user")
-            if obj
-            else Version.objects.none()
-        )
-        return super().history_view(
-            request, object_id, {**(extra_context or {}), "versions": versions}
-        )
-
-    def compare_view(self, request, object_id):
-        """What changed between two revisions of one article."""
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        versions = Version.objects.get_for_object(obj).select_related("revision__user")
-        history_url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
-        )
-        try:
-            chosen = versions.in_bulk([int(request.GET["from"]), int(request.GET["to"])])
-            older, newer = sorted(chosen.values(), key=lambda v: v.revision.date_created)
-        except (KeyError, ValueError):
-            self.message_user(request, "Choose two different revisions to compare.", messages.ERROR)
-            return redirect(history_url)
-        return TemplateResponse(
-            request,
-            "admin/conditions/article_compare.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": obj,
-                "title": f"Compare revisions of “{obj}”",
-                "older": older,
-                "newer": newer,
-                "parts": history.compare_snapshots(
-                    history.article_snapshot(older), history.article_snapshot(newer)
-                ),
-                "history_url": history_url,
-            },
-        )
+    def revision_snapshot(self, version: Version) -> dict[str, str]:
+        return history.article_snapshot(version)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         # Judged on the article as it is now, not as it was in the revision: an editor can't

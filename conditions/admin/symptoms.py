@@ -20,8 +20,9 @@ from reversion.models import Version
 
 from conditions import editorial, symptom_review, vocabulary
 from conditions.admin.input import SelectionMustBeIds
+from conditions.admin.revisions import RevisionHistoryMixin
 from conditions.forms import SymptomAdminForm
-from conditions.history import compare_snapshots, revision_time, word_diff
+from conditions.history import revision_time, word_diff
 from conditions.models import Article, Symptom, published_q
 
 # The admin page where each kind of article is edited.
@@ -70,7 +71,7 @@ class PendingProposalFilter(admin.SimpleListFilter):
 
 
 @admin.register(Symptom)
-class SymptomAdmin(SelectionMustBeIds, VersionAdmin):
+class SymptomAdmin(SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
     form = SymptomAdminForm
     # Django's list, without django-reversion's "Recover deleted symptoms" (see recover_view).
     change_list_template = None
@@ -187,46 +188,8 @@ class SymptomAdmin(SelectionMustBeIds, VersionAdmin):
 
     # History, compare and restore.
 
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, unquote(object_id))
-        versions = (
-            Version.objects.get_for_object(obj).select_related("revision__user")
-            if obj
-            else Version.objects.none()
-        )
-        return super().history_view(
-            request, object_id, {**(extra_context or {}), "versions": versions}
-        )
-
-    def compare_view(self, request, object_id):
-        """What changed between two revisions of one symptom."""
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        versions = Version.objects.get_for_object(obj).select_related("revision__user")
-        history_url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
-        )
-        try:
-            chosen = versions.in_bulk([int(request.GET["from"]), int(request.GET["to"])])
-            older, newer = sorted(chosen.values(), key=lambda v: v.revision.date_created)
-        except (KeyError, ValueError):
-            self.message_user(request, "Choose two different revisions to compare.", messages.ERROR)
-            return redirect(history_url)
-        return TemplateResponse(
-            request,
-            "admin/conditions/article_compare.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": obj,
-                "title": f"Compare revisions of “{obj}”",
-                "older": older,
-                "newer": newer,
-                "parts": compare_snapshots(symptom_snapshot(older), symptom_snapshot(newer)),
-                "history_url": history_url,
-            },
-        )
+    def revision_snapshot(self, version: Version) -> dict[str, str]:
+        return symptom_snapshot(version)
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
         """The change form filled in from an earlier revision; saving it restores its name
