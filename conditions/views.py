@@ -4,6 +4,7 @@ import re
 import unicodedata
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
@@ -142,6 +143,19 @@ ARTICLE_TEMPLATES = {
 }
 
 
+def help_contacts(request) -> dict:
+    """Template context: the numbers and service that every "Get help now" box and care
+    callout names (settings, so a deployment outside the UK changes them in one place)."""
+    return {
+        "help": {
+            "emergency_number": settings.EMERGENCY_NUMBER,
+            "urgent_number": settings.URGENT_NUMBER,
+            "urgent_online_url": settings.URGENT_ONLINE_URL,
+            "urgent_online_name": settings.URGENT_ONLINE_NAME,
+        }
+    }
+
+
 def render_article(request, article, *, symptoms, sources, items, related, preview=False):
     """An article's page. The admin's preview renders unsaved content through this too."""
     # A sign-off counts only for the content it was given to (read from what the page has
@@ -171,6 +185,13 @@ def render_article(request, article, *, symptoms, sources, items, related, previ
             "related_articles": related[:RELATED_ARTICLES_SHOWN],
             "red_flags": red_flags,
             "has_care_advice": has_care_advice,
+            # The "Get help now" box at the top: the levels this page has advice for.
+            "help_now": {
+                "emergency": bool(
+                    getattr(article, "emergency_help_html", "") or red_flags["emergency"]
+                ),
+                "urgent": bool(getattr(article, "urgent_help_html", "") or red_flags["urgent"]),
+            },
             "is_preview": preview,
         },
     )
@@ -238,6 +259,16 @@ def symptom_detail(request, slug):
                 (symptom, _symptom_url([*selected_slugs, symptom.slug]))
                 for symptom in further_symptoms
             ],
+            # Every selected symptom's red-flag advice, whether or not any article matches:
+            # the warning signs matter most when the reader finds nothing else.
+            "red_flags": {
+                level: [s for s in selected if s.red_flag_advice_html and s.red_flag_level == level]
+                for level in Symptom.RedFlagLevel.values
+            },
+            "help_now": {
+                level: any(s.red_flag_advice_html and s.red_flag_level == level for s in selected)
+                for level in Symptom.RedFlagLevel.values
+            },
             "page": page,
             "is_narrowed": len(selected) > 1,
         },

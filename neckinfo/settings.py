@@ -126,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "conditions.views.help_contacts",
             ],
         },
     },
@@ -238,6 +239,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "NeckInfo <noreply@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The site's address, for links in emails.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
+# Where readers who need help now are sent (UK defaults): a deployment elsewhere changes them
+# here, and every "Get help now" box, care callout and footer follows.
+EMERGENCY_NUMBER = os.environ.get("DJANGO_EMERGENCY_NUMBER", "999")
+URGENT_NUMBER = os.environ.get("DJANGO_URGENT_NUMBER", "111")
+URGENT_ONLINE_URL = os.environ.get("DJANGO_URGENT_ONLINE_URL", "https://111.nhs.uk/")
+URGENT_ONLINE_NAME = os.environ.get("DJANGO_URGENT_ONLINE_NAME", "111 online")
 
 # Security. Production runs behind a TLS-terminating proxy: HTTPS only, secure cookies, HSTS.
 # DJANGO_SECURE=0 turns the HTTPS parts off, for a production-like server on plain HTTP

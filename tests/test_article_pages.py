@@ -25,8 +25,8 @@ def test_the_three_levels_of_care_are_distinct_callouts_in_nhs_order(client):
     emergency = page.index("Immediate action required:")
     assert non_urgent < urgent < emergency
     assert "See a GP if:" in page
-    assert "Ask for an urgent GP appointment or call 111 if:" in page
-    assert "Call 999 or go to A&amp;E if:" in page
+    assert 'Ask for an urgent GP appointment or call <a href="tel:111">111</a> if:' in page
+    assert 'Call <a href="tel:999">999</a> or go to A&amp;E if:' in page
     assert 'class="care-callout care-callout--emergency"' in page
     assert "<li>your arms or legs feel <strong>weak</strong></li>" in page
 
@@ -103,3 +103,40 @@ def test_print_stylesheet_hides_navigation_and_writes_out_links(client):
     print_rules = css[css.index("@media print") :]
     assert ".site-header" in print_rules and ".search-form" in print_rules
     assert 'content: " (" attr(href) ")"' in print_rules
+
+
+def test_get_help_now_sits_under_the_title_with_numbers_to_tap(client):
+    article = make_condition(
+        "Whiplash",
+        summary="What could cause neck pain after a jolt.",
+        urgent_help="- painkillers do not help",
+        emergency_help="- your arms or legs feel weak",
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    box = page[page.index('<aside class="help-now"') : page.index("</aside>")]
+    assert page.index("<h1>") < page.index('<aside class="help-now"') < page.index('class="lead"')
+    assert '<a href="tel:999">999</a> or go to A&amp;E' in box
+    assert '<a href="tel:111">111</a> or use <a href="https://111.nhs.uk/">111 online</a>' in box
+    assert box.count('href="#care-title"') == 2 and 'id="care-title"' in page
+
+
+def test_a_page_with_only_non_urgent_advice_has_no_get_help_now_box(client):
+    article = make_condition("Whiplash", when_to_get_medical_help="- it lasts a month")
+
+    assert "help-now" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_deployment_elsewhere_sets_its_own_numbers_in_one_place(client, settings):
+    settings.EMERGENCY_NUMBER, settings.URGENT_NUMBER = "112", "116117"
+    settings.URGENT_ONLINE_URL, settings.URGENT_ONLINE_NAME = "https://www.116117.de/", "116117.de"
+    article = make_condition(
+        "Whiplash", urgent_help="- it gets worse", emergency_help="- you faint"
+    )
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert '<a href="tel:112">112</a>' in page and '<a href="tel:116117">116117</a>' in page
+    assert '<a href="https://www.116117.de/">116117.de</a>' in page
+    assert "tel:999" not in page and "tel:111" not in page
