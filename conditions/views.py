@@ -4,7 +4,6 @@ import re
 import unicodedata
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
@@ -141,19 +140,6 @@ ARTICLE_TEMPLATES = {
     Article.Kind.CONDITION: "conditions/condition_detail.html",
     Article.Kind.FAQ: "conditions/faq_detail.html",
 }
-
-
-def help_contacts(request) -> dict:
-    """Template context: the numbers and service that every "Get help now" box and care
-    callout names (settings, so a deployment outside the UK changes them in one place)."""
-    return {
-        "help": {
-            "emergency_number": settings.EMERGENCY_NUMBER,
-            "urgent_number": settings.URGENT_NUMBER,
-            "urgent_online_url": settings.URGENT_ONLINE_URL,
-            "urgent_online_name": settings.URGENT_ONLINE_NAME,
-        }
-    }
 
 
 def render_article(request, article, *, symptoms, sources, items, related, preview=False):

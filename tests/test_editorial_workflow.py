@@ -260,7 +260,7 @@ def test_readers_get_a_calm_notice_when_a_pages_review_is_overdue(reader):
 
     due = today.replace(year=today.year - 1).strftime("%B %Y")
     assert f"This page was due for its regular medical review in {due}." in page
-    assert "call 111" in page and "Next review due" not in page
+    assert 'call <a href="tel:111">111</a>' in page and "Next review due" not in page
     assert "Medically reviewed by Dr Asha Patel, MRCGP on" in page
 
 

@@ -1,8 +1,22 @@
 """Template helpers for NeckInfo's pages."""
 
 from django import template
+from django.conf import settings
 
 register = template.Library()
+
+
+@register.simple_tag
+def help_contacts() -> dict:
+    """The numbers and service that "Get help now", the care callouts and the footer name:
+    settings, so a deployment outside the UK changes them in one place. A tag, not a context
+    processor, because the 400 and 500 pages render without a request."""
+    return {
+        "emergency_number": settings.EMERGENCY_NUMBER,
+        "urgent_number": settings.URGENT_NUMBER,
+        "urgent_online_url": settings.URGENT_ONLINE_URL,
+        "urgent_online_name": settings.URGENT_ONLINE_NAME,
+    }
 
 
 @register.simple_tag(takes_context=True)
