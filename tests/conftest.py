@@ -4,6 +4,7 @@ import os
 from contextlib import contextmanager
 
 import pytest
+import redis
 from django.contrib.auth.models import User
 from django.test import Client, TestCase
 
@@ -111,3 +112,28 @@ def second_reviewer_client(second_reviewer) -> Client:
 def reader(db) -> Client:
     """A member of the public: not signed in."""
     return Client()
+
+
+# Django's cache in Redis.
+
+# A database of the shared Redis for each pass, since `make test` runs them side by side and
+# each empties its own.
+REDIS = "redis://127.0.0.1:6379/{}".format(
+    14 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 15
+)
+
+
+@pytest.fixture
+def shared_redis(settings):
+    """Django's cache in Redis, as several app servers share it; emptied before and after."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "neckinfo.redis_cache.ResilientRedisCache",
+            "LOCATION": REDIS,
+            "KEY_PREFIX": "neckinfo-test",
+        }
+    }
+    shared = redis.Redis.from_url(REDIS)
+    shared.flushdb()
+    yield shared
+    shared.flushdb()

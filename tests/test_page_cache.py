@@ -4,11 +4,9 @@ worker and through Redis shared by several app servers."""
 
 import gzip
 import hashlib
-import os
 from datetime import timedelta
 
 import pytest
-import redis
 import time_machine
 from django.core.cache import cache
 from django.db import connection
@@ -22,28 +20,6 @@ from conditions.models import ContentVersion
 from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
-
-# A database of the shared Redis for each pass, since `make test` runs them side by side and
-# each empties its own.
-REDIS = "redis://127.0.0.1:6379/{}".format(
-    14 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 15
-)
-
-
-@pytest.fixture
-def shared_redis(settings):
-    """Django's cache in Redis, as several app servers share it; emptied before and after."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "neckinfo.redis_cache.ResilientRedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "neckinfo-test",
-        }
-    }
-    shared = redis.Redis.from_url(REDIS)
-    shared.flushdb()
-    yield shared
-    shared.flushdb()
 
 
 def test_public_pages_are_served_from_the_cache(client):

@@ -3,7 +3,6 @@ is a proposal that readers never see until a different medical reviewer approves
 every article with the symptom shows it on the very next request."""
 
 import pytest
-import redis
 from django.test import override_settings
 from reversion.models import Version
 
@@ -11,7 +10,6 @@ from conditions.caching import WORKER_PAGES
 from conditions.models import AuditEvent, Symptom
 from tests.browser_forms import admin_change_form, form_data
 from tests.factories import make_condition, make_faq, make_symptom
-from tests.test_page_cache import REDIS  # this pass's own database of the shared Redis
 
 pytestmark = pytest.mark.django_db
 
@@ -102,35 +100,21 @@ def test_an_editors_red_flag_change_reaches_no_public_page_until_another_reviewe
 
 @pytest.mark.django_db(transaction=True)  # changes reach Redis as they commit
 def test_an_approval_reaches_every_app_server_through_the_shared_redis_cache(
-    settings, editor_client, reviewer_client, reader
+    shared_redis, editor_client, reviewer_client, reader
 ):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "neckinfo.redis_cache.ResilientRedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "neckinfo-test-safety",
-        }
-    }
-    shared = redis.Redis.from_url(REDIS)
-    shared.flushdb()
-    try:
-        # Made here: a committing test may run after another has emptied the database.
-        make_symptom("Dizziness", red_flag_advice=f"{LIVE_ADVICE}.", red_flag_level="emergency")
-        url = make_faq(
-            "Dizziness questions", [("Why?", "Because.")], ["Dizziness"]
-        ).get_absolute_url()
-        dizziness = propose_lower_level(editor_client)
-        reader.get(url)
-        cached = reader.get(url)
-        assert cached["X-Cache"] == "hit" and EDITORS_ADVICE not in cached.content.decode()
+    # Made here: a committing test may run after another has emptied the database.
+    make_symptom("Dizziness", red_flag_advice=f"{LIVE_ADVICE}.", red_flag_level="emergency")
+    url = make_faq("Dizziness questions", [("Why?", "Because.")], ["Dizziness"]).get_absolute_url()
+    dizziness = propose_lower_level(editor_client)
+    reader.get(url)
+    cached = reader.get(url)
+    assert cached["X-Cache"] == "hit" and EDITORS_ADVICE not in cached.content.decode()
 
-        decide(reviewer_client, dizziness, "approve")
-        WORKER_PAGES.clear()  # another app server: only Redis is shared
+    decide(reviewer_client, dizziness, "approve")
+    WORKER_PAGES.clear()  # another app server: only Redis is shared
 
-        fresh = reader.get(url)
-        assert fresh["X-Cache"] == "miss" and EDITORS_ADVICE in fresh.content.decode()
-    finally:
-        shared.flushdb()
+    fresh = reader.get(url)
+    assert fresh["X-Cache"] == "miss" and EDITORS_ADVICE in fresh.content.decode()
 
 
 def test_the_change_form_shows_live_and_proposed_advice_with_the_words_changed(

@@ -4,7 +4,6 @@ medical reviewer publishes it (now, or at a scheduled time)."""
 from datetime import timedelta
 
 import pytest
-import redis
 import time_machine
 from django.core.management import call_command
 from django.utils import timezone
@@ -15,7 +14,6 @@ from conditions.caching import WORKER_PAGES
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
 from tests.browser_forms import admin_change_form
 from tests.factories import make_condition, make_faq, ready_to_publish
-from tests.test_page_cache import REDIS  # this pass's own database of the shared Redis
 
 pytestmark = pytest.mark.django_db
 
@@ -366,35 +364,23 @@ def test_approving_a_working_copy_in_review_publishes_it_and_tells_its_author(
 
 @pytest.mark.django_db(transaction=True)  # changes reach Redis as they commit
 def test_with_the_cache_in_redis_every_app_server_shows_the_copy_once_published(
-    settings, editor_client, reviewer_client, reader
+    shared_redis, editor_client, reviewer_client, reader
 ):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "neckinfo.redis_cache.ResilientRedisCache",
-            "LOCATION": REDIS,
-            "KEY_PREFIX": "neckinfo-test-copies",
-        }
-    }
-    shared = redis.Redis.from_url(REDIS)
-    shared.flushdb()
-    try:
-        live = make_condition("Whiplash", symptoms=["Neck pain"], body="## About\n\nOld text.")
-        reader.get(live.get_absolute_url())
-        before = reader.get(live.get_absolute_url())
-        assert before["X-Cache"] == "hit"
+    live = make_condition("Whiplash", symptoms=["Neck pain"], body="## About\n\nOld text.")
+    reader.get(live.get_absolute_url())
+    before = reader.get(live.get_absolute_url())
+    assert before["X-Cache"] == "hit"
 
-        copy = start_copy(editor_client, live)
-        save_copy(editor_client, copy, body="## About\n\nThe corrected text.")
-        WORKER_PAGES.clear()  # another app server: only Redis is shared
-        assert reader.get(live.get_absolute_url()).content == before.content
+    copy = start_copy(editor_client, live)
+    save_copy(editor_client, copy, body="## About\n\nThe corrected text.")
+    WORKER_PAGES.clear()  # another app server: only Redis is shared
+    assert reader.get(live.get_absolute_url()).content == before.content
 
-        assert publish_copy(reviewer_client, copy).status_code == 302
-        WORKER_PAGES.clear()
+    assert publish_copy(reviewer_client, copy).status_code == 302
+    WORKER_PAGES.clear()
 
-        after = reader.get(live.get_absolute_url())
-        assert after["X-Cache"] == "miss" and b"The corrected text." in after.content
-    finally:
-        shared.flushdb()
+    after = reader.get(live.get_absolute_url())
+    assert after["X-Cache"] == "miss" and b"The corrected text." in after.content
 
 
 def test_a_working_copy_in_review_is_found_from_the_admin_home(
