@@ -139,8 +139,11 @@ class ParsedCondition:
 
     @property
     def body(self) -> str:
-        """The introduction and sections as Markdown, each section under a `##` heading."""
-        blocks = [as_markdown_paragraph(paragraph) for paragraph in self.intro]
+        """The introduction and sections as Markdown, each section under a `##` heading. The
+        sentences the summary takes from the introduction are left out: the page shows the
+        summary under the title, and would otherwise say them twice."""
+        intro = paragraphs_after_summary(self.intro, self.summary([]))
+        blocks = [as_markdown_paragraph(paragraph) for paragraph in intro]
         for section in self.sections:
             blocks.append(f"## {section.heading}")
             blocks += [as_markdown_paragraph(paragraph) for paragraph in section.paragraphs]
@@ -359,6 +362,15 @@ def as_markdown_paragraph(line: str) -> str:
     if MARKDOWN_BLOCK_START.match(line):
         return f"\\{line}"
     return line
+
+
+def paragraphs_after_summary(paragraphs: list[str], summary: str) -> list[str]:
+    """`paragraphs` without the opening sentences `summary` already says. A summary that was
+    shortened ("…") or that runs on into a second paragraph leaves them all whole."""
+    if not paragraphs or not paragraphs[0].startswith(summary):
+        return paragraphs
+    rest = paragraphs[0][len(summary) :].strip()
+    return ([rest] if rest else []) + paragraphs[1:]
 
 
 def lowercase_name(name: str) -> str:

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from conditions import working_copies
-from conditions.importer import MAX_QUESTIONS
+from conditions.importer import MAX_QUESTIONS, paragraphs_after_summary, summarise
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, FaqItem
 from conditions.search import search
 from tests.factories import ready_to_publish
@@ -79,10 +79,28 @@ def test_condition_sample_keeps_every_section_and_sentence_word_for_word():
     for heading in headings:
         assert f"\n## {heading}\n" in article.body
         assert f">{heading}</h2>" in article.body_html
+    # The summary, shown under the title, is the introduction's opening: the body goes on.
+    page_text = f"{article.summary} {article.body}"
     for line in lines[1:]:
         if not NUMBERED_SECTION.match(line):
-            assert line in article.body
+            assert line in page_text
     assert not re.search(r"^\d+\.", article.body, re.MULTILINE)
+
+
+def test_condition_sample_says_its_summary_once():
+    run_import(CONDITION_SAMPLE)
+
+    article = ConditionArticle.objects.get()
+    assert article.summary.startswith("Generally, stiffness and dizziness")
+    assert "Generally, stiffness" not in article.body
+    assert article.body.startswith("If discomfort occurs, seek medical attention promptly")
+
+
+def test_summary_cut_short_leaves_the_introduction_whole():
+    opening = "Neck pain " + "and more neck pain " * 30 + "is common."
+    assert paragraphs_after_summary([opening], summarise(opening)) == [opening]
+    assert paragraphs_after_summary(["One. Two. Three."], "One. Two.") == ["Three."]
+    assert paragraphs_after_summary(["One. Two."], "One. Two.") == []
 
 
 def test_condition_sample_closing_advice_gets_its_own_heading():
@@ -681,7 +699,7 @@ def test_markdown_that_would_be_too_costly_to_render_is_refused_naming_the_part(
         "other marks in 50,000 characters (50,000 of them “[”), about "
     )
     assert body_problem == (
-        f"error: {condition}: the article's text: This text is 60,065 characters long; the "
+        f"error: {condition}: the article's text: This text is 60,050 characters long; the "
         "most a field can hold is 50,000."
     )
     assert not Article.objects.exists()
@@ -710,7 +728,7 @@ def test_reimport_of_a_published_article_leaves_it_live_and_unchanged(client, tm
     assert (after.body, after.updated_at) == (live.body, live.updated_at)
     assert Version.objects.get_for_object(live).count() == revisions
     copy = ConditionArticle.objects.get(live_article=live)
-    assert "New intro text." in copy.body and "A fall on ice." in copy.body
+    assert copy.summary == "New intro text." and "A fall on ice." in copy.body
     assert copy.status == Article.Status.DRAFT  # --publish never publishes reviewed content
     assert Version.objects.get_for_object(copy).first().revision.comment == (
         "Imported from whiplash.txt"
@@ -734,7 +752,7 @@ def test_reimport_of_a_draft_updates_it_as_a_new_revision(tmp_path):
     run_import(path)
 
     draft = ConditionArticle.objects.get()
-    assert "New intro text." in draft.body
+    assert draft.summary == "New intro text."
     assert [v.revision.comment for v in Version.objects.get_for_object(draft)] == [
         "Imported from whiplash.txt",
         "Imported from whiplash.txt",
@@ -753,7 +771,7 @@ def test_dry_run_reports_each_file_and_saves_nothing(tmp_path):
     stdout, _ = run_import(changed, same, new, dry_run=True)
 
     assert stdout == (
-        "changed (summary, body): Whiplash\n"
+        "changed (summary): Whiplash\n"
         "unchanged: Stiff neck\n"
         "new: Wry neck\n"
         "Dry run, nothing saved. 3 files: 1 new, 1 changed, 1 unchanged, 0 failed.\n"
