@@ -11,9 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from conditions.content_version import content_version
 from conditions.models import Article, FaqItem, Symptom
+from conditions.readability import text_of_markdown
 from conditions.search.indexing import MARK_END, MARK_START
 from conditions.search.postgres import PostgreSQLSearch
-from conditions.readability import text_of_markdown
 from conditions.search.query import (
     MAX_QUERY_LENGTH,
     STOPWORDS,
