@@ -30,6 +30,7 @@ def neck_library():
     make_symptom("Double vision")  # nor this
     make_condition("Whiplash", ["Neck pain", "Dizziness"], body="Neck pain after a jolt.")
     make_condition("Cervical spondylosis", ["Neck pain"], body="Wear of the neck's discs.")
+    make_condition("Jaw clicking", ["Jaw pain"], body="Grinding teeth at night.")
     make_faq(
         "Everyday questions",
         [
@@ -113,6 +114,16 @@ def test_without_script_the_filters_apply_with_the_search_button(client, neck_li
     assert 'autocomplete="off" data-search-filters' in page
 
 
+def test_the_symptom_filter_offers_only_symptoms_the_results_have(client, neck_library):
+    page = page_of(client, q="neck")
+
+    offered = page[page.index('<select id="search-symptom"') : page.index("</select>")]
+    assert '<option value="dizziness">Dizziness</option>' in offered
+    assert '<option value="headache">Headache</option>' in offered
+    assert "jaw-pain" not in offered  # an article has it, but none of these results
+    assert '<option value="jaw-pain">Jaw pain</option>' in page_of(client, q="jaw")
+
+
 def test_an_faq_hit_is_the_question_with_its_answer_and_anchor(client, neck_library):
     page = page_of(client, q="eye strain")
     anchor = FaqItem.objects.get(question__startswith="Does screen time").anchor
@@ -136,7 +147,10 @@ def wait_until(driver, condition, timeout: float = 10):
 
 
 def count_text(driver) -> str:
-    return driver.find_element(By.CSS_SELECTOR, "[data-search-count]").text
+    # Read in one step: the results may be swapped between finding an element and reading it.
+    return driver.execute_script(
+        "return document.querySelector('[data-search-count]').textContent.trim()"
+    )
 
 
 def test_nothing_found_on_a_phone_puts_help_in_the_first_screen(browser, live_server):
@@ -171,7 +185,10 @@ def test_filters_apply_as_they_change_and_stay_true_after_going_back(
     # Still on the same page, with focus where the reader left it.
     assert browser.switch_to.active_element == faq_only
 
+    # The FAQ found has no dizziness: the symptom filter doesn't offer it until all are shown.
+    assert not browser.find_elements(By.CSS_SELECTOR, "option[value=dizziness]")
     browser.find_element(By.CSS_SELECTOR, "input[name=type][value='']").click()
+    wait_until(browser, lambda d: count_text(d) == "3 articles found.")
     Select(browser.find_element(By.ID, "search-symptom")).select_by_value("dizziness")
     wait_until(browser, lambda d: count_text(d) == "1 article found.")
     assert browser.current_url.endswith("/search/?q=neck&symptom=dizziness")
@@ -190,5 +207,11 @@ def test_filters_apply_as_they_change_and_stay_true_after_going_back(
     )
     checked = browser.find_element(By.CSS_SELECTOR, "input[name=type]:checked")
     assert checked.get_attribute("value") == ""
+    # As a browser restoring a form's state would, without a change event:
+    browser.execute_script(
+        "document.getElementById('search-symptom').value = '';"
+        "window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}));"
+    )
+    assert browser.find_element(By.ID, "search-symptom").get_attribute("value") == "dizziness"
     use_viewport(browser, VIEWPORTS["phone"])
     assert_no_axe_violations(browser)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models.functions import Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -61,7 +62,10 @@ class SearchResults:
     # Set when nothing matched the query as typed and these are the suggestion's results.
     showing_suggestion: bool = False
     # When nothing matched: the symptoms the query names, whose pages carry their advice.
-    symptoms: list[Symptom] = field(default_factory=list)
+    named_symptoms: list[Symptom] = field(default_factory=list)
+    # The symptoms the results carry (slug and name, by name): the symptom filter offers
+    # these, so no choice of it leaves nothing.
+    result_symptoms: list[dict] = field(default_factory=list)
 
     @property
     def hits(self) -> list[SearchHit]:
@@ -122,8 +126,10 @@ def search(
                     terms, matches = corrected_terms, corrected_matches
 
     results.total = len(matches)
-    if not matches:
-        results.symptoms = symptoms_named_in(query)
+    if matches:
+        results.result_symptoms = _symptoms_of(matches)
+    else:
+        results.named_symptoms = symptoms_named_in(query)
     paginator = Paginator(matches, RESULTS_PER_PAGE, allow_empty_first_page=True)
     results.page = paginator.page(page)
     results.page.object_list = _hits(backend, terms, results.page.object_list)
@@ -156,6 +162,15 @@ class _Filters:
             )
             params.append(self.symptom)
         return " AND ".join(clauses), params
+
+
+def _symptoms_of(article_ids: list[int]) -> list[dict]:
+    return list(
+        Symptom.objects.filter(tagged_articles__content_object_id__in=article_ids)
+        .distinct()
+        .order_by(Lower("name"))
+        .values("slug", "name")
+    )
 
 
 def _ranked_matches(backend, terms: list[Term], filters: _Filters):

@@ -54,6 +54,9 @@
         var found = page.getElementById(form.dataset.searchFilters);
         if (!found) throw new Error("no results on the page");
         results().replaceWith(found);
+        // The symptom filter offers the symptoms of the new results.
+        var options = page.getElementById(form.elements.symptom.id);
+        if (options) form.elements.symptom.innerHTML = options.innerHTML;
         // The query in the box may have changed since: the heading and title follow it.
         document.querySelector("h1").textContent = page.querySelector("h1").textContent;
         document.title = page.title;
