@@ -169,6 +169,12 @@ def test_nothing_found_on_a_phone_puts_help_in_the_first_screen(browser, live_se
     use_viewport(browser, VIEWPORTS["desktop"])
     assert_no_axe_violations(browser)
 
+    # Misspelt, it finds nothing as typed: what it meant is found instead.
+    browser.get(live_server.url + "/search/?q=whiplsh")
+    notice = browser.find_element(By.CSS_SELECTOR, "#search-results .notice").text
+    assert notice == "No results for “whiplsh”. Showing results for whiplash instead."
+    assert browser.find_element(By.LINK_TEXT, "Whiplash").is_displayed()
+
 
 def test_filters_apply_as_they_change_and_stay_true_after_going_back(
     browser, live_server, neck_library
