@@ -293,7 +293,9 @@ def search_page(request):
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
-            "filter_symptoms": filter_symptoms,
+            # Of the ~300 symptoms in use, only those the results carry narrow them; all of
+            # them when nothing was found, so the reader can pick another.
+            "filter_symptoms": results.result_symptoms or filter_symptoms,
         },
     )
 

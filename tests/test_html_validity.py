@@ -40,6 +40,7 @@ PAGES = {
     "search_results": ("/search/?q=stiff+neck", 200),
     "search_did_you_mean": ("/search/?q=whiplsh", 200),
     "search_no_results": ("/search/?q=zzzz", 200),
+    "search_no_results_with_filters": ("/search/?q=whiplash&type=faq", 200),
     "not_found": ("/no-such-page/", 404),
 }
 SERVER_ERROR = "server_error"
@@ -173,6 +174,7 @@ JSON_LD_TYPES = {
     "search_results": [],
     "search_did_you_mean": [],
     "search_no_results": [],
+    "search_no_results_with_filters": [],
     "not_found": [],
     SERVER_ERROR: [],
 }

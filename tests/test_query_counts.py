@@ -89,6 +89,21 @@ def test_search_costs_the_same_with_12_and_30_matching_articles(client):
     assert count_queries(client, search_url) == with_twelve
 
 
+def test_a_search_that_finds_nothing_costs_the_same_with_few_and_many_symptoms(client):
+    # "Symptoms matching your words" reads the whole vocabulary in one query.
+    search_url = "/search/?q=xyzzy+plugh+extra"
+    add_articles(0, 1)
+    with_few = count_queries(client, search_url)
+    for number in range(200):
+        make_symptom(f"Extra symptom {number}", synonyms=f"other words {number}")
+
+    # The content version (twice), the filter's symptoms, the synonyms, the matches with every
+    # word and with any, the spelling check (known words, then two reads of the indexed words
+    # like each of the three unknown ones) and the vocabulary.
+    assert with_few == 14
+    assert count_queries(client, search_url) == with_few
+
+
 @pytest.mark.parametrize("url", ["/conditions/", "/faqs/"])
 def test_every_page_of_a_long_list_costs_what_a_short_list_does(client, url):
     add_articles(0, 1)

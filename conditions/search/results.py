@@ -1,43 +1,55 @@
 """From a reader's query to a page of results: matching, ranking, highlights, the question
-of an FAQ that matches best, and a spelling suggestion when the query finds little."""
+of an FAQ that matches best, a spelling suggestion when the query finds little, and the
+symptoms the query names when it finds nothing."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models.functions import Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from conditions.content_version import content_version
 from conditions.models import Article, FaqItem, Symptom
+from conditions.readability import text_of_markdown
 from conditions.search.indexing import MARK_END, MARK_START
 from conditions.search.postgres import PostgreSQLSearch
 from conditions.search.query import (
     MAX_QUERY_LENGTH,
     STOPWORDS,
+    WORD,
     Synonyms,
     Term,
+    fold,
     parse,
     query_words,
     word_root,
 )
 from conditions.search.spelling import correct_spelling
 from conditions.search.sqlite import SQLiteSearch
+from conditions.search.symptoms import symptoms_named_in
 
 RESULTS_PER_PAGE = 10
 # Candidates considered per query; a reader never pages this far.
 MAX_MATCHES = 300
 # Fewer results than this and a spelling correction is offered.
 FEW_RESULTS = 3
+# Words of an FAQ answer shown under its question: about as many as the snippets the
+# databases make of a whole article.
+ANSWER_SNIPPET_WORDS = 30
 
 
 @dataclass
 class SearchHit:
+    """One result. When it is one question of an FAQ, `title_html` is that question,
+    `snippet_html` comes from its answer, `url` goes to its anchor and `question` is set."""
+
     article: Article
     url: str
     title_html: SafeString
     snippet_html: SafeString
-    question: str = ""  # set when the hit is one question of an FAQ
+    question: str = ""
 
 
 @dataclass
@@ -49,6 +61,11 @@ class SearchResults:
     suggestion: str = ""
     # Set when nothing matched the query as typed and these are the suggestion's results.
     showing_suggestion: bool = False
+    # When nothing matched: the symptoms the query names, whose pages carry their advice.
+    named_symptoms: list[Symptom] = field(default_factory=list)
+    # The symptoms the results carry (slug and name, by name): the symptom filter offers
+    # these, so no choice of it leaves nothing.
+    result_symptoms: list[dict] = field(default_factory=list)
 
     @property
     def hits(self) -> list[SearchHit]:
@@ -109,6 +126,10 @@ def search(
                     terms, matches = corrected_terms, corrected_matches
 
     results.total = len(matches)
+    if matches:
+        results.result_symptoms = _symptoms_of(matches)
+    else:
+        results.named_symptoms = symptoms_named_in(query)
     paginator = Paginator(matches, RESULTS_PER_PAGE, allow_empty_first_page=True)
     results.page = paginator.page(page)
     results.page.object_list = _hits(backend, terms, results.page.object_list)
@@ -143,6 +164,15 @@ class _Filters:
         return " AND ".join(clauses), params
 
 
+def _symptoms_of(article_ids: list[int]) -> list[dict]:
+    return list(
+        Symptom.objects.filter(tagged_articles__content_object_id__in=article_ids)
+        .distinct()
+        .order_by(Lower("name"))
+        .values("slug", "name")
+    )
+
+
 def _ranked_matches(backend, terms: list[Term], filters: _Filters):
     """Ids of the matching articles, best first; and how many match every term.
 
@@ -162,8 +192,9 @@ def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]
     at the question that matches best."""
     highlights = backend.highlights(terms, article_ids)
     articles = Article.objects.published().with_symptoms().in_bulk(article_ids)
+    roots = _roots(terms)
     questions = _best_questions(
-        terms, [pk for pk, article in articles.items() if article.kind == Article.Kind.FAQ]
+        roots, [pk for pk, article in articles.items() if article.kind == Article.Kind.FAQ]
     )
     hits = []
     for article_id in article_ids:
@@ -173,8 +204,12 @@ def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]
         title_html, snippet_html = highlights.get(article_id, (article.title, article.summary))
         url, question = article.get_absolute_url(), ""
         if article_id in questions:
-            question, anchor = questions[article_id]
+            # The question is what the reader looked for, and the article's snippet may come
+            # from another answer: the hit is the question, its answer and its anchor.
+            question, answer, anchor = questions[article_id]
             url += f"#{anchor}"
+            title_html = highlighted(question, roots)
+            snippet_html = answer_snippet(text_of_markdown(answer), roots)
         hits.append(
             SearchHit(
                 article=article,
@@ -187,15 +222,19 @@ def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]
     return hits
 
 
-def _best_questions(terms: list[Term], faq_ids: list[int]) -> dict[int, tuple[str, str]]:
-    """For each FAQ, the (question, anchor) matching the query best, if any matches."""
-    roots = {
+def _roots(terms: list[Term]) -> set[str]:
+    """The beginnings of the words that count as the query's (folded, stopwords left out)."""
+    return {
         word_root(word) or word
         for term in terms
         for alternative in term.alternatives
         for word in alternative.words
         if word not in STOPWORDS
     }
+
+
+def _best_questions(roots: set[str], faq_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """For each FAQ, the (question, answer, anchor) matching the query best, if any matches."""
     best = {}
     items = FaqItem.objects.filter(faq_id__in=faq_ids).values_list(
         "faq_id", "question", "answer", "anchor"
@@ -208,8 +247,42 @@ def _best_questions(terms: list[Term], faq_ids: list[int]) -> dict[int, tuple[st
             for root in roots
         )
         if score and score > best.get(faq_id, (0,))[0]:
-            best[faq_id] = (score, question, anchor)
-    return {faq_id: (question, anchor) for faq_id, (_, question, anchor) in best.items()}
+            best[faq_id] = (score, question, answer, anchor)
+    return {faq_id: found[1:] for faq_id, found in best.items()}
+
+
+def _is_match(word: str, roots: set[str]) -> bool:
+    folded = fold(word)
+    return any(folded.startswith(root) for root in roots)
+
+
+def highlighted(text: str, roots: set[str]) -> str:
+    """`text` with the words starting with one of `roots` between highlight marks."""
+    text = _unmarked(text)
+    return WORD.sub(
+        lambda found: (
+            f"{MARK_START}{found[0]}{MARK_END}" if _is_match(found[0], roots) else found[0]
+        ),
+        text,
+    )
+
+
+def answer_snippet(text: str, roots: set[str]) -> str:
+    """About ANSWER_SNIPPET_WORDS words of `text` around its first match, highlighted."""
+    words = _unmarked(text).split()
+    first = next(
+        (i for i, word in enumerate(words) if any(_is_match(w, roots) for w in WORD.findall(word))),
+        0,
+    )
+    start = max(0, min(first - ANSWER_SNIPPET_WORDS // 3, len(words) - ANSWER_SNIPPET_WORDS))
+    shown = " ".join(words[start : start + ANSWER_SNIPPET_WORDS])
+    before = "… " if start > 0 else ""
+    after = " …" if start + ANSWER_SNIPPET_WORDS < len(words) else ""
+    return before + highlighted(shown, roots) + after
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(MARK_START, "").replace(MARK_END, "")
 
 
 def marked(text: str) -> SafeString:
