@@ -24,6 +24,7 @@ import reversion
 from django.db import connection
 
 from conditions import signals, working_copies
+from conditions.care_levels import care_level
 from conditions.markdown import markdown_problem
 from conditions.models import (
     MAX_QUESTIONS,
@@ -48,31 +49,6 @@ SOURCE_LENGTH = Article._meta.get_field("import_source").max_length
 
 NUMBERED_SECTION = re.compile(r"^\d+\.\s+(?P<heading>\S.*)$")
 QUESTION = re.compile(r"\?[\"'”’)\]]*$")
-# Sentences advising the reader to get medical attention, copied into the article's
-# "when to get medical help" callout. "Follow medical advice and use medications..." is
-# advice about treatment, not about seeking help, so it deliberately doesn't match.
-MEDICAL_HELP = re.compile(
-    r"\b(?:"
-    r"seek(?:ing)?\s+(?:\w+\s+){0,2}?(?:medical|professional|urgent|emergency)\s+"
-    r"(?:attention|help|advice|care|treatment)"
-    r"|get(?:ting)?\s+(?:urgent\s+|immediate\s+|emergency\s+)?medical\s+"
-    r"(?:attention|help|advice|care)"
-    r"|(?:see|visit|consult|contact|call|phone|speak\s+to|talk\s+to)\s+(?:a|an|your|the)\s+"
-    r"(?:doctor|gp|physician|specialist|(?:health(?:care)?|medical)\s+professional)"
-    r"|call\s+(?:999|911|112|111|nhs\s+111|an\s+ambulance)"
-    r"|go\s+to\s+(?:a&e|an?\s+emergency|the\s+emergency|hospital)"
-    r"|medical\s+attention"
-    r")",
-    re.IGNORECASE,
-)
-# Which level of the "when to get medical help" callouts a sentence belongs in.
-EMERGENCY_HELP = re.compile(
-    r"\b(?:999|911|112|ambulance|a&e|emergency|immediately|right away|straight away)\b",
-    re.IGNORECASE,
-)
-URGENT_HELP = re.compile(
-    r"\b(?:111|urgent(?:ly)?|promptly|as soon as possible|same day|today)\b", re.IGNORECASE
-)
 # Line starts that Markdown would turn into a heading, list, quote or rule.
 MARKDOWN_BLOCK_START = re.compile(r"^(?:#|>|[-*+](?:\s|$)|[-*_=]{3,}\s*$)")
 MARKDOWN_ORDERED_LIST_START = re.compile(r"^(\d+)([.)])(\s)")
@@ -151,20 +127,15 @@ class ParsedCondition:
     @property
     def medical_help_by_level(self) -> dict[str, str]:
         """Sentences of the article that advise getting medical help, copied (a paragraph
-        each) into the level they ask for: "emergency", "urgent" or "non_urgent"."""
+        each) into the level their words clearly ask for: "emergency", "urgent" or
+        "non_urgent" (general advice). The sentences stay in the body too."""
         # Dicts as ordered sets: each sentence once, in the order of the article.
         advice = {"emergency": {}, "urgent": {}, "non_urgent": {}}
         for paragraph in self.paragraphs:
             for sentence in split_sentences(paragraph):
-                if not MEDICAL_HELP.search(sentence):
-                    continue
-                if EMERGENCY_HELP.search(sentence):
-                    level = "emergency"
-                elif URGENT_HELP.search(sentence):
-                    level = "urgent"
-                else:
-                    level = "non_urgent"
-                advice[level][sentence] = None
+                # Only a clear cue makes advice urgent or an emergency: see care_levels.
+                if level := care_level(sentence):
+                    advice[level][sentence] = None
         return {
             level: "\n\n".join(as_markdown_paragraph(sentence) for sentence in sentences)
             for level, sentences in advice.items()

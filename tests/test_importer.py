@@ -101,8 +101,9 @@ def test_condition_sample_advice_to_see_a_doctor_is_copied_to_when_to_get_help()
 
     article = ConditionArticle.objects.get()
     advice = "If discomfort occurs, seek medical attention promptly to avoid delaying treatment."
-    assert article.urgent_help == advice  # "promptly": the urgent level
-    assert article.when_to_get_medical_help == "" and article.emergency_help == ""
+    # General advice: "promptly" is no urgency cue, so it isn't put under "call 111 if:".
+    assert article.when_to_get_medical_help == advice
+    assert article.urgent_help == "" and article.emergency_help == ""
     assert advice in article.body
     # Advice about taking medication is not advice to get help.
     assert "follow medical advice" not in article.medical_help_text
