@@ -25,6 +25,7 @@ from django.db import connection
 
 from conditions import signals, working_copies
 from conditions.care_levels import care_level
+from conditions.leftovers import is_removable_line, leftovers_in_line
 from conditions.markdown import markdown_problem
 from conditions.models import (
     MAX_QUESTIONS,
@@ -341,6 +342,40 @@ def shorten(text: str, length: int = 80) -> str:
     return text if len(text) <= length else f"{text[: length - 1]}…"
 
 
+# Scraped leftovers (see conditions.leftovers).
+
+
+@dataclass
+class LeftoverReport:
+    """The scraped leftovers of one file, a warning each naming its line."""
+
+    warnings: list[str] = field(default_factory=list)
+    # Whether any stay in the text (the article will be marked "needs editing"), rather
+    # than all being lines left out.
+    kept: bool = False
+
+
+def leave_out_scraped_lines(text: str) -> tuple[str, LeftoverReport]:
+    """`text` without the lines that are only a web page's button or advert label ("Read
+    More", "Advertisement"), and a warning for each of those and every other leftover.
+
+    Only whole lines of that kind are left out: they hold no words of the article. A cut-off
+    sentence or a "Read More" inside a line is kept and reported, never deleted, because
+    what the text meant is for an editor and a medical reviewer to decide.
+    """
+    lines = text.splitlines()
+    report = LeftoverReport()
+    for number, line in enumerate(lines, start=1):
+        if is_removable_line(line):
+            report.warnings.append(f"line {number}: left out “{line.strip()}” (a web page's label)")
+            lines[number - 1] = ""  # blank, so the following lines keep their numbers
+            continue
+        for leftover in leftovers_in_line(line):
+            report.warnings.append(f"line {number}: {leftover}")
+            report.kept = True
+    return "\n".join(lines), report
+
+
 # Finding the symptoms an article mentions.
 
 
@@ -603,6 +638,7 @@ class FileOutcome:
     action: str
     detail: str  # the article's title, or why the file failed
     changed: list[str] = field(default_factory=list)  # in a dry run: the parts that would change
+    leftovers: LeftoverReport = field(default_factory=LeftoverReport)
 
 
 def find_files(paths: Iterable[str]) -> Iterator[tuple[str, Path | None, str]]:
@@ -693,10 +729,11 @@ def import_paths(
                 raise ImportFileError(
                     f"same file name as {imported_sources[source]}, imported earlier in this run"
                 )
-            parsed = parse_article(read_text(path), max_questions)
+            text, leftovers = leave_out_scraped_lines(read_text(path))
+            parsed = parse_article(text, max_questions)
             saved = save_article(parsed, source, matchers, publish=publish, dry_run=dry_run)
         except ImportFileError as error:
             yield FileOutcome(shown, "failed", str(error))
             continue
         imported_sources[source] = shown
-        yield FileOutcome(shown, saved.action, saved.article.title, saved.changed)
+        yield FileOutcome(shown, saved.action, saved.article.title, saved.changed, leftovers)

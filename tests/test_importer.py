@@ -466,12 +466,11 @@ def test_mixed_run_imports_the_good_files_and_exits_with_an_error(tmp_path):
     stdout, stderr = run_failing_import(CONDITION_SAMPLE, empty, FAQ_SAMPLE)
 
     assert Article.objects.count() == 2
-    assert stderr == f"error: {empty}: file is empty\n"
-    assert stdout == (
-        f"created: {CONDITION_TITLE}\n"
-        f"created: {FAQ_TITLE}\n"
-        "Imported 3 files: 2 created, 0 updated, 1 failed.\n"
-    )
+    # The FAQ sample's scraped leftovers are warned about too (see test_needs_editing.py).
+    errors = [line for line in stderr.splitlines() if not line.startswith("warning: ")]
+    assert errors == [f"error: {empty}: file is empty"]
+    assert stdout.startswith(f"created: {CONDITION_TITLE}\ncreated: {FAQ_TITLE}\n")
+    assert stdout.endswith("Imported 3 files: 2 created, 0 updated, 1 failed.\n")
 
 
 def test_two_files_with_the_same_name_in_one_run_do_not_overwrite_each_other(tmp_path):
