@@ -301,12 +301,24 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
     def reading_grade_column(self, article):
         return "—" if article.reading_grade is None else f"{article.reading_grade:.1f}"
 
-    @admin.display(description="needs editing", boolean=True)
+    @admin.display(description="needs editing")
     def needs_editing_column(self, article):
+        # Words, not Django's boolean icons: its green tick would read as "all is well".
         # The working copies are prefetched (see get_queryset): no query per row.
-        return bool(article.needs_editing) or any(
-            copy.needs_editing for copy in article.working_copies.all()
-        )
+        problems = len(article.needs_editing)
+        in_copy = sum(len(copy.needs_editing) for copy in article.working_copies.all())
+        if problems:
+            return ngettext("%d leftover to fix", "%d leftovers to fix", problems) % problems
+        if in_copy:
+            return (
+                ngettext(
+                    "%d leftover to fix in its working copy",
+                    "%d leftovers to fix in its working copy",
+                    in_copy,
+                )
+                % in_copy
+            )
+        return "—"
 
     # Saving
 
