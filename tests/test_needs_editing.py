@@ -2,9 +2,11 @@
 warned about per file by `import_articles`, and an article with any is marked "needs editing"
 in the admin until its text is fixed (conditions/leftovers.py)."""
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 
 from conditions.leftovers import is_removable_line, leftovers_in_text
 from conditions.models import Article, ConditionArticle, FaqArticle
@@ -239,3 +241,23 @@ def test_the_admin_home_counts_articles_that_need_editing(editor_client, tmp_pat
     attention = html[html.index('id="needs-attention"') :]
     assert re.search(r"<strong>1</strong> article needing editing", attention)
     assert f"{FAQS}?needs_editing=yes" in attention
+
+
+def test_the_migration_marks_articles_imported_before_the_mark_existed():
+    run_import(FAQ_SAMPLE)
+    make_condition("Whiplash", body="Rest it and take a brea…")
+    make_condition("Neck pain")
+    Article.objects.update(editing_problems="")  # as they were before migration 0016
+    migration = importlib.import_module("conditions.migrations.0016_needs_editing")
+
+    migration.find_leftovers(django_apps, None)
+
+    # Worked out as a save works it out.
+    faq = FaqArticle.objects.get()
+    migrated = faq.needs_editing
+    faq.save()
+    assert len(migrated) == 4 and FaqArticle.objects.get().needs_editing == migrated
+    assert ConditionArticle.objects.get(title="Whiplash").needs_editing == [
+        "Body: text cut off (a truncation mark, … or ...): “Rest it and take a brea…”"
+    ]
+    assert ConditionArticle.objects.get(title="Neck pain").needs_editing == []
