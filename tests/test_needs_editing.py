@@ -261,3 +261,12 @@ def test_the_migration_marks_articles_imported_before_the_mark_existed():
         "Body: text cut off (a truncation mark, … or ...): “Rest it and take a brea…”"
     ]
     assert ConditionArticle.objects.get(title="Neck pain").needs_editing == []
+
+
+def test_a_warning_quoting_a_direction_mark_cannot_reverse_the_terminal_line(tmp_path):
+    path = write(tmp_path, "a.txt", "Stiff neck\nIt is common.\n1. Rest\nRest it \u202eRead More\n")
+
+    _, stderr = run_import(path)
+
+    assert "\u202e" not in stderr
+    assert "Rest it \\u202eRead More" in stderr
