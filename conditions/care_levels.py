@@ -45,17 +45,21 @@ ADVICE_TO_GET_HELP = _cues(
 # The heading of each level names a service. A sentence naming one goes where that service
 # is: "Call 111 if the pain is sudden and severe" is the author's call to make, not ours.
 EMERGENCY_SERVICES = _cues(
-    # The emergency numbers (UK, North America, Europe) and what they send.
-    r"999",
-    r"911",
-    r"112",
+    # The emergency numbers (UK, North America, Europe) as something to call, not any
+    # number ("112 people"), and what they send.
+    r"(?:call|dial|phone|ring)\s+(?:999|911|112)",
     r"(?:an\s+)?ambulance",
     # Where emergencies go.
     r"a&e",
     r"accident\s+and\s+emergency",
     r"emergency\s+(?:department|room|services?)",
 )
-URGENT_SERVICES = _cues(r"(?:nhs\s+)?111", r"urgent\s+(?:gp\s+)?appointment")
+URGENT_SERVICES = _cues(
+    r"(?:call|dial|phone|ring|contact)\s+(?:nhs\s+)?111",
+    r"nhs\s+111",
+    r"111\s+online",
+    r"urgent\s+(?:gp\s+)?appointment",
+)
 
 # Without a service named, the signs a sentence describes decide. Emergency signs go under
 # "Call 999 or go to A&E if:": each is life-threatening.

@@ -67,12 +67,14 @@ def test_clear_urgent_cues_go_under_call_111(sentence):
         "See a GP if it doesn't improve within two weeks.",
         "Consult a healthcare professional as soon as possible if symptoms persist.",
         "Seek medical advice in time to avoid complications.",
+        "See a GP if the pain lasts: 112 people in one study needed no more than that.",
         # Negated cues.
         "This is not an emergency, but see a GP if it lasts more than a week.",
         "See a GP if the pain is not severe but keeps coming back.",
         "It is rarely an emergency, so see a GP if you are worried.",
         "Visit your doctor if it is non-urgent.",
         "See a GP if the pain isn't sudden but has lasted for months.",
+        "Do not call 999 for a stiff neck alone; see a GP if it lasts.",
     ],
 )
 def test_general_advice_goes_under_see_a_gp_never_urgent(sentence):
@@ -136,4 +138,4 @@ def test_a_long_hostile_sentence_is_sorted_without_backtracking(piece):
     # Cues, negations and near-misses repeated: a pattern with a repetition inside a
     # repetition would take minutes here, not milliseconds.
     assert care_level(piece * 20_000) is None
-    assert care_level(piece * 20_000 + "call 999") == EMERGENCY
+    assert care_level(piece * 20_000 + ". Call 999.") == EMERGENCY
