@@ -171,7 +171,7 @@ def record_review_sign_off(article: Article, previously_reviewed_on, user) -> No
 
 def articles_needing_attention() -> dict[str, int]:
     """Counts for the admin home page: what waits for review (articles and symptoms' safety
-    text), and reviews falling due."""
+    text), reviews falling due, and articles with scraped leftovers to fix."""
     today = timezone.localdate()
     return {
         "awaiting_review": Article.objects.filter(status=Status.IN_REVIEW).count(),
@@ -179,6 +179,10 @@ def articles_needing_attention() -> dict[str, int]:
         "review_due_soon": Article.objects.filter(
             next_review_due__gte=today, next_review_due__lte=today + timedelta(days=30)
         ).count(),
+        # Scraped leftovers the importer found: counted as the admin's list shows them.
+        "needs_editing": Article.objects.filter(live_article__isnull=True)
+        .needing_editing()
+        .count(),
         # Proposed changes to symptoms' safety text wait for a reviewer like articles do.
         "symptom_proposals": Symptom.objects.filter(proposed_at__isnull=False).count(),
     }

@@ -24,6 +24,8 @@ import reversion
 from django.db import connection
 
 from conditions import signals, working_copies
+from conditions.care_levels import care_level
+from conditions.leftovers import is_removable_line, leftovers_in_line
 from conditions.markdown import markdown_problem
 from conditions.models import (
     MAX_QUESTIONS,
@@ -48,31 +50,6 @@ SOURCE_LENGTH = Article._meta.get_field("import_source").max_length
 
 NUMBERED_SECTION = re.compile(r"^\d+\.\s+(?P<heading>\S.*)$")
 QUESTION = re.compile(r"\?[\"'”’)\]]*$")
-# Sentences advising the reader to get medical attention, copied into the article's
-# "when to get medical help" callout. "Follow medical advice and use medications..." is
-# advice about treatment, not about seeking help, so it deliberately doesn't match.
-MEDICAL_HELP = re.compile(
-    r"\b(?:"
-    r"seek(?:ing)?\s+(?:\w+\s+){0,2}?(?:medical|professional|urgent|emergency)\s+"
-    r"(?:attention|help|advice|care|treatment)"
-    r"|get(?:ting)?\s+(?:urgent\s+|immediate\s+|emergency\s+)?medical\s+"
-    r"(?:attention|help|advice|care)"
-    r"|(?:see|visit|consult|contact|call|phone|speak\s+to|talk\s+to)\s+(?:a|an|your|the)\s+"
-    r"(?:doctor|gp|physician|specialist|(?:health(?:care)?|medical)\s+professional)"
-    r"|call\s+(?:999|911|112|111|nhs\s+111|an\s+ambulance)"
-    r"|go\s+to\s+(?:a&e|an?\s+emergency|the\s+emergency|hospital)"
-    r"|medical\s+attention"
-    r")",
-    re.IGNORECASE,
-)
-# Which level of the "when to get medical help" callouts a sentence belongs in.
-EMERGENCY_HELP = re.compile(
-    r"\b(?:999|911|112|ambulance|a&e|emergency|immediately|right away|straight away)\b",
-    re.IGNORECASE,
-)
-URGENT_HELP = re.compile(
-    r"\b(?:111|urgent(?:ly)?|promptly|as soon as possible|same day|today)\b", re.IGNORECASE
-)
 # Line starts that Markdown would turn into a heading, list, quote or rule.
 MARKDOWN_BLOCK_START = re.compile(r"^(?:#|>|[-*+](?:\s|$)|[-*_=]{3,}\s*$)")
 MARKDOWN_ORDERED_LIST_START = re.compile(r"^(\d+)([.)])(\s)")
@@ -154,20 +131,15 @@ class ParsedCondition:
     @property
     def medical_help_by_level(self) -> dict[str, str]:
         """Sentences of the article that advise getting medical help, copied (a paragraph
-        each) into the level they ask for: "emergency", "urgent" or "non_urgent"."""
+        each) into the level their words clearly ask for: "emergency", "urgent" or
+        "non_urgent" (general advice). The sentences stay in the body too."""
         # Dicts as ordered sets: each sentence once, in the order of the article.
         advice = {"emergency": {}, "urgent": {}, "non_urgent": {}}
         for paragraph in self.paragraphs:
             for sentence in split_sentences(paragraph):
-                if not MEDICAL_HELP.search(sentence):
-                    continue
-                if EMERGENCY_HELP.search(sentence):
-                    level = "emergency"
-                elif URGENT_HELP.search(sentence):
-                    level = "urgent"
-                else:
-                    level = "non_urgent"
-                advice[level][sentence] = None
+                # Only a clear cue makes advice urgent or an emergency: see care_levels.
+                if level := care_level(sentence):
+                    advice[level][sentence] = None
         return {
             level: "\n\n".join(as_markdown_paragraph(sentence) for sentence in sentences)
             for level, sentences in advice.items()
@@ -380,6 +352,40 @@ def lowercase_name(name: str) -> str:
 
 def shorten(text: str, length: int = 80) -> str:
     return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
+# Scraped leftovers (see conditions.leftovers).
+
+
+@dataclass
+class LeftoverReport:
+    """The scraped leftovers of one file, a warning each naming its line."""
+
+    warnings: list[str] = field(default_factory=list)
+    # Whether any stay in the text (the article will be marked "needs editing"), rather
+    # than all being lines left out.
+    kept: bool = False
+
+
+def leave_out_scraped_lines(text: str) -> tuple[str, LeftoverReport]:
+    """`text` without the lines that are only a web page's button or advert label ("Read
+    More", "Advertisement"), and a warning for each of those and every other leftover.
+
+    Only whole lines of that kind are left out: they hold no words of the article. A cut-off
+    sentence or a "Read More" inside a line is kept and reported, never deleted, because
+    what the text meant is for an editor and a medical reviewer to decide.
+    """
+    lines = text.splitlines()
+    report = LeftoverReport()
+    for number, line in enumerate(lines, start=1):
+        if is_removable_line(line):
+            report.warnings.append(f"line {number}: left out “{line.strip()}” (a web page's label)")
+            lines[number - 1] = ""  # blank, so the following lines keep their numbers
+            continue
+        for leftover in leftovers_in_line(line):
+            report.warnings.append(f"line {number}: {leftover}")
+            report.kept = True
+    return "\n".join(lines), report
 
 
 # Finding the symptoms an article mentions.
@@ -644,6 +650,7 @@ class FileOutcome:
     action: str
     detail: str  # the article's title, or why the file failed
     changed: list[str] = field(default_factory=list)  # in a dry run: the parts that would change
+    leftovers: LeftoverReport = field(default_factory=LeftoverReport)
 
 
 def find_files(paths: Iterable[str]) -> Iterator[tuple[str, Path | None, str]]:
@@ -734,10 +741,11 @@ def import_paths(
                 raise ImportFileError(
                     f"same file name as {imported_sources[source]}, imported earlier in this run"
                 )
-            parsed = parse_article(read_text(path), max_questions)
+            text, leftovers = leave_out_scraped_lines(read_text(path))
+            parsed = parse_article(text, max_questions)
             saved = save_article(parsed, source, matchers, publish=publish, dry_run=dry_run)
         except ImportFileError as error:
             yield FileOutcome(shown, "failed", str(error))
             continue
         imported_sources[source] = shown
-        yield FileOutcome(shown, saved.action, saved.article.title, saved.changed)
+        yield FileOutcome(shown, saved.action, saved.article.title, saved.changed, leftovers)

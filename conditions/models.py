@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
-from conditions import readability
+from conditions import leftovers, readability
 from conditions.fields import WrittenTextField
 from conditions.markdown import render_markdown, section_headings
 
@@ -194,6 +194,14 @@ class ArticleQuerySet(models.QuerySet):
         """Published articles; staff also see drafts (the page then says it is not public)."""
         return self if user.is_staff else self.published()
 
+    def needing_editing(self) -> "ArticleQuerySet":
+        """Articles whose text, or whose working copy's text, has scraped leftovers: how the
+        admin's list (a working copy shown as its live article's row) and home page count."""
+        copy_needs_editing = Article.objects.filter(live_article=models.OuterRef("pk")).exclude(
+            editing_problems=""
+        )
+        return self.filter(~Q(editing_problems="") | models.Exists(copy_needs_editing))
+
     def with_symptoms(self) -> "ArticleQuerySet":
         # One query for all rows' symptoms; templates must iterate `article.symptoms.all`
         # (not taggit's `.names()`, which ignores the prefetch).
@@ -343,6 +351,10 @@ class Article(models.Model):
     import_source = models.CharField(
         max_length=255, unique=True, null=True, blank=True, editable=False
     )
+    # Scraped leftovers in the text ("Read More", "…" where text was cut), a line each naming
+    # the part: while there are any the admin shows the article as needing editing. Worked out
+    # from the text on every save (see conditions.leftovers), so fixing the text clears it.
+    editing_problems = models.TextField("needs editing", blank=True, default="", editable=False)
     # Set on a working copy: the live article whose changes it holds until a reviewer
     # publishes them (see conditions.working_copies). A working copy is never published
     # itself, so every public path keeps showing the live article.
@@ -463,6 +475,11 @@ class Article(models.Model):
         return self.live_article_id is not None
 
     @property
+    def needs_editing(self) -> list[str]:
+        """The scraped leftovers an editor should deal with, one line each (none: fine)."""
+        return self.editing_problems.splitlines()
+
+    @property
     def is_public(self) -> bool:
         return _holds_for(published_q(), self)
 
@@ -533,7 +550,19 @@ class ConditionArticle(Article):
     def save(self, *args, **kwargs):
         self.render_markdown()
         self.reading_grade = self.readability().overall
+        self.editing_problems = "\n".join(leftovers.editing_problems(self.named_parts()))
         super().save(*args, **kwargs)
+
+    def named_parts(self) -> list[tuple[str, str]]:
+        """The text of each part an editor writes, with the name the admin gives it."""
+        return [
+            ("Title", self.title),
+            ("Summary", self.summary),
+            ("Body", self.body),
+            ("Non-urgent advice", self.when_to_get_medical_help),
+            ("Urgent advice", self.urgent_help),
+            ("Emergency advice", self.emergency_help),
+        ]
 
     def readability(self) -> readability.ReadabilityReport:
         return readability.report_for_condition(self.title, self.body, self.medical_help_text)
@@ -565,21 +594,40 @@ class FaqArticle(Article):
 
     def save(self, *args, **kwargs):
         self.render_markdown()
-        self.reading_grade = self.readability().overall
+        questions = self.questions_and_answers()
+        self.reading_grade = self.readability(questions).overall
+        self.editing_problems = self.find_editing_problems(questions)
         super().save(*args, **kwargs)
 
-    def readability(self) -> readability.ReadabilityReport:
-        items = self.items.values_list("question", "answer") if self.pk else []
-        return readability.report_for_faq(self.title, self.intro, list(items))
+    def questions_and_answers(self) -> list[tuple[str, str]]:
+        return list(self.items.values_list("question", "answer")) if self.pk else []
+
+    def readability(self, questions=None) -> readability.ReadabilityReport:
+        if questions is None:
+            questions = self.questions_and_answers()
+        return readability.report_for_faq(self.title, self.intro, questions)
+
+    def find_editing_problems(self, questions: list[tuple[str, str]]) -> str:
+        """The scraped leftovers in the FAQ's text and its `questions`, a line each."""
+        parts = [("Title", self.title), ("Summary", self.summary), ("Introduction", self.intro)]
+        for question, answer in questions:
+            short = question if len(question) <= 60 else f"{question[:59]}…"
+            parts += [(f"Question “{short}”", question), (f"Answer to “{short}”", answer)]
+        return "\n".join(leftovers.editing_problems(parts))
 
     def render_markdown(self) -> None:
         """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
         self.kind = Article.Kind.FAQ
         self.intro_html = render_markdown(self.intro)
 
-    def refresh_reading_grade(self) -> None:
-        """Re-grade after the questions changed (they are saved after the article)."""
-        Article.objects.filter(pk=self.pk).update(reading_grade=self.readability().overall)
+    def refresh_from_questions(self) -> None:
+        """Re-grade and look for leftovers again after the questions changed (they are saved
+        after the article)."""
+        questions = self.questions_and_answers()
+        Article.objects.filter(pk=self.pk).update(
+            reading_grade=self.readability(questions).overall,
+            editing_problems=self.find_editing_problems(questions),
+        )
 
 
 # The most questions an FAQ article may have. The admin's FAQ form posts six fields for each

@@ -3,7 +3,8 @@
 The receivers below only note what a save, delete or change of symptoms changed:
 - the articles whose search entries must be rebuilt (an article, its questions, its symptoms,
   the name or synonyms of a symptom it carries);
-- the FAQs whose reading grade must be worked out again (their questions changed);
+- the FAQs whose reading grade and scraped leftovers must be worked out again (their
+  questions changed);
 - that content changed at all, so every cached public page is out of date: a new content
   version (see conditions.content_version).
 `Changes.act` then does each of those once.
@@ -57,7 +58,7 @@ class Changes:
     # Articles whose entries are rewritten only if they still have one (a question deleted,
     # perhaps because its whole FAQ is being deleted).
     refresh: set[int] = field(default_factory=set)
-    # FAQs whose reading grade is worked out again.
+    # FAQs whose reading grade and scraped leftovers are worked out again.
     regrade: set[int] = field(default_factory=set)
     # Whether anything changed at all (a new content version).
     content: bool = False
@@ -67,7 +68,7 @@ class Changes:
             return
         if self.regrade:
             for faq in FaqArticle.objects.filter(pk__in=self.regrade):
-                faq.refresh_reading_grade()
+                faq.refresh_from_questions()
         if self.reindex:
             reindex_ids(self.reindex)
         if self.refresh - self.reindex:

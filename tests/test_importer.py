@@ -119,8 +119,9 @@ def test_condition_sample_advice_to_see_a_doctor_is_copied_to_when_to_get_help()
 
     article = ConditionArticle.objects.get()
     advice = "If discomfort occurs, seek medical attention promptly to avoid delaying treatment."
-    assert article.urgent_help == advice  # "promptly": the urgent level
-    assert article.when_to_get_medical_help == "" and article.emergency_help == ""
+    # General advice: "promptly" is no urgency cue, so it isn't put under "call 111 if:".
+    assert article.when_to_get_medical_help == advice
+    assert article.urgent_help == "" and article.emergency_help == ""
     assert advice in article.body
     # Advice about taking medication is not advice to get help.
     assert "follow medical advice" not in article.medical_help_text
@@ -483,12 +484,11 @@ def test_mixed_run_imports_the_good_files_and_exits_with_an_error(tmp_path):
     stdout, stderr = run_failing_import(CONDITION_SAMPLE, empty, FAQ_SAMPLE)
 
     assert Article.objects.count() == 2
-    assert stderr == f"error: {empty}: file is empty\n"
-    assert stdout == (
-        f"created: {CONDITION_TITLE}\n"
-        f"created: {FAQ_TITLE}\n"
-        "Imported 3 files: 2 created, 0 updated, 1 failed.\n"
-    )
+    # The FAQ sample's scraped leftovers are warned about too (see test_needs_editing.py).
+    errors = [line for line in stderr.splitlines() if not line.startswith("warning: ")]
+    assert errors == [f"error: {empty}: file is empty"]
+    assert stdout.startswith(f"created: {CONDITION_TITLE}\ncreated: {FAQ_TITLE}\n")
+    assert stdout.endswith("Imported 3 files: 2 created, 0 updated, 1 failed.\n")
 
 
 def test_two_files_with_the_same_name_in_one_run_do_not_overwrite_each_other(tmp_path):

@@ -111,6 +111,22 @@ class AwaitingReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class NeedsEditingFilter(admin.SimpleListFilter):
+    """Articles with scraped leftovers in their text (or their working copy's): see
+    conditions.leftovers."""
+
+    title = "needs editing"
+    parameter_name = "needs_editing"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Scraped leftovers to fix")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.needing_editing()
+        return queryset
+
+
 class SourceInline(admin.TabularInline):
     model = Source
     fields = ["position", "title", "publisher", "url", "accessed_on"]
@@ -134,10 +150,17 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
         "state",
         "symptom_names",
         "reading_grade_column",
+        "needs_editing_column",
         "next_review_due",
         "updated_at",
     ]
-    list_filter = ["status", AwaitingReviewFilter, ReviewDueFilter, SymptomListFilter]
+    list_filter = [
+        "status",
+        AwaitingReviewFilter,
+        NeedsEditingFilter,
+        ReviewDueFilter,
+        SymptomListFilter,
+    ]
     prepopulated_fields = {"slug": ["title"]}
     actions = ["submit_for_review", "publish_selected", "unpublish_selected"]
     save_on_top = True
@@ -277,6 +300,25 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
     @admin.display(description="reading grade", ordering="reading_grade")
     def reading_grade_column(self, article):
         return "—" if article.reading_grade is None else f"{article.reading_grade:.1f}"
+
+    @admin.display(description="needs editing")
+    def needs_editing_column(self, article):
+        # Words, not Django's boolean icons: its green tick would read as "all is well".
+        # The working copies are prefetched (see get_queryset): no query per row.
+        problems = len(article.needs_editing)
+        in_copy = sum(len(copy.needs_editing) for copy in article.working_copies.all())
+        if problems:
+            return ngettext("%d leftover to fix", "%d leftovers to fix", problems) % problems
+        if in_copy:
+            return (
+                ngettext(
+                    "%d leftover to fix in its working copy",
+                    "%d leftovers to fix in its working copy",
+                    in_copy,
+                )
+                % in_copy
+            )
+        return "—"
 
     # Saving
 

@@ -14,6 +14,8 @@ class Command(BaseCommand):
         "Importing a file again updates its article: a draft in place, a published article's "
         "working copy (the live page is unchanged until a medical reviewer publishes it). "
         "A file that can't be imported is reported and left out; the others still import. "
+        "Scraped leftovers (“Read More”, “…” where text was cut) are reported as warnings and "
+        "mark the article “needs editing”; a line that is only such a label is left out. "
         "Symbolic links are not followed; "
         f"a file may hold at most {MAX_FILE_BYTES:,} bytes, and an FAQ {MAX_QUESTIONS} questions."
     )
@@ -49,6 +51,7 @@ class Command(BaseCommand):
             return
 
         counts = Counter()
+        needs_editing = 0  # files whose text keeps scraped leftovers
         for outcome in import_paths(paths, publish=publish, dry_run=dry_run):
             counts[outcome.action] += 1
             # Names and titles come from outside: printable() keeps each on its own line.
@@ -59,6 +62,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"{outcome.action} ({parts}): {printable(outcome.detail)}")
             else:
                 self.stdout.write(f"{outcome.action}: {printable(outcome.detail)}")
+            for warning in outcome.leftovers.warnings:
+                self.stderr.write(
+                    f"warning: {printable(outcome.path)}: {printable(warning)}", self.style.WARNING
+                )
+            needs_editing += outcome.leftovers.kept
+
+        if needs_editing:
+            marked_files = f"{needs_editing} file{'' if needs_editing == 1 else 's'}"
+            marked = "would be" if dry_run else "are"
+            self.stdout.write(
+                f"{marked_files} with scraped leftovers (see the warnings): their articles "
+                f"{marked} marked “needs editing” in the admin until the text is fixed."
+            )
 
         total = counts.total()
         files = f"{total} file{'' if total == 1 else 's'}"
