@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedi
 from django.shortcuts import render
 from django.urls import reverse
 
-from conditions import editorial, search
+from conditions import condition_names, editorial, search
 from conditions.caching import cached_until_content_changes, reads_query_parameters
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
@@ -47,12 +47,24 @@ def home(request):
 
 @reads_query_parameters("page")
 def condition_list(request):
-    articles = Article.objects.published().filter(kind=Article.Kind.CONDITION)
+    """Conditions by what they are called: each article under its condition name, its other
+    names as "see" entries, and the conditions its sections explain (condition_names)."""
+    paginator = Paginator(condition_names.a_to_z_rows(), CONDITIONS_PER_PAGE)
+    page = _page_or_404(paginator, page_number(request))
+    entries = [condition_names.as_entry(row) for row in page.object_list]
+    names = condition_names.a_to_z_sort_names()
     return render(
         request,
         "conditions/condition_list.html",
-        _a_to_z(request, "conditions", articles, CONDITIONS_PER_PAGE),
-    )
+        {
+            "page": page,
+            "letters": _by_first_letter(entries, "name"),
+            "letter_links": _letter_links(
+                request, "condition-names", page.number, CONDITIONS_PER_PAGE,
+                lambda: (sort_name for sort_name, *_ in names),
+            ),
+        },
+    )  # fmt: skip
 
 
 @reads_query_parameters("page")
@@ -71,21 +83,32 @@ def _a_to_z(request, name: str, articles, per_page: int, *, symptoms: bool = Fal
     articles = articles.order_by(*IN_TITLE_ORDER)
     paginator = Paginator(articles.with_symptoms() if symptoms else articles, per_page)
     page = _page_or_404(paginator, page_number(request))
-    # Where each letter starts takes a walk over every title: it is kept until content
+    return {
+        "page": page,
+        "letters": _by_first_letter(page.object_list, "title"),
+        "letter_links": _letter_links(
+            request,
+            name,
+            page.number,
+            per_page,
+            lambda: articles.values_list("title", flat=True),
+        ),
+    }
+
+
+def _letter_links(request, name: str, current: int, per_page: int, all_names) -> list:
+    """[(letter, where it starts)] for page `current` of an A–Z list; `all_names` gives
+    every name of the list, in its order."""
+    # Where each letter starts takes a walk over every name: it is kept until content
     # changes, for all of the list's pages.
     starts = cached_until_content_changes(
         request,
         f"letter-starts:{name}:{per_page}",
-        lambda: _letter_starts(articles.values_list("title", flat=True), per_page),
+        lambda: _letter_starts(all_names(), per_page),
     )
-    return {
-        "page": page,
-        "letters": _by_first_letter(page.object_list, "title"),
-        "letter_links": [
-            (letter, _letter_link(request.path, letter, number, page.number))
-            for letter, number in starts
-        ],
-    }
+    return [
+        (letter, _letter_link(request.path, letter, number, current)) for letter, number in starts
+    ]
 
 
 def condition_detail(request, slug):
