@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -246,7 +247,7 @@ def test_search_finds_an_article_by_its_other_names(client):
 
 
 def test_importer_proposes_a_name_and_the_conditions_the_sections_explain(client):
-    call_command("import_articles", "--publish", str(SEED), stdout=open("/dev/null", "w"))
+    call_command("import_articles", "--publish", str(SEED), stdout=StringIO())
     article = ConditionArticle.objects.get(title__startswith="What causes neck stiffness")
 
     assert article.condition_name == "Neck stiffness and dizziness in the back of the neck"
@@ -267,13 +268,13 @@ def test_importer_proposes_a_name_and_the_conditions_the_sections_explain(client
 
 
 def test_importing_again_keeps_the_names_an_editor_gave(client):
-    call_command("import_articles", str(SEED), stdout=open("/dev/null", "w"))
+    call_command("import_articles", str(SEED), stdout=StringIO())
     article = ConditionArticle.objects.get(title__startswith="What causes neck stiffness")
     article.condition_name = "Stiff neck with dizziness"
     article.save()
     article.other_names.exclude(name="Cervical spondylosis").delete()
 
-    call_command("import_articles", str(SEED), stdout=open("/dev/null", "w"))
+    call_command("import_articles", str(SEED), stdout=StringIO())
 
     article.refresh_from_db()
     assert article.condition_name == "Stiff neck with dizziness"
