@@ -49,22 +49,30 @@ def home(request):
 def condition_list(request):
     """Conditions by what they are called: each article under its condition name, its other
     names as "see" entries, and the conditions its sections explain (condition_names)."""
-    paginator = Paginator(condition_names.a_to_z_rows(), CONDITIONS_PER_PAGE)
-    page = _page_or_404(paginator, page_number(request))
-    entries = [condition_names.as_entry(row) for row in page.object_list]
-    names = condition_names.a_to_z_sort_names()
+    # The outline (the pages, where each letter starts) takes a walk over every entry: it is
+    # kept until content changes, for all of the list's pages, and spares each page a count.
+    outline = cached_until_content_changes(
+        request,
+        f"condition-names-outline:{CONDITIONS_PER_PAGE}",
+        lambda: condition_names.outline(CONDITIONS_PER_PAGE, _initial),
+    )
+    page = _page_or_404(Paginator(range(outline.total), CONDITIONS_PER_PAGE), page_number(request))
+    entries = []
+    if outline.pages:  # else the one, empty, first page
+        rows = condition_names.page_rows(outline.pages[page.number - 1], CONDITIONS_PER_PAGE)
+        entries = [condition_names.as_entry(row) for row in rows]
     return render(
         request,
         "conditions/condition_list.html",
         {
             "page": page,
             "letters": _by_first_letter(entries, "name"),
-            "letter_links": _letter_links(
-                request, "condition-names", page.number, CONDITIONS_PER_PAGE,
-                lambda: (sort_name for sort_name, *_ in names),
-            ),
+            "letter_links": [
+                (letter, _letter_link(request.path, letter, number, page.number))
+                for letter, number in outline.letter_starts
+            ],
         },
-    )  # fmt: skip
+    )
 
 
 @reads_query_parameters("page")
@@ -83,32 +91,21 @@ def _a_to_z(request, name: str, articles, per_page: int, *, symptoms: bool = Fal
     articles = articles.order_by(*IN_TITLE_ORDER)
     paginator = Paginator(articles.with_symptoms() if symptoms else articles, per_page)
     page = _page_or_404(paginator, page_number(request))
-    return {
-        "page": page,
-        "letters": _by_first_letter(page.object_list, "title"),
-        "letter_links": _letter_links(
-            request,
-            name,
-            page.number,
-            per_page,
-            lambda: articles.values_list("title", flat=True),
-        ),
-    }
-
-
-def _letter_links(request, name: str, current: int, per_page: int, all_names) -> list:
-    """[(letter, where it starts)] for page `current` of an A–Z list; `all_names` gives
-    every name of the list, in its order."""
-    # Where each letter starts takes a walk over every name: it is kept until content
+    # Where each letter starts takes a walk over every title: it is kept until content
     # changes, for all of the list's pages.
     starts = cached_until_content_changes(
         request,
         f"letter-starts:{name}:{per_page}",
-        lambda: _letter_starts(all_names(), per_page),
+        lambda: _letter_starts(articles.values_list("title", flat=True), per_page),
     )
-    return [
-        (letter, _letter_link(request.path, letter, number, current)) for letter, number in starts
-    ]
+    return {
+        "page": page,
+        "letters": _by_first_letter(page.object_list, "title"),
+        "letter_links": [
+            (letter, _letter_link(request.path, letter, number, page.number))
+            for letter, number in starts
+        ],
+    }
 
 
 def condition_detail(request, slug):
