@@ -320,6 +320,23 @@ def test_every_entry_is_on_exactly_one_page_and_letters_lead_to_their_page(clien
     }
 
 
+def test_entries_with_the_same_name_across_a_page_break_are_each_listed_once(client, monkeypatch):
+    monkeypatch.setattr(views, "CONDITIONS_PER_PAGE", 2)
+    articles = [make_condition(f"Neck pain {n}", condition_name="Neck pain") for n in range(3)]
+    ConditionName.objects.create(article=articles[0], name="neck PAIN", section="about-neck-pain-0")
+    make_condition("Whiplash")
+
+    pages = [a_to_z(client, f"?page={number}") for number in (1, 2, 3)]
+
+    lists = ["".join(re.findall(r'<ul class="az-list">(.*?)</ul>', page, re.S)) for page in pages]
+    links = [link for html in lists for link in re.findall(r'<a href="([^"]+)">', html)]
+    assert links == [
+        *(article.get_absolute_url() for article in articles),
+        f"{articles[0].get_absolute_url()}#about-neck-pain-0",
+        "/conditions/whiplash/",
+    ]
+
+
 def test_a_to_z_with_names_in_a_real_browser(browser, live_server):
     spondylosis()
     make_condition("Whiplash", summary="A neck injury from a sudden jolt.")
