@@ -862,7 +862,8 @@ class ConditionName(models.Model):
     section = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The section that explains it, or none: the whole article is about it.",
+        help_text="The section that explains it (from the body's headings as last saved), or "
+        "the whole article for a name the condition is also called.",
     )
     position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
 
@@ -872,10 +873,6 @@ class ConditionName(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_absolute_url(self) -> str:
-        anchor = f"#{self.section}" if self.section else ""
-        return f"{self.article.get_absolute_url()}{anchor}"
 
 
 reversion.register(ConditionName)

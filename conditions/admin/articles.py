@@ -142,7 +142,7 @@ class ConditionNameForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].required = False
-        self.fields["name"].help_text = ""
+        self.fields["name"].help_text = "Left empty for a section, its heading's words."
         choices = [WHOLE_ARTICLE, *self.headings.items()]
         if (current := self.instance.section) and current not in self.headings:
             choices.append((current, f"#{current} (no longer a heading of the body)"))
@@ -166,11 +166,7 @@ class ConditionNameInline(admin.TabularInline):
     form = ConditionNameForm
     extra = 1
     verbose_name = "other name"
-    verbose_name_plural = (
-        "other names (listed in the conditions A to Z: names the condition is also called, "
-        "and the conditions the article's sections explain; save the body first to pick "
-        "from its new headings)"
-    )
+    verbose_name_plural = "other names (listed in the conditions A to Z)"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

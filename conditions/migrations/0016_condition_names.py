@@ -56,7 +56,8 @@ class Migration(migrations.Migration):
                     "section",
                     models.CharField(
                         blank=True,
-                        help_text="The section that explains it, or none: the whole article is about it.",
+                        help_text="The section that explains it (from the body's headings as "
+                        "last saved), or the whole article for a name the condition is also called.",
                         max_length=200,
                     ),
                 ),
