@@ -215,9 +215,25 @@ def content_fingerprint(article: Article, symptoms=None, sources=None, items=Non
             for source in sorted(sources, key=lambda source: (source.position, source.pk or 0))
         ],
         "symptoms": sorted(symptom.pk for symptom in symptoms),
+        **_names_content(article),
     }
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(encoded).hexdigest()
+
+
+def _names_content(article: Article) -> dict:
+    """What a condition article is called, and its other names (listed in the conditions
+    A–Z): only when it has some, so the fingerprint of content without names, and the
+    sign-offs given to it before articles had names, stay as they were."""
+    if article.kind != Article.Kind.CONDITION:
+        return {}
+    content = {}
+    if article.condition_name:
+        content["condition_name"] = article.condition_name
+    other_names = article.other_names.all() if article.pk else []
+    if other_names := [[name.name, name.section] for name in other_names]:
+        content["other_names"] = other_names
+    return content
 
 
 # Each kind's own text, with the care advice (a condition's three levels).

@@ -13,13 +13,14 @@ from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
 
 from conditions.fields import normalised_line_endings
-from conditions.models import Article, FaqItem, Source, Symptom, TaggedArticle
+from conditions.models import Article, ConditionName, FaqItem, Source, Symptom, TaggedArticle
 
 # What an editor sees compared, in this order: (label, field name) of the article's fields.
 ARTICLE_FIELDS = [
     ("Title", "title"),
     ("Slug", "slug"),
     ("Summary", "summary"),
+    ("Condition name", "condition_name"),
     ("Status", "status"),
     ("Publish time", "published_at"),
     ("Body", "body"),
@@ -68,6 +69,14 @@ def article_snapshot(version: Version) -> dict[str, str]:
             for item in items
             if item["faq_id"] == article_id
         )
+    if version.content_type.model_class()._meta.model_name == "conditionarticle":
+        names = sorted(
+            (v.field_dict for v in _versions_of(related, ConditionName)),
+            key=lambda name: (name["position"], name["id"]),
+        )
+        snapshot["Other names"] = other_names_text(
+            name for name in names if name["article_id"] == article_id
+        )
     sources = sorted(
         (v.field_dict for v in _versions_of(related, Source)),
         key=lambda source: (source["position"], source["id"]),
@@ -83,6 +92,15 @@ def article_snapshot(version: Version) -> dict[str, str]:
 def revision_time(version: Version) -> str:
     """When `version`'s revision was saved, in the site's time zone."""
     return date_format(timezone.localtime(version.revision.date_created), REVISION_TIME_FORMAT)
+
+
+def other_names_text(names) -> str:
+    """A condition's other names as Compare shows them, a line each: "Anaemia (#anaemia)"
+    for a condition a section explains."""
+    return "\n".join(
+        f"{name['name']} (#{name['section']})" if name["section"] else name["name"]
+        for name in names
+    )
 
 
 def readable_value(name: str, value) -> str:
@@ -106,7 +124,12 @@ def _versions_of(versions, model) -> list[Version]:
 # Restoring.
 
 # The rows that make up one article, and the field of each that names the article.
-ARTICLE_PARTS = {TaggedArticle: "content_object_id", Source: "article_id", FaqItem: "faq_id"}
+ARTICLE_PARTS = {
+    TaggedArticle: "content_object_id",
+    Source: "article_id",
+    FaqItem: "faq_id",
+    ConditionName: "article_id",
+}
 
 
 class RestoreError(Exception):
@@ -115,7 +138,7 @@ class RestoreError(Exception):
 
 def revert_article(version: Version) -> None:
     """Write the article of `version` back as it was in that revision: its own rows, and its
-    symptoms, sources and questions (those added since are removed).
+    symptoms, sources, questions and other names (those added since are removed).
 
     Only this article's rows: a revision may hold other articles too (a list action saves
     every selected article in one revision), and restoring one article must never touch
@@ -138,7 +161,8 @@ def revert_article(version: Version) -> None:
                 model.objects.filter(**{field: article_id}).exclude(pk__in=kept).delete()
             # The shared Article row before the row of its kind, then what hangs off them.
             own.sort(key=lambda v: _model(v) is not Article)
-            for part in [*own, *parts[Source], *parts[FaqItem], *parts[TaggedArticle]]:
+            rows = [*parts[Source], *parts[FaqItem], *parts[ConditionName]]
+            for part in [*own, *rows, *parts[TaggedArticle]]:
                 part.revert()
     except IntegrityError as error:
         raise RestoreError(

@@ -23,7 +23,7 @@ from pathlib import Path
 import reversion
 from django.db import connection
 
-from conditions import signals, working_copies
+from conditions import condition_names, signals, working_copies
 from conditions.care_levels import care_level
 from conditions.leftovers import is_removable_line, leftovers_in_line
 from conditions.markdown import markdown_problem
@@ -32,6 +32,7 @@ from conditions.models import (
     Article,
     AuditEvent,
     ConditionArticle,
+    ConditionName,
     FaqArticle,
     FaqItem,
     Symptom,
@@ -528,6 +529,8 @@ def save_article(
             article.symptoms.set(symptoms)
             if questions is not None:
                 replace_faq_items(article, questions)
+            if isinstance(parsed, ParsedCondition):
+                propose_condition_names(article, parsed)
             reversion.add_to_revision(article)  # with its symptoms and questions as now
             reversion.set_comment(f"Imported from {source}")
         subject = article.live_article if article.is_working_copy else article
@@ -538,6 +541,24 @@ def save_article(
             + (" into its working copy" if article.is_working_copy else ""),
         )
     return Saved(subject, action, [])
+
+
+def propose_condition_names(article: ConditionArticle, parsed: ParsedCondition) -> None:
+    """Names for the conditions A–Z, for the editor to confirm: a condition name made from a
+    question title, and the conditions the numbered sections explain. Only for an article
+    that has none yet: names an editor has given are never replaced by an import."""
+    name = "" if article.condition_name else condition_names.proposed_condition_name(parsed.title)
+    if name:
+        article.condition_name = name
+        # The article is saved already (its revision reads this, and the search entry is
+        # made on commit): no need to render it all again.
+        ConditionArticle.objects.filter(pk=article.pk).update(condition_name=name)
+    if not article.other_names.exists():
+        headings = [section.heading for section in parsed.sections]
+        proposed = condition_names.proposed_section_names(headings, article.contents)
+        for name in proposed:
+            name.article = article
+        ConditionName.objects.bulk_create(proposed)
 
 
 def changed_parts(

@@ -516,6 +516,15 @@ class Article(models.Model):
 class ConditionArticle(Article):
     """A question or condition: introduction and sections in the body, then when to get help."""
 
+    # What the condition is called, where the title is a question ("What causes…?"): the
+    # conditions A–Z lists the article under it (under its title while it is empty).
+    condition_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The condition's plain name, e.g. “Cervical spondylosis”. The conditions "
+        "A to Z lists the article under it, or under its title if left empty. Its other "
+        "names, and the conditions its sections explain, are listed under “Other names” below.",
+    )
     body = WrittenTextField(
         help_text="The introduction and sections, in Markdown. Start each section with "
         "a heading line such as `## Poor posture`."
@@ -825,7 +834,7 @@ class ReviewComment(models.Model):
 # shared Article fields, its symptoms, sources and FAQ questions, so restoring one brings
 # all of them back together.
 reversion.register(Article, follow=["tagged_symptoms", "sources"])
-reversion.register(ConditionArticle, follow=["article_ptr"])
+reversion.register(ConditionArticle, follow=["article_ptr", "other_names"])
 reversion.register(FaqArticle, follow=["article_ptr", "items"])
 reversion.register(FaqItem)
 reversion.register(TaggedArticle)
@@ -887,3 +896,31 @@ class ContentVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ConditionName(models.Model):
+    """Another name the conditions A–Z lists a condition article under: a name its condition
+    is also called (no section), or a condition one of its sections explains (that
+    section's anchor, so the A–Z links straight to it)."""
+
+    article = models.ForeignKey(
+        ConditionArticle, on_delete=models.CASCADE, related_name="other_names"
+    )
+    name = models.CharField(max_length=200)
+    section = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The section that explains it (from the body's headings as last saved), or "
+        "the whole article for a name the condition is also called.",
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = "other name"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+reversion.register(ConditionName)

@@ -38,6 +38,7 @@ from conditions.content_version import new_content_version
 from conditions.models import (
     Article,
     ConditionArticle,
+    ConditionName,
     FaqArticle,
     FaqItem,
     SlugRedirect,
@@ -138,6 +139,17 @@ def question_deleted(sender, instance, **kwargs):
     content_changed(refresh=[instance.faq_id], regrade=[instance.faq_id])
 
 
+# A condition's other names are searched, and listed in the conditions A–Z.
+def other_name_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        content_changed(reindex=[instance.article_id])
+
+
+def other_name_deleted(sender, instance, **kwargs):
+    # Refreshed, not re-indexed: the article itself may be what is being deleted.
+    content_changed(refresh=[instance.article_id])
+
+
 def symptoms_changed(sender, instance, action, pk_set=None, **kwargs):
     # taggit sends post_add and post_remove even when nothing was added or removed (an
     # admin save of unchanged symptoms): those change nothing.
@@ -183,6 +195,10 @@ def connect() -> None:
         post_delete.connect(deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}")
     post_save.connect(question_saved, sender=FaqItem, dispatch_uid="saved-FaqItem")
     post_delete.connect(question_deleted, sender=FaqItem, dispatch_uid="deleted-FaqItem")
+    post_save.connect(other_name_saved, sender=ConditionName, dispatch_uid="saved-ConditionName")
+    post_delete.connect(
+        other_name_deleted, sender=ConditionName, dispatch_uid="deleted-ConditionName"
+    )
     m2m_changed.connect(symptoms_changed, sender=TaggedArticle, dispatch_uid="symptoms-changed")
     post_save.connect(symptom_saved, sender=Symptom, dispatch_uid="saved-Symptom")
     pre_delete.connect(symptom_deleting, sender=Symptom, dispatch_uid="deleting-Symptom")

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedi
 from django.shortcuts import render
 from django.urls import reverse
 
-from conditions import editorial, search
+from conditions import condition_names, editorial, search
 from conditions.caching import cached_until_content_changes, reads_query_parameters
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
@@ -47,11 +47,31 @@ def home(request):
 
 @reads_query_parameters("page")
 def condition_list(request):
-    articles = Article.objects.published().filter(kind=Article.Kind.CONDITION)
+    """Conditions by what they are called: each article under its condition name, its other
+    names as "see" entries, and the conditions its sections explain (condition_names)."""
+    # The outline (the pages, where each letter starts) takes a walk over every entry: it is
+    # kept until content changes, for all of the list's pages, and spares each page a count.
+    outline = cached_until_content_changes(
+        request,
+        f"condition-names-outline:{CONDITIONS_PER_PAGE}",
+        lambda: condition_names.outline(CONDITIONS_PER_PAGE, _initial),
+    )
+    page = _page_or_404(Paginator(range(outline.total), CONDITIONS_PER_PAGE), page_number(request))
+    entries = []
+    if outline.pages:  # else the one, empty, first page
+        rows = condition_names.page_rows(outline.pages[page.number - 1], CONDITIONS_PER_PAGE)
+        entries = [condition_names.as_entry(row) for row in rows]
     return render(
         request,
         "conditions/condition_list.html",
-        _a_to_z(request, "conditions", articles, CONDITIONS_PER_PAGE),
+        {
+            "page": page,
+            "letters": _by_first_letter(entries, "name"),
+            "letter_links": [
+                (letter, _letter_link(request.path, letter, number, page.number))
+                for letter, number in outline.letter_starts
+            ],
+        },
     )
 
 

@@ -19,6 +19,8 @@ from conditions import editorial, history, vocabulary
 from conditions.models import (
     Article,
     AuditEvent,
+    ConditionArticle,
+    ConditionName,
     FaqArticle,
     FaqItem,
     Source,
@@ -37,6 +39,7 @@ NOT_CONTENT = {
 }  # fmt: skip
 SOURCE_FIELDS = ["title", "publisher", "url", "accessed_on", "position"]
 QUESTION_FIELDS = ["question", "answer", "position", "anchor"]
+OTHER_NAME_FIELDS = ["name", "section", "position"]
 
 
 class PublishRefused(Exception):
@@ -49,12 +52,14 @@ class PublishRefused(Exception):
 
 @dataclass
 class Content:
-    """Everything readers see of an article: its fields, symptoms, sources and questions."""
+    """Everything readers see of an article: its fields, symptoms, sources and questions,
+    and a condition's other names."""
 
     fields: dict
     symptoms: list = field(default_factory=list)
     sources: list[dict] = field(default_factory=list)
     questions: list[dict] = field(default_factory=list)
+    other_names: list[dict] = field(default_factory=list)
 
 
 def content_fields(model) -> list:
@@ -69,6 +74,9 @@ def content_of(article: Article) -> Content:
         sources=list(article.sources.order_by("position", "id").values(*SOURCE_FIELDS)),
         questions=list(article.items.order_by("position", "id").values(*QUESTION_FIELDS))
         if isinstance(article, FaqArticle)
+        else [],
+        other_names=list(article.other_names.order_by("position", "id").values(*OTHER_NAME_FIELDS))
+        if isinstance(article, ConditionArticle)
         else [],
     )
 
@@ -89,7 +97,13 @@ def write_content(article: Article, content: Content, user) -> None:
             question.render_markdown()
         FaqItem.objects.bulk_create(questions)
         questions_replaced(article)
-    # Again, now that its symptoms, sources and questions are written: the revision under
+    if isinstance(article, ConditionArticle):
+        # Bulk writes send no signals: the article's own save above re-indexes it.
+        article.other_names.all().delete()
+        ConditionName.objects.bulk_create(
+            [ConditionName(article=article, **row) for row in content.other_names]
+        )
+    # Again, now that its symptoms, sources, questions and names are written: the revision under
     # way then holds them as they are now.
     if reversion.is_active():
         reversion.add_to_revision(article)
@@ -228,6 +242,10 @@ def snapshot(article: Article) -> dict[str, str]:
     if isinstance(article, FaqArticle):
         parts["Questions and answers"] = "\n\n".join(
             f"Q: {item.question}\nA: {item.answer}" for item in article.items.all()
+        )
+    if isinstance(article, ConditionArticle):
+        parts["Other names"] = history.other_names_text(
+            article.other_names.values(*OTHER_NAME_FIELDS)
         )
     parts["Sources"] = "\n".join(
         " · ".join(str(part) for part in [s.title, s.publisher, s.url] if part)

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
+from conditions.models import ConditionArticle, ConditionName
 from tests.browser import INSTALL_NODE_TOOLS, NODE_MODULES
 from tests.factories import make_condition, make_faq
 
@@ -62,7 +63,12 @@ def make_content() -> None:
             "| Sign | Meaning |\n| --- | --- |\n| Stiffness | Common |"
         ),
         when_to_get_medical_help="See a GP if the pain lasts more than **two weeks**.",
+        condition_name="Cervical spondylosis",
     )
+    # The conditions A–Z's "see" entry and a condition a section explains.
+    spondylosis = ConditionArticle.objects.get(slug="cervical-spondylosis")
+    ConditionName.objects.create(article=spondylosis, name="Neck arthritis")
+    ConditionName.objects.create(article=spondylosis, name="Neck stiffness", section="what-it-is")
     make_condition(
         "Whiplash",
         ["Neck pain", "Headache", "Dizziness"],

@@ -38,6 +38,7 @@ from conditions.models import (
     Article,
     AuditEvent,
     ConditionArticle,
+    ConditionName,
     FaqArticle,
     FaqItem,
     Source,
@@ -138,6 +139,57 @@ class SourceInline(admin.TabularInline):
         if db_field.name == "url":
             kwargs["assume_scheme"] = "https"  # "nhs.uk/…" means https://nhs.uk/…
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+WHOLE_ARTICLE = ("", "— the whole article (also called)")
+
+
+class ConditionNameForm(forms.ModelForm):
+    """Another name of the condition (no section), or a condition one of the article's
+    sections explains: the section is picked from the headings of the body as saved."""
+
+    section = forms.ChoiceField(required=False)
+    headings: dict[str, str] = {}  # anchor → heading text, set per article by the inline
+
+    class Meta:
+        model = ConditionName
+        fields = ["position", "name", "section"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = False
+        self.fields["name"].help_text = "Left empty for a section, its heading's words."
+        choices = [WHOLE_ARTICLE, *self.headings.items()]
+        if (current := self.instance.section) and current not in self.headings:
+            choices.append((current, f"#{current} (no longer a heading of the body)"))
+        self.fields["section"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        name, section = cleaned.get("name", "").strip(), cleaned.get("section", "")
+        if not name and section:
+            # The heading as it reads is the usual name: "Cervical spondylosis".
+            name = self.headings.get(section, "")
+        if not name:
+            self.add_error("name", "Give the name readers would look it up under.")
+        cleaned["name"] = name
+        self.instance.name = name
+        return cleaned
+
+
+class ConditionNameInline(admin.TabularInline):
+    model = ConditionName
+    form = ConditionNameForm
+    extra = 1
+    verbose_name = "other name"
+    verbose_name_plural = "other names (listed in the conditions A to Z)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        headings = {section["id"]: section["name"] for section in getattr(obj, "contents", [])}
+        # A fresh form class per request, so one article's headings are not another's.
+        formset.form = type("ConditionNameForm", (formset.form,), {"headings": headings})
+        return formset
 
 
 class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
@@ -920,9 +972,14 @@ class _ShownOnly(Exception):
 
 @admin.register(ConditionArticle)
 class ConditionArticleAdmin(ArticleAdmin):
-    search_fields = ["title", "summary", "body"]
+    search_fields = ["title", "condition_name", "summary", "body"]
     content_fields = ["body", "when_to_get_medical_help", "urgent_help", "emergency_help"]
-    inlines = [SourceInline]
+    inlines = [ConditionNameInline, SourceInline]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        fieldsets[0][1]["fields"].insert(1, "condition_name")  # under the title it names
+        return fieldsets
 
 
 class FaqItemInline(admin.StackedInline):

@@ -69,7 +69,9 @@ def _articles_for_indexing(ids: list[int]) -> list[Article]:
     """The articles with everything indexing reads, in a fixed number of queries."""
     if not ids:
         return []
-    conditions = ConditionArticle.objects.filter(pk__in=ids).prefetch_related("symptoms")
+    conditions = ConditionArticle.objects.filter(pk__in=ids).prefetch_related(
+        "symptoms", "other_names"
+    )
     faqs = FaqArticle.objects.filter(pk__in=ids).prefetch_related("symptoms", "items")
     return [*conditions, *faqs]
 
@@ -79,7 +81,9 @@ def _entry_for(article) -> SearchEntry:
         f"{symptom.name} {symptom.synonyms.replace(',', ' ')}" for symptom in article.symptoms.all()
     )
     if isinstance(article, ConditionArticle):
-        headings = [section["name"] for section in article.contents]
+        # What the condition is called, and its other names, are found as headings are.
+        names = [article.condition_name, *(name.name for name in article.other_names.all())]
+        headings = [*filter(None, names), *(section["name"] for section in article.contents)]
         body = [article.summary, article.body, article.medical_help_text]
     else:
         items = list(article.items.all())
