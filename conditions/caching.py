@@ -17,6 +17,9 @@ one cached page, and nobody can make a long page render afresh on every request.
 Each page is stored with a gzip-compressed copy, made once when it is rendered, and a reader
 whose browser accepts gzip gets that (a search page of 42 KB travels as about 6 KB, which
 matters on a phone); the page still works behind a proxy that compresses, or doesn't.
+
+A search page is marked by its view as a reader's search to count, and the mark is stored with
+the page, so that a search served from the cache is counted too (conditions.search_insights).
 """
 
 import functools

@@ -129,9 +129,10 @@ COUNTER = SearchCounter()
 def count_search(request, counted: tuple[str, int] | None) -> None:
     """Count a served search page marked by `mark_countable` (None: not a countable page).
 
-    Signed-in people's searches are not readers' (editors trying a page out).
+    Signed-in people's searches are not readers' (editors trying a page out), nor is a HEAD
+    request (a link checker's).
     """
-    if counted and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+    if counted and request.method == "GET" and settings.SESSION_COOKIE_NAME not in request.COOKIES:
         COUNTER.count(*counted)
 
 

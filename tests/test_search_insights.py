@@ -130,6 +130,7 @@ def test_later_pages_filters_staff_and_absurd_queries_are_not_counted(reader, ed
     for number in range(12):
         make_condition(f"Neck pain {number}", body="Neck pain.")
     reader.get("/search/?q=neck+pain&page=2")
+    reader.head("/search/?q=neck+pain")
     reader.get("/search/?q=neck+pain&type=faq")
     editor_client.get("/search/?q=neck+pain")
     reader.get("/search/?q=" + "neck " * 30)

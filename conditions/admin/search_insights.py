@@ -92,13 +92,14 @@ class SearchCountAdmin(admin.ModelAdmin):
 
 class SynonymForm(forms.Form):
     words = forms.CharField(
+        label="Words readers searched for",
         max_length=MAX_COUNTED_QUERY_LENGTH,
         help_text="What readers typed. Searches for these words will find the symptom's articles.",
     )
     symptom = forms.ModelChoiceField(
+        label="The symptom they mean",
         queryset=Symptom.objects.order_by(Lower("name")),
-        help_text="The symptom these words mean. A symptom that published articles carry is "
-        "changed by a medical reviewer.",
+        help_text="A symptom that published articles carry is changed by a medical reviewer.",
     )
 
     def clean_words(self) -> str:
