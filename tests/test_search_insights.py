@@ -402,3 +402,23 @@ def test_a_search_that_only_a_pinned_article_answers_is_not_counted_as_finding_n
     flush_search_counts()
 
     assert counts() == {"xyzzy": (1, 1)}
+
+
+def test_a_pinned_search_costs_one_query_more_than_without_the_pin(editor_client, reader, settings):
+    settings.PUBLIC_PAGE_CACHE = False  # every page rendered, so its queries can be counted
+    for number in range(3):
+        make_condition(f"Whiplash {number}", body="A whiplash injury strains the neck.")
+
+    def queries_of_a_search_for_neck_jolt() -> tuple[int, bool]:
+        reader.get("/search/?q=whiplash")  # what is kept until content changes is read here
+        with CaptureQueriesContext(connection) as search:
+            page = reader.get("/search/?q=neck+jolt").text
+        return len(search.captured_queries), "Recommended</strong>" in page
+
+    without_pin, recommended = queries_of_a_search_for_neck_jolt()
+    assert not recommended
+    pin(editor_client, "neck jolt", Article.objects.get(title="Whiplash 0"))
+    with_pin, recommended = queries_of_a_search_for_neck_jolt()
+
+    assert recommended
+    assert with_pin == without_pin + 1  # the pinned articles, if still published
