@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 from django.db.models import Max, OuterRef, Subquery, Sum
 from django.utils import timezone
 
@@ -92,7 +92,7 @@ class SearchCounter:
             with transaction.atomic():
                 _add_counts(rows)
                 self._purge_daily()
-        except DatabaseError:
+        except Error:  # the database down or its connection lost (InterfaceError too)
             logger.warning("Could not write %d search counts; keeping them.", len(rows))
             with self.lock:
                 for (query, day), (searches, results) in held.items():

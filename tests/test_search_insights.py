@@ -156,6 +156,19 @@ def test_redis_down_does_not_stop_searches_being_served_or_counted(reader, setti
     assert counts() == {"whiplash": (1, 1)}
 
 
+def test_counts_the_database_cannot_take_are_kept_for_the_next_time(reader):
+    reader.get("/search/?q=xyzzy")
+    with connection.cursor() as cursor:  # the table gone, as in a botched deploy
+        cursor.execute("ALTER TABLE conditions_searchcount RENAME TO searchcount_away")
+
+    assert flush_search_counts() == 0
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE searchcount_away RENAME TO conditions_searchcount")
+    assert flush_search_counts() == 1
+    assert counts() == {"xyzzy": (1, 0)}
+
+
 def test_counts_older_than_the_retention_period_are_deleted(settings):
     settings.SEARCH_LOG_RETENTION_DAYS = 90
     counted("oldest kept", days_ago=89, searches=1, results=0)
