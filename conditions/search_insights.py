@@ -35,6 +35,8 @@ MAX_COUNTED_QUERY_LENGTH = SearchCount._meta.get_field("query").max_length
 # Different queries a process holds before it writes them, whatever the time: bounds its memory
 # when a bot searches for thousands of made-up words.
 MAX_HELD_QUERIES = 5000
+# After the database failed to take the counts, how long searches are only held, not written.
+RETRY_AFTER_FAILURE_SECONDS = 30.0
 # The periods the reports cover, in days.
 REPORT_PERIODS = (7, 30, 90)
 REPORT_ROWS = 50
@@ -62,24 +64,32 @@ class SearchCounter:
         self.lock = threading.Lock()
         self.held: dict[tuple[str, date], list[int]] = {}
         self.last_written = time.monotonic()
+        # After the database failed to take the counts, when to try again (not on every search).
+        self.retry_after = 0.0
         self.last_purged: date | None = None
 
     def count(self, query: str, results: int) -> None:
-        day = timezone.localdate()
+        key = (query, timezone.localdate())
+        now = time.monotonic()
         with self.lock:
-            tally = self.held.setdefault((query, day), [0, 0])
+            if key not in self.held and len(self.held) >= MAX_HELD_QUERIES:
+                return  # full, and the database not taking them: this one goes uncounted
+            tally = self.held.setdefault(key, [0, 0])
             tally[0] += 1
             tally[1] = results
-            due = len(self.held) >= MAX_HELD_QUERIES or (
-                settings.SEARCH_LOG_FLUSH_SECONDS is not None
-                and time.monotonic() - self.last_written >= settings.SEARCH_LOG_FLUSH_SECONDS
+            due = now >= self.retry_after and (
+                len(self.held) >= MAX_HELD_QUERIES
+                or (
+                    settings.SEARCH_LOG_FLUSH_SECONDS is not None
+                    and now - self.last_written >= settings.SEARCH_LOG_FLUSH_SECONDS
+                )
             )
         if due:
             self.flush()
 
     def flush(self) -> int:
         """Write the counts held in one statement; how many rows it wrote. If the database
-        can't take them, they are kept for the next time (up to MAX_HELD_QUERIES)."""
+        can't take them, they are kept for the next time."""
         with self.lock:
             held, self.held = self.held, {}
             self.last_written = time.monotonic()
@@ -95,10 +105,10 @@ class SearchCounter:
         except Error:  # the database down or its connection lost (InterfaceError too)
             logger.warning("Could not write %d search counts; keeping them.", len(rows))
             with self.lock:
-                for (query, day), (searches, results) in held.items():
-                    if len(self.held) < MAX_HELD_QUERIES or (query, day) in self.held:
-                        tally = self.held.setdefault((query, day), [0, results])
-                        tally[0] += searches
+                self.retry_after = time.monotonic() + RETRY_AFTER_FAILURE_SECONDS
+                for key, (searches, results) in held.items():
+                    tally = self.held.setdefault(key, [0, results])
+                    tally[0] += searches
             return 0
         return len(rows)
 

@@ -32,6 +32,7 @@ def no_held_counts():
     """Each test starts without counts held from searches in other tests, as a fresh process."""
     search_insights.COUNTER.held.clear()
     search_insights.COUNTER.last_purged = None
+    search_insights.COUNTER.retry_after = 0.0
     yield
     search_insights.COUNTER.held.clear()
 
@@ -156,17 +157,23 @@ def test_redis_down_does_not_stop_searches_being_served_or_counted(reader, setti
     assert counts() == {"whiplash": (1, 1)}
 
 
-def test_counts_the_database_cannot_take_are_kept_for_the_next_time(reader):
+def test_counts_the_database_cannot_take_are_kept_for_the_next_time(reader, settings):
     reader.get("/search/?q=xyzzy")
     with connection.cursor() as cursor:  # the table gone, as in a botched deploy
         cursor.execute("ALTER TABLE conditions_searchcount RENAME TO searchcount_away")
 
     assert flush_search_counts() == 0
+    # Searches meanwhile don't try again each time, however often counts are written.
+    settings.SEARCH_LOG_FLUSH_SECONDS = 0
+    with CaptureQueriesContext(connection) as search:
+        reader.get("/search/?q=xyzzy")
+    assert search.captured_queries  # the page was rendered...
+    assert not [query for query in search.captured_queries if "INSERT" in query["sql"]]
 
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE searchcount_away RENAME TO conditions_searchcount")
     assert flush_search_counts() == 1
-    assert counts() == {"xyzzy": (1, 0)}
+    assert counts() == {"xyzzy": (2, 0)}
 
 
 def test_counts_older_than_the_retention_period_are_deleted(settings):
