@@ -17,6 +17,9 @@ one cached page, and nobody can make a long page render afresh on every request.
 Each page is stored with a gzip-compressed copy, made once when it is rendered, and a reader
 whose browser accepts gzip gets that (a search page of 42 KB travels as about 6 KB, which
 matters on a phone); the page still works behind a proxy that compresses, or doesn't.
+
+A search page is marked by its view as a reader's search to count, and the mark is stored with
+the page, so that a search served from the cache is counted too (conditions.search_insights).
 """
 
 import functools
@@ -34,6 +37,7 @@ from django.utils.http import http_date
 from django.utils.text import compress_string
 
 from conditions.content_version import cache_is_shared, content_version
+from conditions.search_insights import count_search
 
 # Headers not stored with a cached page (it is served again with all the others, security
 # headers included, so a hit needs no further middleware). Content-Length is set afresh from the
@@ -104,7 +108,10 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request):
         if not self._may_use_cache(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code == 200:
+                count_search(request, getattr(response, "counted_search", None))
+            return response
 
         query = self._keep_page_parameters(request)
         # The scheme and host too: pages carry absolute addresses (canonical, Open Graph,
@@ -116,8 +123,11 @@ class PublicPageCacheMiddleware:
         if cached is not None:
             response = self._rebuild(cached, request)
             response["X-Cache"] = "hit"
+            # The reader's search, counted though the view doesn't run (conditions.search_insights).
+            counted_search = cached.get("counted_search")
         else:
             response = self.get_response(request)
+            counted_search = getattr(response, "counted_search", None)
             if not self._may_store(response):
                 return response
             response["ETag"] = '"' + hashlib.md5(response.content).hexdigest() + '"'
@@ -130,12 +140,15 @@ class PublicPageCacheMiddleware:
             response = self._rebuild(page, request)
             response["X-Cache"] = "miss"
         # 304 Not Modified for a browser that has this very version, without rendering.
-        return get_conditional_response(
+        response = get_conditional_response(
             request,
             etag=response["ETag"],
             last_modified=int(version["since"]),
             response=response,
         )
+        if response.status_code == 200:
+            count_search(request, counted_search)
+        return response
 
     @staticmethod
     def _lookup(key: str) -> tuple[dict, dict | None]:
@@ -216,6 +229,9 @@ class PublicPageCacheMiddleware:
             # holds no secret for an attacker to guess, as signed-in people bypass the cache.
             "gzipped": compress_string(response.content),
             "headers": headers,
+            # Read with .get(): pages stored before it was added have none. Old servers in a
+            # rolling deploy ignore it.
+            "counted_search": getattr(response, "counted_search", None),
         }
 
     @staticmethod

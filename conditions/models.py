@@ -924,3 +924,67 @@ class ConditionName(models.Model):
 
 
 reversion.register(ConditionName)
+
+
+# What readers look for (see conditions.search_insights and conditions.promotions).
+
+
+class SearchCount(models.Model):
+    """How often readers searched for one query on one day, and how many articles the last of
+    those searches found. Anonymous by design: no address, cookie, user agent or user, only
+    the normalised words; rows older than SEARCH_LOG_RETENTION_DAYS are deleted."""
+
+    query = models.CharField(max_length=100)
+    day = models.DateField(db_index=True)
+    searches = models.PositiveIntegerField(default=0)
+    results = models.PositiveIntegerField("results found", default=0)
+
+    class Meta:
+        verbose_name = "search readers made"
+        verbose_name_plural = "searches readers made"
+        constraints = [
+            models.UniqueConstraint(fields=["query", "day"], name="one_search_count_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.query}” on {self.day}: {self.searches}"
+
+
+class PromotedResult(models.Model):
+    """An article pinned to the top of the search results for a query (and other ways of
+    asking it), marked "Recommended". Only ever shown while the article is published."""
+
+    query = models.CharField(
+        max_length=100,
+        help_text="What readers type, e.g. “whiplash”. Capitals and spacing don't matter.",
+    )
+    other_phrasings = models.TextField(
+        blank=True,
+        help_text="Other ways readers ask the same thing, one per line, e.g. “neck injury "
+        "car accident”.",
+    )
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="promotions",
+        limit_choices_to={"live_article__isnull": True},  # never a working copy
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["query", "created_at", "pk"]
+        verbose_name = "promoted search result"
+        constraints = [
+            models.UniqueConstraint(fields=["query", "article"], name="one_pin_per_query_article")
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.query}” → {self.article}"

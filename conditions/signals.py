@@ -6,7 +6,8 @@ The receivers below only note what a save, delete or change of symptoms changed:
 - the FAQs whose reading grade and scraped leftovers must be worked out again (their
   questions changed);
 - that content changed at all, so every cached public page is out of date: a new content
-  version (see conditions.content_version).
+  version (see conditions.content_version). An article pinned to a search (PromotedResult)
+  is content too: search pages show it.
 `Changes.act` then does each of those once.
 
 When: the site's code opens the transaction of a change with `atomic_change()` (the admin's
@@ -41,6 +42,7 @@ from conditions.models import (
     ConditionName,
     FaqArticle,
     FaqItem,
+    PromotedResult,
     SlugRedirect,
     Source,
     Symptom,
@@ -207,3 +209,6 @@ def connect() -> None:
     for model in (Source, SlugRedirect, SymptomRedirect):
         post_save.connect(saved, sender=model, dispatch_uid=f"saved-{model.__name__}")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}")
+    # Search pages show the articles pinned to their query.
+    post_save.connect(saved, sender=PromotedResult, dispatch_uid="saved-PromotedResult")
+    post_delete.connect(deleted, sender=PromotedResult, dispatch_uid="deleted-PromotedResult")

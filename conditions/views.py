@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedi
 from django.shortcuts import render
 from django.urls import reverse
 
-from conditions import condition_names, editorial, search
+from conditions import condition_names, editorial, promotions, search, search_insights
 from conditions.caching import cached_until_content_changes, reads_query_parameters
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
@@ -304,12 +304,14 @@ def search_page(request):
         results = search.search(query, kind=kind, symptom=symptom, page=number)
     except InvalidPage as error:
         raise Http404("No such page of results") from error
-    return render(
+    promoted = promotions.pin_to_top(request, results)
+    response = render(
         request,
         "conditions/search.html",
         {
             "query": results.query,
             "results": results,
+            "promoted": promoted,
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
@@ -318,6 +320,9 @@ def search_page(request):
             "filter_symptoms": results.result_symptoms or filter_symptoms,
         },
     )
+    if number == 1 and not (kind or symptom):  # a filter or a later page refines a search
+        search_insights.mark_countable(response, results.query, results.total or len(promoted))
+    return response
 
 
 def _symptom_choices(request) -> list[dict]:

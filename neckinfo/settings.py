@@ -181,6 +181,13 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 600)
 # for measuring the cost of rendering under load); the site is correct either way.
 PUBLIC_PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", default=True)
 
+# What readers search for (conditions/search_insights.py): anonymous counts per query and day,
+# deleted after this many days by `manage.py purge_search_log`.
+SEARCH_LOG_RETENTION_DAYS = env_int("DJANGO_SEARCH_LOG_RETENTION_DAYS", 90)
+# Each app process counts searches in memory and writes them in one batch at most this often
+# (cached search pages are counted too, without a query each). None: only when told to.
+SEARCH_LOG_FLUSH_SECONDS = env_int("DJANGO_SEARCH_LOG_FLUSH_SECONDS", 60)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -20,3 +20,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Serve static files straight from the app folders, as `runserver` does, with no collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Search counts are written only when a test flushes them, so that a flush can't land in
+# another test's query count, nor in the development database after the run.
+SEARCH_LOG_FLUSH_SECONDS = None

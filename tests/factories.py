@@ -66,10 +66,12 @@ def roles() -> None:
     """The Editor and Medical reviewer groups, as their migration makes them: a test that
     commits (transaction=True) empties the database afterwards, groups included."""
     migration = importlib.import_module("conditions.migrations.0004_editor_and_reviewer_roles")
-    # Later migrations that grant both roles more (found by name: numbers change at merges).
+    # Later migrations that grant both roles more say so in BOTH_ROLES_PERMISSIONS.
     later = [
-        importlib.import_module(f"conditions.migrations.{path.stem}").NAME_PERMISSIONS
-        for path in MIGRATIONS.glob("*_condition_names.py")
+        getattr(importlib.import_module(f"conditions.migrations.{path.stem}"), name)
+        for path in sorted(MIGRATIONS.glob("0*.py"))
+        for name in ["BOTH_ROLES_PERMISSIONS"]
+        if hasattr(importlib.import_module(f"conditions.migrations.{path.stem}"), name)
     ]
     for name, codenames in [
         (migration.EDITOR, migration.EDITOR_PERMISSIONS + sum(later, [])),

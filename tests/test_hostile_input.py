@@ -230,6 +230,7 @@ ADMIN_LIST_FILTERS = {
     "conditionarticle": ["status", "review", "symptom"],
     "faqarticle": ["status", "review", "symptom"],
     "auditevent": ["action", "user__id__exact"],
+    "searchcount": ["days"],
 }
 AUTOCOMPLETE = {
     "term": "neck",

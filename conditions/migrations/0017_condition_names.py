@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 ROLES = ["Editor", "Medical reviewer"]
 # Both roles edit an article's other names, as they edit its sources.
-NAME_PERMISSIONS = [
+BOTH_ROLES_PERMISSIONS = [
     "add_conditionname", "change_conditionname", "delete_conditionname", "view_conditionname"
 ]  # fmt: skip
 
@@ -21,7 +21,7 @@ def grant_name_permissions(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     permissions = Permission.objects.filter(
-        content_type__app_label="conditions", codename__in=NAME_PERMISSIONS
+        content_type__app_label="conditions", codename__in=BOTH_ROLES_PERMISSIONS
     )
     for group in Group.objects.filter(name__in=ROLES):
         group.permissions.add(*permissions)
