@@ -582,6 +582,11 @@ class ConditionArticle(Article):
         levels = [self.when_to_get_medical_help, self.urgent_help, self.emergency_help]
         return "\n\n".join(level for level in levels if level.strip())
 
+    @property
+    def also_called(self) -> list[str]:
+        """The names the condition is also called: its other names that aren't a section's."""
+        return [other.name for other in self.other_names.all() if not other.section]
+
     def render_markdown(self) -> None:
         """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
         self.kind = Article.Kind.CONDITION

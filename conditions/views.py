@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -112,6 +112,9 @@ def condition_detail(request, slug):
     article = ConditionArticle.objects.visible_to(request.user).filter(slug=slug).first()
     if article is None:
         return _redirect_renamed_article(request, slug, Article.Kind.CONDITION)
+    # Its other names: shown under the title ("Also called") and part of what a sign-off
+    # covers, read once for both.
+    prefetch_related_objects([article], "other_names")
     return _article_page(request, article, items=[])
 
 

@@ -11,7 +11,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conditions import editorial, history, views, working_copies
@@ -354,3 +357,19 @@ def test_a_to_z_with_names_in_a_real_browser(browser, live_server):
         (SCREENSHOTS / f"condition-names-a-to-z-{viewport}.png").write_bytes(
             base64.b64decode(shot["data"])
         )
+
+
+def test_the_article_page_says_what_else_the_condition_is_called_at_no_extra_query(client):
+    article = spondylosis()
+    ready_to_publish(article)  # a current sign-off: the page checks it covers the names too
+    url = article.get_absolute_url()
+    cache.clear()
+    with CaptureQueriesContext(connection) as with_names:
+        page = client.get(url).content.decode()
+
+    # Its other names, not the section's condition (that one is a heading of the page).
+    assert "Also called: Neck arthritis, Cervical osteoarthritis</p>" in page
+    assert '<p class="article-meta__reviewed">Medically reviewed by' in page
+    # Read once, for the page and for checking the sign-off.
+    name_reads = [q for q in with_names.captured_queries if "conditionname" in q["sql"]]
+    assert len(name_reads) == 1, name_reads

@@ -73,7 +73,7 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
         ("/faqs/", 5),  # where each letter starts, count, page, their symptoms
         ("/symptoms/", 2),  # symptoms with counts
         ("/symptoms/neck-pain/?with=headache", 6),  # selected, count, page, symptoms, options
-        ("/conditions/article-0/", 5),  # article, its symptoms, sources, related articles
+        ("/conditions/article-0/", 6),  # article, its other names, symptoms, sources, related
         ("/faqs/faq-0/", 6),  # article, its symptoms, sources, questions, related articles
     ],
 )
