@@ -1,5 +1,6 @@
-"""The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary) and
-`audit` (the log); `input` holds what they share for reading posted ids warily.
+"""The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary),
+`audit` (the log) and `feedback` (readers' answers to "Is this page useful?"); `input`
+holds what they share for reading posted ids warily.
 
 Who may do what is decided in `conditions.editorial`; these modules apply it to the admin's
 forms, actions and views.
@@ -12,6 +13,7 @@ from taggit.models import Tag
 # their admins with the site, the usual way for an admin package.
 from conditions.admin.articles import ArticleAdmin, ConditionArticleAdmin, FaqArticleAdmin
 from conditions.admin.audit import AuditEventAdmin
+from conditions.admin.feedback import PageFeedbackAdmin
 from conditions.admin.symptoms import SymptomAdmin
 
 __all__ = [
@@ -19,6 +21,7 @@ __all__ = [
     "AuditEventAdmin",
     "ConditionArticleAdmin",
     "FaqArticleAdmin",
+    "PageFeedbackAdmin",
     "SymptomAdmin",
 ]
 

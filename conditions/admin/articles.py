@@ -29,6 +29,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary, working_copies
+from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.admin.revisions import RevisionHistoryMixin
@@ -124,7 +125,9 @@ class SourceInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
+class ArticleAdmin(
+    ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, UsefulnessColumns, VersionAdmin
+):
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
@@ -136,6 +139,7 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
         "reading_grade_column",
         "next_review_due",
         "updated_at",
+        "usefulness_column",
     ]
     list_filter = ["status", AwaitingReviewFilter, ReviewDueFilter, SymptomListFilter]
     prepopulated_fields = {"slug": ["title"]}
@@ -170,10 +174,11 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
                 },
             ),
             ("Medical review", {"fields": REVIEW_FIELDS}),
+            *([("Readers", {"fields": ["readers_feedback"]})] if obj and obj.is_public else []),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["readability_report"]
+        readonly = ["readability_report", "readers_feedback"]
         if obj is not None and obj.is_working_copy:
             # Its address is private, and whether and when it goes live is decided by
             # publishing it (see working_copy_publish_view), never by its own fields.
@@ -205,7 +210,7 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
         if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
             # A working copy is listed as its live article's state ("Live, with unpublished
             # changes"), not as an article of its own; so list actions never reach it either.
-            queryset = queryset.filter(live_article__isnull=True)
+            queryset = self.with_usefulness(queryset.filter(live_article__isnull=True))
         return queryset
 
     def has_change_permission(self, request, obj=None):
