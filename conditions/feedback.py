@@ -168,12 +168,17 @@ def _count_against_limit(request) -> None:
 def _count(key: str, timeout: int) -> int | None:
     """Add one to the count under `key` (created to expire after `timeout`); None if the
     cache can't count."""
+    # `problem` (neckinfo/redis_cache.py) is set while Redis is known to be down, and by a
+    # call that has just failed: asked before each call, so that an outage costs no wait.
+    # `incr` alone isn't guarded by that cache (redis-py would retry it for seconds).
     if getattr(cache, "problem", ""):
-        return None  # Redis is known to be down: don't wait for its timeout again
+        return None
+    cache.add(key, 0, timeout)
+    if getattr(cache, "problem", ""):
+        return None
     try:
-        cache.add(key, 0, timeout)
         return cache.incr(key)
-    except Exception:  # noqa: BLE001 - a key lost (ValueError) or Redis failing: can't count
+    except Exception:  # noqa: BLE001 - the key gone (ValueError) or Redis failing just now
         return None
 
 

@@ -3,15 +3,23 @@ without a cookie, the page stays cached, abuse is held back, and editors and med
 read the answers in the admin, least useful pages first."""
 
 import re
+from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.wait import WebDriverWait
 from django.urls import reverse
 from django.utils import timezone
 
 from conditions.models import Article, PageFeedback
+from tests.browser import VIEWPORTS, assert_no_axe_violations, use_viewport
 from tests.factories import make_condition, make_faq
 
 pytestmark = pytest.mark.django_db
+pytest_plugins = ["tests.browser"]  # the `browser` fixture
+# Where the browser test leaves its screenshots, to look at.
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 
 def feedback_url(article) -> str:
@@ -189,11 +197,14 @@ def test_with_the_cache_down_the_page_is_served_and_answers_are_refused_politely
         }
     }
 
+    # Before the cache is known to be down (the count itself fails), then after.
+    first = answer(reader, article)
     page = reader.get(article.get_absolute_url())
-    refused = answer(reader, article)
+    again = answer(reader, article, HTTP_ACCEPT="application/json")
 
     assert page.status_code == 200 and b"Is this page useful?" in page.content
-    assert refused.status_code == 503 and "try again later" in refused.content.decode()
+    assert first.status_code == 503 and "try again later" in first.content.decode()
+    assert again.status_code == 503 and "try again later" in again.json()["error"]
     assert not PageFeedback.objects.exists()
 
 
@@ -311,3 +322,66 @@ def test_the_page_cache_is_not_touched_by_answers(reader):
 
     # An answer is no change to content: the cached page is still served.
     assert reader.get(article.get_absolute_url())["X-Cache"] == "hit"
+
+
+# In Chromium
+
+
+def test_answering_in_place_with_the_keyboard_on_a_phone(browser, live_server):
+    article = make_condition(
+        "Whiplash",
+        ["Neck pain"],
+        body="## Symptoms\n\nNeck pain and stiffness that start a few hours after a jolt.",
+    )
+    SCREENSHOTS.mkdir(exist_ok=True)
+    use_viewport(browser, VIEWPORTS["phone"])
+    browser.get(live_server.url + article.get_absolute_url())
+    box = browser.find_element(By.CSS_SELECTOR, "[data-page-feedback]")
+    browser.execute_script("arguments[0].scrollIntoView()", box)
+    browser.save_screenshot(str(SCREENSHOTS / "feedback-phone-question.png"))
+    assert_no_axe_violations(browser)
+
+    no = box.find_element(By.XPATH, ".//button[text()='No']")
+    browser.execute_script("arguments[0].focus()", no)
+    no.send_keys(Keys.ENTER)
+    thanks = WebDriverWait(browser, 10).until(
+        lambda driver: box.find_element(By.CSS_SELECTOR, ".page-feedback__thanks")
+    )
+    # Focus moves to the new step, so a screen reader says what happened.
+    assert browser.switch_to.active_element == thanks
+    assert "What was missing?" in box.text and "personal details" in box.text
+    assert_no_axe_violations(browser)
+    browser.save_screenshot(str(SCREENSHOTS / "feedback-phone-comment.png"))
+
+    box.find_element(By.TAG_NAME, "textarea").send_keys("<b>How long</b> until I can drive?")
+    box.find_element(By.XPATH, ".//button[text()='Send comment']").click()
+    WebDriverWait(browser, 10).until(lambda driver: "Editors read every comment" in box.text)
+
+    assert browser.switch_to.active_element.text.startswith("Thank you.")
+    feedback = PageFeedback.objects.get()
+    assert feedback.useful is False and feedback.comment == "<b>How long</b> until I can drive?"
+    assert browser.get_cookies() == []  # the page and both posts set none
+    use_viewport(browser, VIEWPORTS["desktop"])
+    assert_no_axe_violations(browser)
+    browser.save_screenshot(str(SCREENSHOTS / "feedback-desktop-thanks.png"))
+
+
+def test_answering_without_script_in_chromium(browser, live_server):
+    article = make_faq("Neck pain questions", items=[("Is it serious?", "Rarely.")])
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(live_server.url + article.get_absolute_url())
+        browser.find_element(By.XPATH, "//button[text()='Yes']").click()
+        WebDriverWait(browser, 10).until(lambda driver: "/feedback/" in driver.current_url)
+
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you for your answer"
+        browser.find_element(By.TAG_NAME, "textarea").send_keys("Clear")
+        browser.find_element(By.XPATH, "//button[text()='Send comment']").click()
+        WebDriverWait(browser, 10).until(
+            lambda driver: driver.find_element(By.TAG_NAME, "h1").text == "Thank you"
+        )
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+    assert PageFeedback.objects.get().comment == "Clear"
+    assert browser.get_cookies() == []
