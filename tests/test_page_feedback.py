@@ -1,4 +1,4 @@
-""""Is this page useful?": readers answer and comment on live articles, without script and
+""" "Is this page useful?": readers answer and comment on live articles, without script and
 without a cookie, the page stays cached, abuse is held back, and editors and medical reviewers
 read the answers in the admin, least useful pages first."""
 
@@ -6,11 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.wait import WebDriverWait
-from django.urls import reverse
-from django.utils import timezone
 
 from conditions.models import Article, PageFeedback
 from tests.browser import VIEWPORTS, assert_no_axe_violations, use_viewport
@@ -186,9 +186,7 @@ def test_one_address_is_held_to_the_days_limit_and_the_address_is_kept_nowhere(
     assert not any(address in key for key in keys)
 
 
-def test_with_the_cache_down_the_page_is_served_and_answers_are_refused_politely(
-    reader, settings
-):
+def test_with_the_cache_down_the_page_is_served_and_answers_are_refused_politely(reader, settings):
     article = make_condition("Whiplash")
     settings.CACHES = {
         "default": {
