@@ -274,6 +274,16 @@ def test_the_article_list_and_page_show_the_share_of_useful_answers(editor_clien
     assert "75% of 4 found it useful" in change and "1 comment(s) not yet handled" in change
 
 
+def test_the_article_list_sorts_by_the_share_of_useful_answers(editor_client):
+    given(make_condition("Mostly useful"), useful=9, not_useful=1)
+    given(make_condition("Least useful"), useful=1, not_useful=9)
+
+    # The column after title and state, ascending: the least useful first.
+    html = editor_client.get("/admin/conditions/conditionarticle/?o=3").content.decode()
+
+    assert html.index("10% of 10") < html.index("90% of 10")
+
+
 def test_an_editor_marks_comments_handled_and_they_still_count(editor_client):
     article = make_condition("Whiplash")
     given(article, useful=1, not_useful=0, comments=["Add exercises"])

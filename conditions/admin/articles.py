@@ -135,11 +135,11 @@ class ArticleAdmin(
     list_display = [
         "title",
         "state",
+        "usefulness_column",
         "symptom_names",
         "reading_grade_column",
         "next_review_due",
         "updated_at",
-        "usefulness_column",
     ]
     list_filter = ["status", AwaitingReviewFilter, ReviewDueFilter, SymptomListFilter]
     prepopulated_fields = {"slug": ["title"]}

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Case, Count, F, FloatField, Q, Value, When, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models.functions import Cast, NullIf, RowNumber
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -178,9 +178,11 @@ class UsefulnessColumns:
 
     @staticmethod
     def with_usefulness(queryset):
-        return queryset.annotate(**usefulness("feedback"))
+        return queryset.annotate(**usefulness("feedback")).annotate(
+            useful_share=Cast(F("useful_answers"), FloatField()) / NullIf(F("answers"), 0)
+        )
 
-    @admin.display(description="useful")
+    @admin.display(description="useful", ordering="useful_share")
     def usefulness_column(self, article):
         return useful_share(article.useful_answers, article.answers)
 
