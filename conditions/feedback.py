@@ -41,8 +41,9 @@ from neckinfo.sign_in import client_address
 COMMENT_WINDOW_SECONDS = 60 * 60
 TOKEN_SALT = "conditions.feedback.comment"
 # Control characters (tab and line breaks apart): PostgreSQL refuses NUL in text, and the
-# others only garble the admin's display.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# others only garble the admin's display; bidirectional overrides would let a comment show
+# its words in another order than they were typed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # Article ids are positive 32-bit numbers; a longer one is no article (and would overflow
 # the database's integer before it could answer 404).
 LARGEST_ARTICLE_ID = 2**31 - 1

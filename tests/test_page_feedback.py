@@ -210,9 +210,45 @@ def test_control_characters_are_removed_from_comments(reader):
     article = make_condition("Whiplash")
     token = comment_token(answer(reader, article))
 
-    reader.post(feedback_url(article), {"token": token, "comment": "Pain\x00 at\x1b night\tonly"})
+    reader.post(
+        feedback_url(article), {"token": token, "comment": "Pain\x00 at\x1b night\tonly\u202e"}
+    )
 
     assert PageFeedback.objects.get().comment == "Pain at night\tonly"
+
+
+def test_answering_and_commenting_cost_a_few_queries(reader, django_assert_num_queries):
+    article = make_condition("Whiplash")
+
+    with django_assert_num_queries(2):  # the article; the answer
+        answered = answer(reader, article)
+    with django_assert_num_queries(3):  # the article; the answer; the comment added to it
+        reader.post(feedback_url(article), {"token": comment_token(answered), "comment": "Hi"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "useful=no&comment=" + "x" * 3_000_000,  # past Django's limit on a posted body
+        "comment=Hi&token=" + "x" * 100_000,
+        "token=%00%FF&comment=%ED%A0%80%00",  # NUL, broken UTF-8, an encoded lone surrogate
+        "useful=yes" + "&useful=yes" * 999,
+    ],
+    ids=["huge body", "huge token", "NUL and broken UTF-8", "repeated answer"],
+)
+def test_hostile_posts_answer_4xx_or_count_once_and_cost_little(
+    reader, body, django_assert_max_num_queries
+):
+    article = make_condition("Whiplash")
+
+    with django_assert_max_num_queries(2):
+        response = reader.post(
+            feedback_url(article), body, content_type="application/x-www-form-urlencoded"
+        )
+
+    assert response.status_code in (200, 400)
+    assert PageFeedback.objects.filter(comment__gt="").count() == 0
+    assert PageFeedback.objects.count() <= 1
 
 
 # The admin
@@ -383,13 +419,14 @@ def test_answering_without_script_in_chromium(browser, live_server):
         WebDriverWait(browser, 10).until(lambda driver: "/feedback/" in driver.current_url)
 
         assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you for your answer"
-        browser.find_element(By.TAG_NAME, "textarea").send_keys("Clear")
-        browser.find_element(By.XPATH, "//button[text()='Send comment']").click()
-        WebDriverWait(browser, 10).until(
-            lambda driver: driver.find_element(By.TAG_NAME, "h1").text == "Thank you"
-        )
     finally:
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    assert_no_axe_violations(browser)  # the thank-you page has no script of its own
+    browser.find_element(By.TAG_NAME, "textarea").send_keys("Clear")
+    browser.find_element(By.XPATH, "//button[text()='Send comment']").click()
+    WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == "Thank you"
+    )
 
     assert PageFeedback.objects.get().comment == "Clear"
     assert browser.get_cookies() == []
