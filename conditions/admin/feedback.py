@@ -11,8 +11,20 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Case, Count, F, FloatField, Q, Value, When, Window
-from django.db.models.functions import Cast, NullIf, RowNumber
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +35,11 @@ from conditions.feedback import useful_share, usefulness
 from conditions.models import Article, PageFeedback
 
 PAGES_PER_REPORT_PAGE = 50
+# 1.0 for a "useful" answer, 0.0 for another: their average is the share (PostgreSQL can't
+# cast a boolean to a float).
+ONE_IF_USEFUL = Case(
+    When(useful=True, then=Value(1.0)), default=Value(0.0), output_field=FloatField()
+)
 COMMENTS_SHOWN_PER_PAGE = 3
 
 
@@ -178,13 +195,20 @@ class UsefulnessColumns:
 
     @staticmethod
     def with_usefulness(queryset):
-        return queryset.annotate(**usefulness("feedback")).annotate(
-            useful_share=Cast(F("useful_answers"), FloatField()) / NullIf(F("answers"), 0)
+        # Counted per listed row (subqueries on the article's index), not by joining every
+        # answer to every article: that join doubled the list's time at 100,000 answers.
+        # The share is one subquery of its own, so sorting by it costs one per article.
+        answers = PageFeedback.objects.filter(article=OuterRef("pk")).order_by().values("article")
+        return queryset.annotate(
+            answers=Coalesce(Subquery(answers.annotate(count=Count("pk")).values("count")), 0),
+            useful_share=Subquery(answers.annotate(share=Avg(ONE_IF_USEFUL)).values("share")),
         )
 
     @admin.display(description="useful", ordering="useful_share")
     def usefulness_column(self, article):
-        return useful_share(article.useful_answers, article.answers)
+        if not article.answers:
+            return useful_share(0, 0)
+        return useful_share(round(article.useful_share * article.answers), article.answers)
 
     @admin.display(description="What readers said")
     def readers_feedback(self, article):
