@@ -416,17 +416,31 @@ def test_answering_without_script_in_chromium(browser, live_server):
     try:
         browser.get(live_server.url + article.get_absolute_url())
         browser.find_element(By.XPATH, "//button[text()='Yes']").click()
-        WebDriverWait(browser, 10).until(lambda driver: "/feedback/" in driver.current_url)
-
-        assert browser.find_element(By.TAG_NAME, "h1").text == "Thank you for your answer"
+        # The page source, not an element: one found mid-navigation could go stale.
+        WebDriverWait(browser, 10).until(
+            lambda driver: "<h1>Thank you for your answer</h1>" in driver.page_source
+        )
     finally:
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
     assert_no_axe_violations(browser)  # the thank-you page has no script of its own
     browser.find_element(By.TAG_NAME, "textarea").send_keys("Clear")
     browser.find_element(By.XPATH, "//button[text()='Send comment']").click()
-    WebDriverWait(browser, 10).until(
-        lambda driver: driver.find_element(By.TAG_NAME, "h1").text == "Thank you"
-    )
+    WebDriverWait(browser, 10).until(lambda driver: "<h1>Thank you</h1>" in driver.page_source)
 
     assert PageFeedback.objects.get().comment == "Clear"
     assert browser.get_cookies() == []
+
+
+def test_a_refused_answer_is_said_in_place(browser, live_server, settings):
+    settings.FEEDBACK_PER_ADDRESS_PER_DAY = 0
+    article = make_condition("Whiplash")
+    browser.get(live_server.url + article.get_absolute_url())
+
+    browser.find_element(By.XPATH, "//button[text()='Yes']").click()
+    status = browser.find_element(By.CSS_SELECTOR, "[data-page-feedback-status]")
+    WebDriverWait(browser, 10).until(lambda driver: "network" in status.text)
+
+    # Said in the live region, the buttons still there to try again later.
+    assert "a lot of answers from your network today" in status.text
+    assert browser.find_element(By.XPATH, "//button[text()='No']").is_displayed()
+    assert not PageFeedback.objects.exists()

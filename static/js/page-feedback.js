@@ -4,15 +4,21 @@
 (function () {
   "use strict";
 
+  var NOT_SENT = "Sorry, that wasn't sent. Please try again later.";
+
+  // The server's answer, or an Error whose message can be shown to the reader as it is.
   function post(form, fields) {
     return fetch(form.action, {
       method: "POST",
       headers: { Accept: "application/json" },
       body: new URLSearchParams(fields),
       credentials: "omit",
+    }).catch(function () {
+      throw new Error(NOT_SENT);  // offline, or the connection dropped
     }).then(function (response) {
-      return response.json().then(function (answer) {
-        if (!response.ok) { throw new Error(answer.error || "Your answer wasn't sent."); }
+      // Django's own 400 and 404 pages are HTML: no message of ours to show.
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (!response.ok) { throw new Error(answer.error || NOT_SENT); }
         return answer;
       });
     });
