@@ -336,6 +336,24 @@ def test_an_editor_marks_comments_handled_and_they_still_count(editor_client):
     assert "Add exercises" not in report and "50% of 2" in report
 
 
+def test_a_reviewer_removes_personal_details_from_a_comment_and_the_answer_still_counts(
+    reviewer_client,
+):
+    article = make_condition("Whiplash")
+    given(article, useful=0, not_useful=0, comments=["I'm Jo Bloggs, call me on 07700 900123"])
+    feedback = PageFeedback.objects.get()
+
+    reviewer_client.post(
+        "/admin/conditions/pagefeedback/",
+        {"action": "remove_comment_text", "_selected_action": [feedback.pk]},
+    )
+
+    feedback.refresh_from_db()
+    assert feedback.comment == "" and feedback.useful is False
+    assert feedback.handled_by.username == "rita"
+    assert "0% of 1" in reviewer_client.get(REPORT).content.decode()
+
+
 def test_readers_cannot_read_the_feedback(reader):
     article = make_condition("Whiplash")
     given(article, useful=0, not_useful=0, comments=["Private thoughts"])

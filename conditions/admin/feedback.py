@@ -80,7 +80,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
     list_filter = ["useful", HasCommentFilter, HandledFilter, "given_on"]
     list_select_related = ["article", "handled_by"]
     search_fields = ["comment"]
-    actions = ["mark_handled"]
+    actions = ["mark_handled", "remove_comment_text"]
     change_list_template = "admin/conditions/pagefeedback/change_list.html"
     fields = ["article", "useful", "comment", "given_on", "handled_at", "handled_by"]
     readonly_fields = fields
@@ -114,6 +114,18 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             handled_at=timezone.now(), handled_by=request.user
         )
         self.message_user(request, f"{marked} marked handled.", messages.SUCCESS)
+
+    @admin.action(
+        description="Remove the selected comments' words (personal details), keeping the answers",
+        permissions=["change"],
+    )
+    def remove_comment_text(self, request, queryset):
+        # A reader may type what they were asked not to (a name, a phone number): an editor
+        # can take it out at once. The Yes/No still counts; who removed it is kept.
+        removed = queryset.exclude(comment="").update(
+            comment="", handled_at=timezone.now(), handled_by=request.user
+        )
+        self.message_user(request, f"{removed} comment(s) removed.", messages.SUCCESS)
 
     def get_urls(self):
         report = self.admin_site.admin_view(self.least_useful_view)
