@@ -44,9 +44,9 @@ TOKEN_SALT = "conditions.feedback.comment"
 # others only garble the admin's display; bidirectional overrides would let a comment show
 # its words in another order than they were typed.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# Article ids are positive 32-bit numbers; a longer one is no article (and would overflow
-# the database's integer before it could answer 404).
-LARGEST_ARTICLE_ID = 2**31 - 1
+# Article ids are 64-bit (BigAutoField); a larger number is no article, and would overflow
+# the database's integer before it could answer 404.
+LARGEST_ARTICLE_ID = 2**63 - 1
 ANSWERS = {"yes": True, "no": False}
 
 
