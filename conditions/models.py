@@ -993,3 +993,27 @@ class PromotedResult(models.Model):
 
     def __str__(self) -> str:
         return f"“{self.query}” → {self.article}"
+
+
+class PageFeedback(models.Model):
+    """A reader's answer to "Is this page useful?" on a live article, and what they said was
+    missing. Anonymous: no address, cookie, user agent or time of day, only the day."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    useful = models.BooleanField()
+    # Plain text as the reader typed it (control characters removed), escaped wherever shown.
+    comment = models.TextField(blank=True, max_length=settings.FEEDBACK_COMMENT_MAX_LENGTH)
+    given_on = models.DateField(default=timezone.localdate, db_index=True)
+    # An editor who has acted on a comment marks it handled; it stays, for the counts.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "reader feedback"
+        verbose_name_plural = "reader feedback"
+        ordering = ["-given_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{'Useful' if self.useful else 'Not useful'}: {self.article.title}"

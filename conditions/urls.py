@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conditions import views
+from conditions import feedback, views
 
 app_name = "conditions"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("symptoms/<str:slug>/", views.symptom_detail, name="symptom"),
     path("search/", views.search_page, name="search"),
     path("search/suggest/", views.symptom_suggestions, name="symptom_suggestions"),
+    path("feedback/<int:article_id>/", feedback.page_feedback, name="page_feedback"),
 ]

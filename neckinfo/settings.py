@@ -253,6 +253,14 @@ URGENT_NUMBER = os.environ.get("DJANGO_URGENT_NUMBER", "111")
 URGENT_ONLINE_URL = os.environ.get("DJANGO_URGENT_ONLINE_URL", "https://111.nhs.uk/")
 URGENT_ONLINE_NAME = os.environ.get("DJANGO_URGENT_ONLINE_NAME", "111 online")
 
+# "Is this page useful?" (conditions/feedback.py): how long a comment may be, how many
+# answers and comments one address may send a day (counted in the cache under a keyed hash of
+# the address and the day, never stored), and how many answers a page needs before the
+# admin's report ranks it (so one "No" doesn't put a page at the top).
+FEEDBACK_COMMENT_MAX_LENGTH = 500
+FEEDBACK_PER_ADDRESS_PER_DAY = env_int("DJANGO_FEEDBACK_PER_ADDRESS_PER_DAY", 20)
+FEEDBACK_ANSWERS_TO_RANK = env_int("DJANGO_FEEDBACK_ANSWERS_TO_RANK", 5)
+
 # Security. Production runs behind a TLS-terminating proxy: HTTPS only, secure cookies, HSTS.
 # DJANGO_SECURE=0 turns the HTTPS parts off, for a production-like server on plain HTTP
 # (`make serve`, benchmarks); DJANGO_BEHIND_TLS_PROXY=1 trusts the proxy's

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.views.defaults import server_error
 
-from conditions.models import ConditionArticle, ConditionName
+from conditions.models import Article, ConditionArticle, ConditionName
 from tests.browser import INSTALL_NODE_TOOLS, NODE_MODULES
 from tests.factories import make_condition, make_faq
 
@@ -45,6 +45,8 @@ PAGES = {
     "not_found": ("/no-such-page/", 404),
 }
 SERVER_ERROR = "server_error"
+# The page a reader's "Is this page useful?" answer leads to without script (a POST).
+FEEDBACK_ANSWER = "feedback_answer"
 
 JSON_LD = re.compile(
     r"<script[^>]*\btype=[\"']application/ld\+json[\"'][^>]*>(.*?)</script>", re.S | re.I
@@ -96,6 +98,9 @@ def pages(django_db_setup, django_db_blocker) -> dict[str, str]:
             response = client.get(path)
             assert response.status_code == status, f"{path} answered {response.status_code}"
             html[name] = response.content.decode()
+        whiplash = Article.objects.get(slug="whiplash")
+        answered = client.post(f"/feedback/{whiplash.pk}/", {"useful": "no"})
+        html[FEEDBACK_ANSWER] = answered.content.decode()
         request = RequestFactory().get("/")
         html[SERVER_ERROR] = server_error(request).content.decode()
         transaction.set_rollback(True)
@@ -150,7 +155,7 @@ def describe(errors: list[dict], html: str) -> str:
     return "\n".join(described)
 
 
-@pytest.mark.parametrize("page", [*PAGES, SERVER_ERROR])
+@pytest.mark.parametrize("page", [*PAGES, SERVER_ERROR, FEEDBACK_ANSWER])
 def test_page_is_valid_html(checker_errors, pages, page):
     errors = checker_errors[page]
     assert not errors, f"The Nu HTML Checker found errors in the {page} page:\n" + describe(
@@ -183,10 +188,11 @@ JSON_LD_TYPES = {
     "search_no_results_with_filters": [],
     "not_found": [],
     SERVER_ERROR: [],
+    FEEDBACK_ANSWER: [],
 }
 
 
-@pytest.mark.parametrize("page", [*PAGES, SERVER_ERROR])
+@pytest.mark.parametrize("page", [*PAGES, SERVER_ERROR, FEEDBACK_ANSWER])
 def test_page_json_ld_parses(pages, page):
     types = []
     for block in JSON_LD.findall(pages[page]):

@@ -1,5 +1,6 @@
 """The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary), `audit`
-(the log) and `search_insights` (what readers search for, and promoted results); `input`
+(the log), `search_insights` (what readers search for, and promoted results) and `feedback`
+(readers' answers to "Is this page useful?"); `input`
 holds what they share for reading posted ids warily.
 
 Who may do what is decided in `conditions.editorial`; these modules apply it to the admin's
@@ -13,6 +14,7 @@ from taggit.models import Tag
 # their admins with the site, the usual way for an admin package.
 from conditions.admin.articles import ArticleAdmin, ConditionArticleAdmin, FaqArticleAdmin
 from conditions.admin.audit import AuditEventAdmin
+from conditions.admin.feedback import PageFeedbackAdmin
 from conditions.admin.search_insights import PromotedResultAdmin, SearchCountAdmin
 from conditions.admin.symptoms import SymptomAdmin
 
@@ -21,6 +23,7 @@ __all__ = [
     "AuditEventAdmin",
     "ConditionArticleAdmin",
     "FaqArticleAdmin",
+    "PageFeedbackAdmin",
     "PromotedResultAdmin",
     "SearchCountAdmin",
     "SymptomAdmin",

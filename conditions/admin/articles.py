@@ -29,6 +29,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary, working_copies
+from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.admin.revisions import RevisionHistoryMixin
@@ -192,7 +193,9 @@ class ConditionNameInline(admin.TabularInline):
         return formset
 
 
-class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
+class ArticleAdmin(
+    ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, UsefulnessColumns, VersionAdmin
+):
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
@@ -200,6 +203,7 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
     list_display = [
         "title",
         "state",
+        "usefulness_column",
         "symptom_names",
         "reading_grade_column",
         "needs_editing_column",
@@ -245,10 +249,11 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
                 },
             ),
             ("Medical review", {"fields": REVIEW_FIELDS}),
+            *([("Readers", {"fields": ["readers_feedback"]})] if obj and obj.is_public else []),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["readability_report"]
+        readonly = ["readability_report", "readers_feedback"]
         if obj is not None and obj.is_working_copy:
             # Its address is private, and whether and when it goes live is decided by
             # publishing it (see working_copy_publish_view), never by its own fields.
@@ -280,7 +285,7 @@ class ArticleAdmin(ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixi
         if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):
             # A working copy is listed as its live article's state ("Live, with unpublished
             # changes"), not as an article of its own; so list actions never reach it either.
-            queryset = queryset.filter(live_article__isnull=True)
+            queryset = self.with_usefulness(queryset.filter(live_article__isnull=True))
         return queryset
 
     def has_change_permission(self, request, obj=None):
