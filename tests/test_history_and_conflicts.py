@@ -234,7 +234,8 @@ def test_a_form_opened_before_an_import_is_refused(reviewer_client, tmp_path):
 
     assert "an import or a script" in response.content.decode()
     article.refresh_from_db()
-    assert "New intro text." in article.body
+    assert article.summary == "New intro text."  # the import's, not the stale form's
+    assert article.body == "## Causes\n\nA fall."
 
 
 def test_renamed_article_redirects_from_every_old_address(reviewer_client, reader):
