@@ -1,4 +1,5 @@
-"""Lighthouse scores for the home, a condition, an FAQ and a symptom page, served as in production.
+"""Lighthouse scores for the home, a condition, an FAQ and a symptom page, the conditions A to Z and a
+search that finds nothing, served as in production.
 
     make audit        (or: .venv/bin/python bench/audit.py [--preset mobile|desktop])
 
@@ -54,6 +55,8 @@ print(json.dumps({
     "faq": published.filter(kind="faq").first().get_absolute_url(),
     "symptom": Symptom.objects.in_use().order_by("-article_count", "name")
         .first().get_absolute_url(),
+    "conditions-a-to-z": "/conditions/",
+    "search-nothing-found": "/search/?q=meningitis",
 }))
 """
 
