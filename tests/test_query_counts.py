@@ -72,7 +72,8 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
         ("/conditions/", 3),  # the outline (pages and letters, no count needed), the page
         ("/faqs/", 5),  # where each letter starts, count, page, their symptoms
         ("/symptoms/", 2),  # symptoms with counts
-        ("/symptoms/neck-pain/?with=headache", 6),  # selected, count, page, symptoms, options
+        # selected, count, page, their symptoms, further symptoms counted by id, their names
+        ("/symptoms/neck-pain/?with=headache", 7),
         ("/conditions/article-0/", 6),  # article, its other names, symptoms, sources, related
         ("/faqs/faq-0/", 6),  # article, its symptoms, sources, questions, related articles
     ],
