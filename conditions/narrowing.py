@@ -2,32 +2,41 @@
 the pages a reader goes to by adding or removing a symptom.
 
 At 10,000 articles a symptom page offers a couple of hundred further symptoms. Counting them
-with `annotate(Count(...))` on Symptom grouped by every symptom column, text included (22 ms
-of a 57 ms page); building each address with `reverse()` and `urlencode()` took 6.6 ms more.
+with `annotate(Count(...))` on Symptom grouped by every symptom column, text included, took
+22 ms of a 57 ms page; building each address with `reverse()` and `urlencode()` 6.6 ms more
+(addresses are now built as conditions.addresses builds them).
 """
 
 from urllib.parse import quote
 
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.urls import reverse
 
+from conditions.addresses import page_address
 from conditions.models import Symptom, TaggedArticle
 
 
-def further_symptoms(articles, selected: list[Symptom], limit: int | None = None) -> list:
-    """The symptoms `articles` also carry besides `selected`, each with `match_count`: how
-    many of the articles it would leave. Most shared first, then by name; the first `limit`.
+def symptom_counts(articles) -> dict[int, int]:
+    """How many of `articles` carry each symptom: {symptom id: count}.
 
-    Two queries: the article–symptom rows counted per symptom id (no symptom columns to
-    group by), then the names of just the symptoms shown.
+    The article–symptom rows counted per symptom id alone: no symptom columns to group by.
+    Every one of `articles` carries each symptom they were narrowed by, so its count is the
+    number of articles, and the page needs no query of its own to count them.
     """
-    counts = dict(
+    return dict(
         TaggedArticle.objects.filter(content_object__in=articles.values("pk"))
-        .exclude(tag__in=selected)
         .values_list("tag_id")
-        .annotate(match_count=Count("*"))
+        .annotate(article_count=Count("*"))
         .order_by()
     )
+
+
+def further_symptoms(counts: dict[int, int], selected: list[Symptom], limit: int | None = None):
+    """The symptoms in `counts` (see symptom_counts) besides `selected`, each with
+    `match_count`: how many articles it would leave. Most shared first, then by name; the
+    first `limit`. One query, for the names of just the symptoms returned."""
+    counts = {pk: count for pk, count in counts.items() if pk not in {s.pk for s in selected}}
     wanted = counts.keys()
     if limit is not None and len(counts) > limit:
         # Ties are put in order by name, which only the symptom table has: read every symptom
@@ -41,16 +50,21 @@ def further_symptoms(articles, selected: list[Symptom], limit: int | None = None
     return symptoms[:limit]
 
 
+class CountedPaginator(Paginator):
+    """A paginator told how many items there are, by a query that has counted them already."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count  # in place of Paginator.count, which would run a COUNT query
+
+
 class NarrowingLinks:
     """Addresses of a symptom page (`conditions:symptom`) or of its full list of further
-    symptoms (`conditions:further_symptoms`) for a list of slugs, the first the page's own
-    and the rest `?with=` narrowing it: one `reverse()` for all the links on a page."""
-
-    PLACEHOLDER = "SLUG"
+    symptoms (`conditions:further_symptoms`) for a list of slugs: the first the page's own
+    and the rest `?with=` narrowing it."""
 
     def __init__(self, view_name: str = "conditions:symptom"):
-        address = reverse(view_name, args=[self.PLACEHOLDER])
-        self.before, _, self.after = address.rpartition(self.PLACEHOLDER)
+        self.view_name = view_name
 
     def to(self, slugs: list[str], page: int = 1) -> str:
         """The page for `slugs` (the symptoms A to Z when there are none), at `page`."""
@@ -59,5 +73,5 @@ class NarrowingLinks:
         query = [f"with={quote(slug, safe='')}" for slug in slugs[1:]]
         if page > 1:
             query.append(f"page={page}")
-        address = f"{self.before}{quote(slugs[0], safe='')}{self.after}"
+        address = page_address(self.view_name, slugs[0])
         return f"{address}?{'&'.join(query)}" if query else address

@@ -245,11 +245,15 @@ def symptom_detail(request, slug):
     articles = (
         Article.objects.published().narrowed_by(selected).with_symptoms().order_by(*IN_TITLE_ORDER)
     )
-    page = _page_or_404(Paginator(articles, ARTICLES_PER_PAGE), number)
+    counts = narrowing.symptom_counts(articles)
+    page = _page_or_404(
+        narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, counts.get(selected[0].pk, 0)),
+        number,
+    )
     # The reader's next narrowing step: the symptoms most of the current results also have,
     # with how many results each would leave. All of them (two hundred for a common symptom)
     # made a page of 85 KB, mostly links; the rest are on a page of their own.
-    shown = narrowing.further_symptoms(articles, selected, limit=FURTHER_SYMPTOMS_SHOWN + 1)
+    shown = narrowing.further_symptoms(counts, selected, limit=FURTHER_SYMPTOMS_SHOWN + 1)
     return render(
         request,
         "conditions/symptom_detail.html",
@@ -280,8 +284,8 @@ def further_symptoms(request, slug):
         return redirect
     selected_slugs = [symptom.slug for symptom in selected]
 
-    articles = Article.objects.published().narrowed_by(selected)
-    options = narrowing.further_symptoms(articles, selected)
+    counts = narrowing.symptom_counts(Article.objects.published().narrowed_by(selected))
+    options = narrowing.further_symptoms(counts, selected)
     options.sort(key=lambda symptom: symptom.name.lower())
     letters = _by_first_letter(options, "name")
     for _, symptoms in letters:
@@ -299,7 +303,9 @@ def further_symptoms(request, slug):
     )
 
 
-def _selected_symptoms(request, slug: str, address_for) -> tuple[list[Symptom], HttpResponse | None]:
+def _selected_symptoms(
+    request, slug: str, address_for
+) -> tuple[list[Symptom], HttpResponse | None]:
     """The symptoms a symptom page is for (`slug`'s, then every `?with=` one, in order),
     or a redirect to where the page is.
 
