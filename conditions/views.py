@@ -221,7 +221,15 @@ def render_article(request, article, *, symptoms, sources, items, related, previ
 
 def symptom_list(request):
     """Every symptom with published articles, on one page: the vocabulary is a few hundred."""
-    letters = _by_first_letter(Symptom.objects.in_use().order_by(Lower("name")), "name")
+    # Counted per symptom id, then named: Symptom.objects.in_use() groups by every symptom
+    # column, and took 50 ms of this page at 10,000 articles.
+    counts = narrowing.symptom_counts(Article.objects.published())
+    symptoms = list(
+        Symptom.objects.filter(pk__in=counts).only("name", "slug").order_by(Lower("name"))
+    )
+    for symptom in symptoms:
+        symptom.article_count = counts[symptom.pk]
+    letters = _by_first_letter(symptoms, "name")
     return render(
         request,
         "conditions/symptom_list.html",

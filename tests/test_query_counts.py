@@ -72,7 +72,7 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
         ("/", 4),  # symptoms with counts, recent articles, their symptoms
         ("/conditions/", 3),  # the outline (pages and letters, no count needed), the page
         ("/faqs/", 5),  # where each letter starts, count, page, their symptoms
-        ("/symptoms/", 2),  # symptoms with counts
+        ("/symptoms/", 3),  # articles per symptom id, those symptoms
         # selected, every symptom of the results counted by id (the page's count among
         # them), the names of those offered, page, their symptoms
         ("/symptoms/neck-pain/?with=headache", 6),
