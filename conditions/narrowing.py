@@ -7,6 +7,7 @@ with `annotate(Count(...))` on Symptom grouped by every symptom column, text inc
 (addresses are now built as conditions.addresses builds them).
 """
 
+from typing import NamedTuple
 from urllib.parse import quote
 
 from django.core.paginator import Paginator
@@ -48,6 +49,32 @@ def further_symptoms(counts: dict[int, int], selected: list[Symptom], limit: int
         symptom.match_count = counts[symptom.pk]
     symptoms.sort(key=lambda symptom: (-symptom.match_count, symptom.name.lower()))
     return symptoms[:limit]
+
+
+class CardSymptom(NamedTuple):
+    """A symptom as an article's card shows it: a chip with its name, linking to its page."""
+
+    name: str
+    slug: str
+
+    def get_absolute_url(self) -> str:
+        return page_address("conditions:symptom", self.slug)
+
+
+def read_card_symptoms(articles) -> None:
+    """Set `card_symptoms` on each of `articles` (evaluated) in one query: the name and slug of
+    each of its symptoms, by name, for its card (includes/article_card.html). django-taggit's
+    prefetch reads every column of every symptom: 5–7 ms for a page of 20 cards, against 1."""
+    rows = (
+        TaggedArticle.objects.filter(content_object__in=[article.pk for article in articles])
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag__name", "tag__slug")
+    )
+    by_article = {}
+    for article_id, name, slug in rows:
+        by_article.setdefault(article_id, []).append(CardSymptom(name, slug))
+    for article in articles:
+        article.card_symptoms = by_article.get(article.pk, [])
 
 
 class CountedPaginator(Paginator):

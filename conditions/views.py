@@ -250,14 +250,13 @@ def symptom_detail(request, slug):
         return redirect
     selected_slugs = [symptom.slug for symptom in selected]
 
-    articles = (
-        Article.objects.published().narrowed_by(selected).with_symptoms().order_by(*IN_TITLE_ORDER)
-    )
+    articles = Article.objects.published().narrowed_by(selected).order_by(*IN_TITLE_ORDER)
     counts = narrowing.symptom_counts(articles)
     page = _page_or_404(
         narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, counts.get(selected[0].pk, 0)),
         number,
     )
+    narrowing.read_card_symptoms(page.object_list)
     # The reader's next narrowing step: the symptoms most of the current results also have,
     # with how many results each would leave. All of them (two hundred for a common symptom)
     # made a page of 85 KB, mostly links; the rest are on a page of their own.
