@@ -1,10 +1,11 @@
-"""Narrowing a symptom page: the further symptoms its articles share, and the addresses of
-the pages a reader goes to by adding or removing a symptom.
+"""A symptom page and its narrowing: how many of its articles carry each symptom (its own
+count among them), the further symptoms it offers, its cards' symptom chips, and the
+addresses of the pages a reader goes to by adding or removing a symptom.
 
-At 10,000 articles a symptom page offers a couple of hundred further symptoms. Counting them
-with `annotate(Count(...))` on Symptom grouped by every symptom column, text included, took
-22 ms of a 57 ms page; building each address with `reverse()` and `urlencode()` 6.6 ms more
-(addresses are now built as conditions.addresses builds them).
+At 10,000 articles a symptom page has a couple of hundred further symptoms. Counting them
+with `annotate(Count(...))` on Symptom, grouped by every symptom column, text included, took
+22 ms of a 57 ms page (issue 15's measurement); building each address with `reverse()` and
+`urlencode()` 6.6 ms more (addresses are now built as conditions.addresses builds them).
 """
 
 from typing import NamedTuple
