@@ -13,13 +13,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
 from conditions import leftovers, readability
+from conditions.addresses import page_address
 from conditions.fields import WrittenTextField
 from conditions.markdown import render_markdown, section_headings
 
@@ -168,7 +168,7 @@ class Symptom(TagBase):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("conditions:symptom", args=[self.slug])
+        return page_address("conditions:symptom", self.slug)
 
     @property
     def has_proposal(self) -> bool:
@@ -239,6 +239,9 @@ class TaggedArticle(ItemBase):
 
     class Meta:
         verbose_name = "article symptom"
+        # A symptom's articles, read from the index alone: counting them and the other
+        # symptoms they carry (conditions.narrowing) without a visit to each row.
+        indexes = [models.Index(fields=["tag", "content_object"], name="symptom_articles")]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_object", "tag"], name="unique_symptom_per_article"
@@ -388,7 +391,12 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["title"]
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            # The A–Z order of the lists (views.IN_TITLE_ORDER): PostgreSQL reads a common
+            # symptom's first page in this order instead of sorting all its articles.
+            models.Index(Lower("title"), "id", name="article_title_order"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["live_article"], name="one_working_copy_per_article"),
             # Its changes go live on the live article's row, never on its own.
@@ -422,7 +430,7 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         name = "conditions:condition" if self.kind == self.Kind.CONDITION else "conditions:faq"
-        return reverse(name, args=[self.slug])
+        return page_address(name, self.slug)
 
     def clean(self):
         taken_by = (

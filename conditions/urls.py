@@ -11,6 +11,11 @@ urlpatterns = [
     path("faqs/<slug:slug>/", views.faq_detail, name="faq"),
     path("symptoms/", views.symptom_list, name="symptom_list"),
     path("symptoms/<str:slug>/", views.symptom_detail, name="symptom"),
+    path(
+        "symptoms/<str:slug>/further-symptoms/",
+        views.further_symptoms,
+        name="further_symptoms",
+    ),
     path("search/", views.search_page, name="search"),
     path("search/suggest/", views.symptom_suggestions, name="symptom_suggestions"),
     path("feedback/<int:article_id>/", feedback.page_feedback, name="page_feedback"),

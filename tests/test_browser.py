@@ -70,6 +70,7 @@ PAGES = {
         "/symptoms/neck-pain/?with=neck-stiffness&with=dizziness",
         "Articles about neck pain, neck stiffness and dizziness",
     ),
+    "further_symptoms": ("/symptoms/neck-pain/further-symptoms/", "Add a symptom to neck pain"),
     "search_results": ("/search/?q=stiff+neck", "Search results for “stiff neck”"),
     "not_found": ("/no-such-page/", "Page not found"),
 }
@@ -151,6 +152,23 @@ def test_keyboard_reader_narrows_a_symptom_page_and_removes_a_symptom(
 
     assert heading(browser) == "Neck pain"
     assert len(result_titles(browser)) == 4
+
+
+def test_keyboard_reader_adds_a_symptom_from_the_list_of_all_further_symptoms(
+    browser, live_server, neck_articles
+):
+    browser.get(live_server.url + "/symptoms/neck-pain/further-symptoms/")
+
+    # A to Z, each with how many of the articles it would leave.
+    offers = [link.text for link in browser.find_elements(By.CSS_SELECTOR, ".az-list a")]
+    assert offers == ["Dizziness", "Headache", "Muscle spasm", "Neck stiffness"]
+    offer = tab_to(browser, ".az-list a")
+    assert offer.text == "Dizziness"
+    press(browser, Keys.ENTER)
+    wait_for_page(browser, lambda url: "with=dizziness" in url)
+
+    assert heading(browser) == "Articles about neck pain and dizziness"
+    assert result_titles(browser) == ["Cervical spondylosis", "Whiplash"]
 
 
 def test_keyboard_reader_skips_to_content_then_searches_and_opens_a_result(

@@ -37,6 +37,7 @@ PAGES = {
     "symptom": ("/symptoms/neck-pain/", 200),
     "narrowed_symptom": ("/symptoms/neck-pain/?with=neck-stiffness&with=dizziness", 200),
     "narrowed_to_nothing": ("/symptoms/headache/?with=muscle-spasm", 200),
+    "further_symptoms": ("/symptoms/neck-pain/further-symptoms/?with=dizziness", 200),
     "search_form": ("/search/", 200),
     "search_results": ("/search/?q=stiff+neck", 200),
     "search_did_you_mean": ("/search/?q=whiplsh", 200),
@@ -181,6 +182,7 @@ JSON_LD_TYPES = {
     "symptom": ["BreadcrumbList"],
     "narrowed_symptom": ["BreadcrumbList"],
     "narrowed_to_nothing": ["BreadcrumbList"],
+    "further_symptoms": [],  # a way of narrowing a symptom page, not indexed
     "search_form": [],
     "search_results": [],
     "search_did_you_mean": [],

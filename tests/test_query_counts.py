@@ -23,6 +23,7 @@ PAGES = [
     "/symptoms/",
     "/symptoms/neck-pain/",
     "/symptoms/neck-pain/?with=headache&with=dizziness",
+    "/symptoms/neck-pain/further-symptoms/",
     "/conditions/article-0/",
     "/faqs/faq-0/",
 ]
@@ -71,8 +72,12 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
         ("/", 4),  # symptoms with counts, recent articles, their symptoms
         ("/conditions/", 3),  # the outline (pages and letters, no count needed), the page
         ("/faqs/", 5),  # where each letter starts, count, page, their symptoms
-        ("/symptoms/", 2),  # symptoms with counts
-        ("/symptoms/neck-pain/?with=headache", 6),  # selected, count, page, symptoms, options
+        ("/symptoms/", 3),  # articles per symptom id, those symptoms
+        # selected, every symptom of the results counted by id (the page's count among
+        # them), the names of those offered, page, their symptoms
+        ("/symptoms/neck-pain/?with=headache", 6),
+        # selected, every symptom of the results counted by id, their names
+        ("/symptoms/neck-pain/further-symptoms/?with=headache", 4),
         ("/conditions/article-0/", 6),  # article, its other names, symptoms, sources, related
         ("/faqs/faq-0/", 6),  # article, its symptoms, sources, questions, related articles
     ],
