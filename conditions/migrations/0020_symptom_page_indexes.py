@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conditions", "0018_search_insights"),
+        ("conditions", "0019_page_feedback"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
