@@ -318,8 +318,9 @@ def search_page(request):
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
-            # Of the ~300 symptoms in use, only those the results carry narrow them; all of
-            # them when nothing was found, so the reader can pick another.
+            # Of the ~300 symptoms in use, those most of the results carry narrow them
+            # (search.results.FILTER_SYMPTOMS); all of them when nothing was found, so the
+            # reader can pick another.
             "filter_symptoms": results.result_symptoms or filter_symptoms,
         },
     )
