@@ -4,9 +4,15 @@ from django.db import migrations
 # candidates instead of every match. See conditions/search/postgres.py.
 
 POSTGRESQL = [
+    # Each entry's search_vector (about 1.6 KB) kept in the row, and its body text (stored
+    # apart, uncompressed) moved out instead: a phrase ("neck pain") is checked against the
+    # vector of every entry having both words, and fetching each from TOAST read three times
+    # as many pages. Set before the column below is added, as adding it rewrites every row.
+    "ALTER TABLE conditions_searchentry ALTER COLUMN body SET STORAGE EXTERNAL",
+    "ALTER TABLE conditions_searchentry SET (toast_tuple_target = 4096)",
     # The words of an entry's title, symptoms and headings: a small vector (about 0.5 KB,
-    # kept in the row), so ranking thousands of matches by it reads no TOAST; the full
-    # search_vector (about 1.6 KB compressed, in TOAST) is read only for the candidates.
+    # in the row), so ranking thousands of matches by it is cheap; the full search_vector,
+    # three times as large, is ranked only for the candidates.
     """ALTER TABLE conditions_searchentry ADD COLUMN key_vector tsvector
         GENERATED ALWAYS AS (
             setweight(to_tsvector('neckinfo', coalesce(title, '')), 'A')
@@ -15,7 +21,7 @@ POSTGRESQL = [
         ) STORED""",
     # Every entry matching a query, from the GIN index alone, with its rank by key_vector.
     # For a common word the planner prefers reading the whole table, not counting that it
-    # must then decompress every entry's search_vector from TOAST to test it: 30 to 90 ms at
+    # must then fetch every entry's search_vector (from TOAST) to test it: 30 to 90 ms at
     # 10,000 articles, against 1 to 3 ms from the index. The SET lasts only while this runs.
     """CREATE FUNCTION conditions_search_matches(query tsquery, weights real[])
         RETURNS TABLE (article_id bigint, key_rank real)
@@ -27,6 +33,8 @@ POSTGRESQL = [
         $$""",
 ]
 POSTGRESQL_REVERSE = [
+    "ALTER TABLE conditions_searchentry RESET (toast_tuple_target)",
+    "ALTER TABLE conditions_searchentry ALTER COLUMN body SET STORAGE EXTENDED",
     "DROP FUNCTION conditions_search_matches(tsquery, real[])",
     "ALTER TABLE conditions_searchentry DROP COLUMN key_vector",
 ]
