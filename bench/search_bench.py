@@ -367,8 +367,14 @@ def database_server_cpu_ms() -> float:
         return 0.0
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
-    with open(f"/proc/{pid}/schedstat") as schedstat:
-        return int(schedstat.read().split()[0]) / 1e6
+    try:
+        with open(f"/proc/{pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[0]) / 1e6
+    except OSError as error:
+        raise SystemExit(
+            f"Can't read the CPU time of PostgreSQL's server process {pid} ({error}): the "
+            "benchmark needs the server on this machine, so as not to report only half of it."
+        ) from error
 
 
 def page_of(client, query: str, asked: Counter, *, expect: str, again: bool = False):
