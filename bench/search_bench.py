@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -186,8 +187,14 @@ def header(options, load_at_start: float) -> str:
         "Latencies are wall-clock milliseconds per query: `search()` is "
         "`conditions.search.search(query)`; `/search/` is the whole page through Django's "
         "test client (DEBUG off, HTTPS, persistent database connection), rendering included, "
-        "at an address not requested before; the cached page is the same address again, "
-        "served by the public page cache. "
+        "at an address not requested before (a query asked again has a space more after it, "
+        "which the search ignores), each one checked to be a miss by its X-Cache header, "
+        "and measured before or after its `search()` in turn; the page adds: the median of "
+        "each query's page time less its `search()` time (and the same in CPU time); the "
+        "cached page is the same address again, checked to be a hit. "
+        "`search()` CPU: the CPU time each `search()` used, in this process and (PostgreSQL) "
+        "in the database server's process serving it: what it costs when no other work "
+        "competes for the CPUs, as wall-clock times do on a busy machine. "
         "Results: the mean `SearchResults.total`; none: queries that found nothing.\n\n"
     )
 
@@ -204,9 +211,11 @@ def report(result: dict) -> str:
         lines.append("`conditions.search` is missing: no queries were timed.\n")
         return "\n".join(lines)
     lines += [
-        "| query type | queries | `search()` median | `search()` p95 | `/search/` median "
-        "| `/search/` p95 | cached page median | results (mean) | none |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| query type | queries | `search()` median | `search()` p95 | `search()` CPU median "
+        "| `search()` CPU p95 | `/search/` median | `/search/` p95 | page adds | page adds CPU "
+        "| cached page median | results (mean) | none |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+        "| ---: |",
     ]
     samples = result["samples"]
     kinds = [*QUERIES, "all"]
@@ -215,13 +224,18 @@ def report(result: dict) -> str:
         if not rows:
             continue
         search_ms = [s["search_ms"] for s in rows]
+        cpu_ms = [s["search_cpu_ms"] for s in rows]
         page_ms = [s["page_ms"] for s in rows]
         label = f"**{kind}**" if kind == "all" else kind
         cached_ms = statistics.median(s["cached_page_ms"] for s in rows)
+        page_adds = statistics.median(s["page_ms"] - s["search_ms"] for s in rows)
+        page_adds_cpu = statistics.median(s["page_cpu_ms"] - s["search_cpu_ms"] for s in rows)
         lines.append(
             f"| {label} | {len(rows)} | {statistics.median(search_ms):.1f} "
-            f"| {p95(search_ms):.1f} | {statistics.median(page_ms):.1f} | {p95(page_ms):.1f} "
-            f"| {cached_ms:.1f} | {statistics.mean(s['total'] for s in rows):.1f} "
+            f"| {p95(search_ms):.1f} | {statistics.median(cpu_ms):.1f} | {p95(cpu_ms):.1f} "
+            f"| {statistics.median(page_ms):.1f} | {p95(page_ms):.1f} "
+            f"| {page_adds:.1f} | {page_adds_cpu:.1f} | {cached_ms:.1f} "
+            f"| {statistics.mean(s['total'] for s in rows):.1f} "
             f"| {sum(1 for s in rows if s['total'] == 0)} |"
         )
     slowest = sorted(samples, key=lambda s: s["search_ms"], reverse=True)[:5]
@@ -286,34 +300,33 @@ def measure(options) -> int:
         call_command("collectstatic", interactive=False, verbosity=0)
         client = Client()
         queries = query_mix(options.queries)
+        asked = Counter()  # how often each query was asked for as a page
         for _, query in queries[:WARM_UP_QUERIES]:
             search.search(query)
-            # Over HTTPS, as in production (plain HTTP answers a redirect to it).
-            response = client.get("/search/", {"q": query}, secure=True)
-            if response.status_code != 200:
-                raise SystemExit(f"/search/?q={query} answered {response.status_code}, not 200.")
+            page_of(client, query, asked, expect="miss")
 
         samples = []
         for number, (kind, query) in enumerate(queries):
-            started = time.perf_counter()
-            total = search.search(query).total
-            search_ms = (time.perf_counter() - started) * 1000
-            # Public pages are cached by address: an address of its own makes the first
-            # request render the page, and the same address again is served from the cache.
-            address = {"q": query, "run": number}
-            started = time.perf_counter()
-            response = client.get("/search/", address, secure=True)
-            page_ms = (time.perf_counter() - started) * 1000
-            started = time.perf_counter()
-            client.get("/search/", address, secure=True)
-            cached_page_ms = (time.perf_counter() - started) * 1000
+            # Each measured first in turn, so neither always finds the database's caches
+            # warmed by the other.
+            page = (page_of, client, query, asked)
+            if number % 2:
+                (page_ms, response), page_cpu_ms = cpu_timed(timed, *page, expect="miss")
+                (search_ms, found), search_cpu_ms = cpu_timed(timed, search.search, query)
+            else:
+                (search_ms, found), search_cpu_ms = cpu_timed(timed, search.search, query)
+                (page_ms, response), page_cpu_ms = cpu_timed(timed, *page, expect="miss")
+            # The same address again, now served by the page cache.
+            cached_page_ms, _ = timed(page_of, client, query, asked, expect="hit", again=True)
             samples.append(
                 {
                     "kind": kind,
                     "query": query,
-                    "total": total,
+                    "total": found.total,
                     "search_ms": search_ms,
+                    "search_cpu_ms": search_cpu_ms,
                     "page_ms": page_ms,
+                    "page_cpu_ms": page_cpu_ms,
                     "cached_page_ms": cached_page_ms,
                     "status": response.status_code,
                 }
@@ -321,6 +334,71 @@ def measure(options) -> int:
     result["samples"] = samples
     Path(options.child).write_text(json.dumps(result))
     return 0
+
+
+def timed(call, *args, **kwargs) -> tuple[float, object]:
+    """How long call(*args, **kwargs) took in milliseconds, and what it returned."""
+    started = time.perf_counter()
+    returned = call(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000, returned
+
+
+def cpu_timed(call, *args, **kwargs) -> tuple[object, float]:
+    """What call(*args, **kwargs) returned, and the CPU time it took in milliseconds: this
+    process's, plus (on PostgreSQL) that of the database server process serving it.
+
+    On a busy machine a query waits for a CPU as well as using one, so its wall-clock time
+    says as much about the other work as about the query; its CPU time does not.
+    """
+    server_before = database_server_cpu_ms()
+    started = time.process_time()
+    returned = call(*args, **kwargs)
+    used = (time.process_time() - started) * 1000
+    return returned, used + database_server_cpu_ms() - server_before
+
+
+def database_server_cpu_ms() -> float:
+    """The CPU time the PostgreSQL server process of this connection has used (from
+    /proc/<pid>/schedstat, in nanoseconds: the server runs on this machine); 0 on SQLite,
+    which runs in this process."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        with open(f"/proc/{pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[0]) / 1e6
+    except OSError as error:
+        raise SystemExit(
+            f"Can't read the CPU time of PostgreSQL's server process {pid} ({error}): the "
+            "benchmark needs the server on this machine, so as not to report only half of it."
+        ) from error
+
+
+def page_of(client, query: str, asked: Counter, *, expect: str, again: bool = False):
+    """/search/ for `query`, at an address of its own unless `again`; stops the benchmark
+    when the page cache's X-Cache header is not `expect`.
+
+    The page cache keys a page by the parameters its view reads, so a made-up one (the
+    `run=N` this benchmark used to add) is dropped and a query asked again was a hit. A
+    query is asked the n-th time with n spaces after it instead: `q` is part of the
+    address, and the search ignores the spaces.
+    """
+    if not again:
+        asked[query] += 1
+    address = {"q": query + " " * (asked[query] - 1)}
+    # Over HTTPS, as in production (plain HTTP answers a redirect to it).
+    response = client.get("/search/", address, secure=True)
+    if response.status_code != 200:
+        raise SystemExit(f"/search/?q={address['q']!r} answered {response.status_code}, not 200.")
+    if response.get("X-Cache") != expect:
+        raise SystemExit(
+            f"/search/?q={address['q']!r} was a cache {response.get('X-Cache')}, not a "
+            f"{expect}: its time would be reported as the wrong kind."
+        )
+    return response
 
 
 def database_version() -> tuple:

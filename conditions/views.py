@@ -370,10 +370,10 @@ def search_page(request):
     kind = request.GET.get("type") or None
     symptom = request.GET.get("symptom") or None
     number = page_number(request)
-    filter_symptoms = _symptom_choices(request)
     unusable = {
         "type": kind and kind not in Article.Kind.values,
-        "symptom": symptom and symptom not in {choice["slug"] for choice in filter_symptoms},
+        "symptom": symptom
+        and symptom not in {choice["slug"] for choice in _symptom_choices(request)},
     }
     if any(unusable.values()):
         # A filter the form doesn't offer would search unfiltered (or find nothing) under an
@@ -397,9 +397,10 @@ def search_page(request):
             "kind": kind,
             "symptom": symptom,
             "kinds": Article.Kind.choices,
-            # Of the ~300 symptoms in use, only those the results carry narrow them; all of
-            # them when nothing was found, so the reader can pick another.
-            "filter_symptoms": results.result_symptoms or filter_symptoms,
+            # Of the ~300 symptoms in use, those most of the results carry narrow them
+            # (search.results.FILTER_SYMPTOMS); all of them when nothing was found, so the
+            # reader can pick another.
+            "filter_symptoms": results.result_symptoms or _symptom_choices(request),
         },
     )
     if number == 1 and not (kind or symptom):  # a filter or a later page refines a search
@@ -408,8 +409,9 @@ def search_page(request):
 
 
 def _symptom_choices(request) -> list[dict]:
-    """Symptoms with published articles, for the search filter: counting them costs more
-    than the search itself, so they are kept in the cache until content changes."""
+    """Symptoms with published articles: those a chosen symptom filter must be one of, and
+    the filter's choices when nothing was found. Counting them costs more than the search
+    itself, so they are kept in the cache until content changes, and read only then."""
     return cached_until_content_changes(
         request,
         "symptom-choices",

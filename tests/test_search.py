@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conditions.models import Article, FaqItem, SearchEntry, Symptom
-from conditions.search import search
+from conditions.search import results, search
 from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
@@ -48,6 +48,21 @@ def test_title_match_ranks_above_body_match():
     make_condition("Whiplash", body="An injury of the neck.")
 
     assert titles("whiplash") == ["Whiplash", "Something else"]
+
+
+def test_a_title_match_comes_first_among_more_matches_than_are_ranked(monkeypatch):
+    # A common word matches thousands of articles, more than are ranked (MAX_MATCHES and, on
+    # PostgreSQL, the candidates ranked by their full text): the article with the word in
+    # its title still comes first, though it is the newest.
+    monkeypatch.setattr(results, "MAX_MATCHES", 3)
+    for number in range(8):
+        make_condition(f"Case {number}", body="Whiplash is mentioned here in the body only.")
+    make_condition("Whiplash", body="An injury of the neck.")
+
+    found = search("whiplash")
+
+    assert found.hits[0].article.title == "Whiplash"
+    assert found.total == 3
 
 
 def test_an_article_whose_symptoms_match_more_query_words_ranks_higher():

@@ -6,12 +6,15 @@ The page's HTML is read through the test client (as a browser without script wou
 the tests at the end drive Chromium.
 """
 
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from conditions.models import FaqItem
+from conditions.search import results as search_results
 from tests.browser import VIEWPORTS, assert_no_axe_violations, use_viewport
 from tests.factories import make_condition, make_faq, make_symptom
 
@@ -122,6 +125,28 @@ def test_the_symptom_filter_offers_only_symptoms_the_results_have(client, neck_l
     assert '<option value="headache">Headache</option>' in offered
     assert "jaw-pain" not in offered  # an article has it, but none of these results
     assert '<option value="jaw-pain">Jaw pain</option>' in page_of(client, q="jaw")
+
+
+def offered_symptoms(page: str) -> list[str]:
+    offered = page[page.index('<select id="search-symptom"') : page.index("</select>")]
+    return re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', offered)
+
+
+def test_the_symptom_filter_offers_the_symptoms_most_results_have(
+    client, neck_library, monkeypatch
+):
+    # A common word finds hundreds of articles with 200 symptoms among them: the filter
+    # offers the few most of them have, not a list to scroll through.
+    monkeypatch.setattr(search_results, "FILTER_SYMPTOMS", 2)
+
+    # Neck pain: all three results have it; Dizziness and Headache one each (by name).
+    assert offered_symptoms(page_of(client, q="neck")) == ["Dizziness", "Neck pain"]
+
+    # The symptom chosen is always offered, though another the results share comes first.
+    monkeypatch.setattr(search_results, "FILTER_SYMPTOMS", 1)
+    page = page_of(client, q="neck", type="faq", symptom="neck-pain")
+    assert offered_symptoms(page) == ["Neck pain"]
+    assert '<option value="neck-pain" selected>' in page
 
 
 def test_an_faq_hit_is_the_question_with_its_answer_and_anchor(client, neck_library):

@@ -54,6 +54,8 @@ class Term:
 
 def fold(text: str) -> str:
     """Lower case without accents: "Anémia" → "anemia"."""
+    if text.isascii():  # most text: no accent to take off, and a search folds thousands of words
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models.functions import Lower
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,6 +35,10 @@ RESULTS_PER_PAGE = 10
 MAX_MATCHES = 300
 # Fewer results than this and a spelling correction is offered.
 FEW_RESULTS = 3
+# Symptoms the symptom filter offers: those most of the results have. Listing all the results'
+# symptoms (200 and more for a common word) made the filter half of the page, and a long list
+# is slow to go through with a keyboard or a screen reader.
+FILTER_SYMPTOMS = 20
 # Words of an FAQ answer shown under its question: about as many as the snippets the
 # databases make of a whole article.
 ANSWER_SNIPPET_WORDS = 30
@@ -63,8 +67,8 @@ class SearchResults:
     showing_suggestion: bool = False
     # When nothing matched: the symptoms the query names, whose pages carry their advice.
     named_symptoms: list[Symptom] = field(default_factory=list)
-    # The symptoms the results carry (slug and name, by name): the symptom filter offers
-    # these, so no choice of it leaves nothing.
+    # The symptoms most of the results carry (slug and name, by name): the symptom filter
+    # offers these, so no choice of it leaves nothing.
     result_symptoms: list[dict] = field(default_factory=list)
 
     @property
@@ -127,7 +131,7 @@ def search(
 
     results.total = len(matches)
     if matches:
-        results.result_symptoms = _symptoms_of(matches)
+        results.result_symptoms = _symptoms_of(matches, symptom)
     else:
         results.named_symptoms = symptoms_named_in(query)
     paginator = Paginator(matches, RESULTS_PER_PAGE, allow_empty_first_page=True)
@@ -164,12 +168,22 @@ class _Filters:
         return " AND ".join(clauses), params
 
 
-def _symptoms_of(article_ids: list[int]) -> list[dict]:
-    return list(
+def _symptoms_of(article_ids: list[int], chosen: str | None) -> list[dict]:
+    """The FILTER_SYMPTOMS symptoms most of the articles have (the one `chosen` always among
+    them), by name."""
+    most_common = (
         Symptom.objects.filter(tagged_articles__content_object_id__in=article_ids)
-        .distinct()
-        .order_by(Lower("name"))
         .values("slug", "name")
+        .annotate(articles=Count("tagged_articles"))
+        .order_by(
+            ExpressionWrapper(Q(slug=chosen or ""), output_field=BooleanField()).desc(),
+            "-articles",
+            "name",
+        )[:FILTER_SYMPTOMS]
+    )
+    return sorted(
+        ({"slug": s["slug"], "name": s["name"]} for s in most_common),
+        key=lambda symptom: symptom["name"].lower(),
     )
 
 
