@@ -51,7 +51,7 @@ def run_statements(statements):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conditions", "0018_search_insights"),
+        ("conditions", "0020_symptom_page_indexes"),
     ]
 
     operations = [
