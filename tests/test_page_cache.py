@@ -304,17 +304,16 @@ def test_a_change_saved_by_another_worker_process_is_seen_at_once(client):
 
 
 @pytest.mark.django_db(transaction=True)  # as in production: nothing held in a transaction
-def test_on_sqlite_without_redis_a_hit_reads_no_table_until_another_connection_commits(
+def test_without_redis_a_hit_on_sqlite_reads_no_table_until_another_connection_commits(
     client, django_assert_num_queries
 ):
-    if connection.vendor != "sqlite":
-        pytest.skip("PostgreSQL without Redis reads the content version on every request")
+    # SQLite's data_version says whether another connection has committed since the version
+    # was read last; PostgreSQL has nothing like it, so there each hit reads the version.
+    queries_per_hit = 0 if connection.vendor == "sqlite" else 1
     article = make_condition("Whiplash")
     client.get(article.get_absolute_url())
 
-    # SQLite's data_version says no other connection has committed: the version read
-    # last is still the database's.
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(3 * queries_per_hit):
         hits = [client.get(article.get_absolute_url()) for _ in range(3)]
     other_worker = another_worker_connection()
     try:
