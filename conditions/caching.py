@@ -101,7 +101,7 @@ def cached_until_content_changes(request, name: str, compute):
 
 
 @dataclass(frozen=True, slots=True)
-class Copy:
+class PageCopy:
     """One way a cached page is sent: its bytes and its headers, checked once when stored."""
 
     content: bytes
@@ -129,8 +129,8 @@ class ServablePage:
 
     version: str  # the content version it was rendered under
     since: float  # when that version began: the page's Last-Modified
-    plain: Copy
-    gzipped: Copy
+    plain: PageCopy
+    gzipped: PageCopy
     counted_search: tuple[str, int] | None
     expires_at: float  # time.monotonic()
 
@@ -151,14 +151,14 @@ class ServablePage:
         return cls(
             version=page["version"],
             since=since,
-            plain=Copy(page["content"], plain, plain["ETag"]),
-            gzipped=Copy(page["gzipped"], gzipped, gzipped["ETag"]),
+            plain=PageCopy(page["content"], plain, plain["ETag"]),
+            gzipped=PageCopy(page["gzipped"], gzipped, gzipped["ETag"]),
             # Read with .get(): pages stored before it was added have none.
             counted_search=page.get("counted_search"),
             expires_at=time.monotonic() + settings.PUBLIC_PAGE_CACHE_SECONDS,
         )
 
-    def copy_for(self, request) -> Copy:
+    def copy_for(self, request) -> PageCopy:
         accepts_gzip = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         return self.gzipped if accepts_gzip else self.plain
 
