@@ -21,8 +21,19 @@ was paused, so no page older than an acknowledged save is ever served:
   then brings Redis's copy up to date before trusting it.
 (Across app servers this relies on their clocks agreeing to well under a second, as NTP
 keeps them.)
+
+Without Redis, on SQLite (one machine, several worker processes), each process remembers the
+version it last read together with SQLite's `PRAGMA data_version`, which changes for a
+connection whenever any other connection, in any process, commits to the database: while it is
+unchanged nothing at all was committed elsewhere, so the remembered version is still the
+database's, and a cached page costs no query of a table. This process's own change is the one
+a connection's data_version doesn't show, so `new_content_version` forgets the remembered
+version. The pragma is asked before the version is read, so a change committed in between
+only makes the next request read it again. On PostgreSQL without Redis, every request reads
+the version from the database.
 """
 
+import threading
 import time
 import uuid
 from functools import partial
@@ -42,13 +53,20 @@ CONTENT_VERSION_KEY = "content-version"
 VERSION_LEASE_SECONDS = 1.0
 
 # Replaces the copy in Redis only with a newer one (a higher number): a push that arrives
-# late, or a copy read from the database before a change committed, can't go back in time.
+# late, or a copy read from the database before a change committed, can't go back in time. A
+# copy of the same number is replaced only by one trusted for longer (its lease renewed):
+# without that, a lease that ran out stayed in Redis until Redis dropped it, and every request
+# meanwhile read the database and pushed again. A renewal read before a change committed is
+# trusted no longer than the change's own wait (`_publish`), so it can't outlive the change.
 # The copy is "<number> <valid until> <token> <since> <next publish time or ->".
 SHARE_IF_NEWER = """
 local current = redis.call('GET', KEYS[1])
 if current then
-  local number = tonumber(string.match(current, '^(%d+) '))
-  if number and number >= tonumber(ARGV[1]) then return 0 end
+  local number, valid_until = string.match(current, '^(%d+) (%S+) ')
+  number, valid_until = tonumber(number), tonumber(valid_until)
+  local offered = tonumber(ARGV[1])
+  if number and number > offered then return 0 end
+  if number == offered and valid_until and valid_until >= tonumber(ARGV[4]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
@@ -56,6 +74,10 @@ return 1
 
 # The number of Redis outages this process had brought Redis up to date after.
 _outages_reconciled = 0
+
+# On SQLite, the version this thread's connection last read: (connection, its data_version
+# then, version). Per thread, as Django's connections are.
+_last_read = threading.local()
 
 
 def cache_is_shared() -> bool:
@@ -65,12 +87,16 @@ def cache_is_shared() -> bool:
 
 def content_version() -> dict:
     """{"id": …, "number": …, "since": unix time, "next_publish_at": unix time or None}."""
-    version = _shared_version() if cache_is_shared() else None
-    if version is None:
-        read_at = time.time()
-        version = _version_in_database()
-        if cache_is_shared():
+    if cache_is_shared():
+        version = _shared_version()
+        if version is None:
+            read_at = time.time()
+            version = _version_in_database()
             _share(version, read_at)
+    elif connection.vendor == "sqlite":
+        version = _version_unless_sqlite_unchanged()
+    else:
+        version = _version_in_database()
     if version["next_publish_at"] and timezone.now().timestamp() >= version["next_publish_at"]:
         # A scheduled article has just become public: a change no save announced.
         version = new_content_version()
@@ -80,6 +106,7 @@ def content_version() -> dict:
 def new_content_version() -> dict:
     """Invalidate every cached page: a new version, in the database at once (within the
     caller's transaction, so it commits with the change) and in Redis as it commits."""
+    forget_last_read()  # this connection's data_version won't show its own commit
     with transaction.atomic():
         scheduled = Article.objects.filter(scheduled_q())
         next_publish_at = scheduled.aggregate(next=Min("published_at"))["next"]
@@ -110,6 +137,31 @@ def _publish(version: dict) -> None:
     committed_at = time.time()
     if not _share(version, committed_at, even_if_resting=True):
         time.sleep(max(0.0, committed_at + VERSION_LEASE_SECONDS - time.time()))
+
+
+def forget_last_read() -> None:
+    """Read the version from the database next time (on SQLite without Redis): for a change
+    this thread's own connection makes, which its data_version doesn't show."""
+    _last_read.__dict__.clear()
+
+
+def _version_unless_sqlite_unchanged() -> dict:
+    """The version this connection last read, if no other connection has committed anything
+    since; otherwise read afresh."""
+    if connection.in_atomic_block:
+        # Inside a transaction, its own uncommitted writes may be what is read: not kept.
+        return _version_in_database()
+    connection.ensure_connection()
+    sqlite = connection.connection
+    # The driver's own connection, past Django's cursor wrapper: a tenth of the cost, and this
+    # reads no table (it asks SQLite whether the database file has changed).
+    (data_version,) = sqlite.execute("PRAGMA data_version").fetchone()
+    last = getattr(_last_read, "version", None)
+    if last is not None and last[0] is sqlite and last[1] == data_version:
+        return last[2]
+    version = _version_in_database()
+    _last_read.version = (sqlite, data_version, version)
+    return version
 
 
 def _version_in_database() -> dict:
@@ -148,8 +200,9 @@ def _share(version: dict, read_at: float, even_if_resting: bool = False) -> bool
     one. Whether Redis answered."""
     global _outages_reconciled
     outages = cache.outages
+    valid_until = repr(read_at + VERSION_LEASE_SECONDS)
     text = " ".join(
-        [str(version["number"]), repr(read_at + VERSION_LEASE_SECONDS), version["id"],
+        [str(version["number"]), valid_until, version["id"],
          repr(version["since"]),
          repr(version["next_publish_at"]) if version["next_publish_at"] else "-"]
     )  # fmt: skip
@@ -157,7 +210,9 @@ def _share(version: dict, read_at: float, even_if_resting: bool = False) -> bool
     keep_ms = int(VERSION_LEASE_SECONDS * 2000)
     key = cache.make_key(CONTENT_VERSION_KEY)
     answered = cache.run(
-        lambda redis: redis.eval(SHARE_IF_NEWER, 1, key, version["number"], text, keep_ms),
+        lambda redis: redis.eval(
+            SHARE_IF_NEWER, 1, key, version["number"], text, keep_ms, valid_until
+        ),
         even_if_resting=even_if_resting,
     )
     if answered is not None and cache.outages == outages:

@@ -100,6 +100,29 @@ def test_a_new_save_number_replaces_the_last_one():
     assert load_bench.with_save_number(body, 2) == "## About\n\nText.\n\nSave number 2."
 
 
+def bench_run(name: str, rps: float, hits: int, misses: int, cached=True, ceiling=False):
+    return {"name": name, "rps": rps, "requests": 10_000, "hits": hits, "misses": misses,
+            "cached": cached, "ceiling": ceiling, "errors": 0, "p99": ""}  # fmt: skip
+
+
+def test_a_figure_is_only_called_cached_or_uncached_when_the_answers_say_so():
+    runs = [
+        bench_run("static file", 3000, 0, 0, ceiling=True),
+        bench_run("condition", 2900, 9_000, 1_000),  # a tenth rendered afresh: not cached
+        bench_run("static file", 3000, 0, 0, ceiling=True),
+        bench_run("search (uncached)", 80, 0, 10, cached=False),  # the page cache was on
+    ]
+    load_bench.compare_with_static(runs)
+    load_bench.keep_median_rounds(runs)
+    result = {"backend": "sqlite", "runs": runs, "server_logs": [], "editor_run": None}
+
+    verdicts = dict(load_bench.targets(result))
+
+    assert verdicts["condition at 97% of the static file's throughput (target ≥ 95%)"]
+    assert not verdicts["cached runs: 9000 of 10000 answers were X-Cache hits (target ≥ 99.9%)"]
+    assert not verdicts["uncached runs: 10 of 10000 answers carried an X-Cache header (target 0)"]
+
+
 def dict_of_lists(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
     """What the test client posts for a form with repeated names (several symptoms)."""
     data: dict[str, list[str]] = {}

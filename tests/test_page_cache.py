@@ -4,8 +4,11 @@ worker and through Redis shared by several app servers."""
 
 import gzip
 import hashlib
+import sqlite3
+import time
 from datetime import timedelta
 
+import psycopg
 import pytest
 import time_machine
 from django.core.cache import cache
@@ -15,9 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conditions.caching import WORKER_PAGES
-from conditions.content_version import CONTENT_VERSION_KEY, content_version
-from conditions.models import ContentVersion
+from conditions.content_version import (
+    CONTENT_VERSION_KEY,
+    VERSION_LEASE_SECONDS,
+    content_version,
+)
 from tests.factories import make_condition, make_faq
+from tests.live_site import LoadWithEdits, live_site
 
 pytestmark = pytest.mark.django_db
 
@@ -263,6 +270,19 @@ def test_staff_never_get_a_cached_page_and_never_fill_the_cache(superuser_client
     assert "X-Cache" not in superuser_client.get("/")
 
 
+def another_worker_connection():
+    """A connection of its own to the test database, as another worker process has."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = settings["NAME"]
+        return sqlite3.connect(name, uri=name.startswith("file:"), isolation_level=None)
+    return psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+        dbname=settings["NAME"], autocommit=True,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)  # another worker sees only what commits
 def test_a_change_saved_by_another_worker_process_is_seen_at_once(client):
     # Each gunicorn worker has its own in-memory cache when there is no Redis; the content
     # version in the database is what tells this worker that another one saved a change.
@@ -270,9 +290,58 @@ def test_a_change_saved_by_another_worker_process_is_seen_at_once(client):
     client.get(article.get_absolute_url())
     assert client.get(article.get_absolute_url())["X-Cache"] == "hit"
 
-    ContentVersion.objects.filter(pk=1).update(token="changed-by-another-worker")
+    other_worker = another_worker_connection()
+    try:
+        other_worker.execute(
+            "UPDATE conditions_contentversion SET token = 'changed-by-another-worker', "
+            "number = number + 1 WHERE id = 1"
+        )
+        after = client.get(article.get_absolute_url())
+    finally:
+        other_worker.close()
 
-    assert client.get(article.get_absolute_url())["X-Cache"] == "miss"
+    assert after["X-Cache"] == "miss"
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: nothing held in a transaction
+def test_without_redis_a_hit_on_sqlite_reads_no_table_until_another_connection_commits(
+    client, django_assert_num_queries
+):
+    # SQLite's data_version says whether another connection has committed since the version
+    # was read last; PostgreSQL has nothing like it, so there each hit reads the version.
+    queries_per_hit = 0 if connection.vendor == "sqlite" else 1
+    article = make_condition("Whiplash")
+    client.get(article.get_absolute_url())
+
+    with django_assert_num_queries(3 * queries_per_hit):
+        hits = [client.get(article.get_absolute_url()) for _ in range(3)]
+    other_worker = another_worker_connection()
+    try:
+        # Another process commits something that isn't content (a search count, a session):
+        # the version is read again, and is the same, so the page is still served.
+        other_worker.execute("DELETE FROM django_session")
+        with django_assert_num_queries(1):
+            after_unrelated_commit = client.get(article.get_absolute_url())
+    finally:
+        other_worker.close()
+
+    assert [hit["X-Cache"] for hit in hits] == ["hit"] * 3
+    assert after_unrelated_commit["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: each save commits
+def test_on_sqlite_without_redis_this_worker_sees_its_own_save_at_once(client):
+    article = make_condition("Whiplash", body="The old advice.")
+    client.get(article.get_absolute_url())
+    assert client.get(article.get_absolute_url())["X-Cache"] == "hit"
+
+    # Saved in this process, on the connection whose data_version doesn't show its own
+    # commits.
+    article.body = "The corrected advice."
+    article.save()
+    after = client.get(article.get_absolute_url())
+
+    assert after["X-Cache"] == "miss" and "The corrected advice." in after.content.decode()
 
 
 @pytest.mark.django_db(transaction=True)  # changes reach Redis as they commit
@@ -305,6 +374,22 @@ def test_with_redis_a_cached_page_needs_no_database_query(
     assert response["X-Cache"] == "hit" and "Whiplash" in response.content.decode()
 
 
+def test_with_redis_a_lease_that_ran_out_is_renewed_by_the_next_request_alone(
+    client, shared_redis, django_assert_num_queries
+):
+    article = make_condition("Whiplash")
+    client.get(article.get_absolute_url())
+
+    # Redis still holds the copy a little after it may no longer be trusted.
+    with time_machine.travel(time.time() + VERSION_LEASE_SECONDS + 0.2):
+        with django_assert_num_queries(1):  # reads the version, and renews Redis's copy
+            renewing = client.get(article.get_absolute_url())
+        with django_assert_num_queries(0):
+            after = [client.get(article.get_absolute_url()) for _ in range(3)]
+
+    assert [page["X-Cache"] for page in [renewing, *after]] == ["hit"] * 4
+
+
 @pytest.mark.django_db(transaction=True)  # changes reach Redis as they commit
 def test_with_redis_a_worker_that_has_not_served_a_page_gets_it_from_redis(
     client, shared_redis, django_assert_num_queries
@@ -322,3 +407,42 @@ def test_with_redis_a_worker_that_has_not_served_a_page_gets_it_from_redis(
     assert other_worker["X-Cache"] == "hit" and "Old." in other_worker.content.decode()
     # Its copy was of the old content version, so it isn't served after the edit.
     assert after_edit["X-Cache"] == "miss" and "New." in after_edit.content.decode()
+
+
+@pytest.mark.django_db(databases=[])  # the live site has a database of its own
+def test_without_redis_every_gunicorn_worker_shows_a_change_on_the_very_next_request():
+    """Real worker processes on one SQLite database, each with its own page cache and its
+    own remembered content version: a change committed anywhere is on the next page served."""
+    with live_site(workers=2, engine="sqlite") as site:
+        # A reviewer saving and publishing the article over and over through the admin (in
+        # one worker or the other) while four readers read it and other pages.
+        load = LoadWithEdits(site)
+        load.start()
+        try:
+            load.during("saving through the admin", 5)
+        finally:
+            load.stop()
+        lost = load.lost_saves()
+
+        # Another process (an import, a management command) commits a change.
+        reader = site.browser()
+        cached = [reader.get(load.article_path) for _ in range(10)]
+        title = "Changed by another process"
+        site.database.execute(
+            "UPDATE conditions_article SET title = ? WHERE id = ?", (title, load.article_pk)
+        )
+        site.database.execute(
+            "UPDATE conditions_contentversion SET number = number + 1, token = 'changed' "
+            "WHERE id = 1"
+        )
+        after = [reader.get(load.article_path) for _ in range(10)]
+
+    counts = load.counts["saving through the admin"]
+    assert counts.saves > 2 and counts.requests > 50, counts
+    assert counts.stale_reads == 0 and counts.server_errors == 0, counts.errors[:5]
+    assert lost == []
+    # Served from the cache before the change (each worker renders the page once after the
+    # last save), so the change had cached pages to replace.
+    x_cache = [page.headers.get("X-Cache") for page in cached]
+    assert x_cache.count("miss") <= 2 and x_cache.count("hit") >= 8, x_cache
+    assert all(title in page.body for page in after), [p.headers.get("X-Cache") for p in after]
