@@ -88,7 +88,7 @@ $(SERVE_SECRET_KEY_FILE):
 	@umask 077 && $(PYTHON_BIN) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 serve: $(VENV)/.installed $(SERVE_SECRET_KEY_FILE)
 	$(SERVE_ENV) $(PYTHON) manage.py migrate --noinput
-	$(SERVE_ENV) $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
+	$(SERVE_ENV) DJANGO_PUBLISH_UNREVIEWED_IMPORTS=1 $(PYTHON) manage.py import_articles --publish --only-if-empty conditions/sample_content
 	$(SERVE_ENV) $(PYTHON) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 

@@ -85,6 +85,7 @@ def main() -> None:
             # Production settings, but on plain HTTP: no redirect to HTTPS, no HSTS.
             "DJANGO_SECURE": "0",
             "DATABASE_URL": f"sqlite:///{scratch}/audit.sqlite3",
+            "DJANGO_PUBLISH_UNREVIEWED_IMPORTS": "1",  # the sample content, as `make serve`
         }
         manage = [sys.executable, str(PROJECT / "manage.py")]
         for command in (

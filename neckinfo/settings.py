@@ -228,6 +228,10 @@ ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 # Editorial rules. A reviewer may sign off content they changed themselves only on a site
 # run by one person: otherwise every published page has a second pair of eyes.
 ALLOW_SELF_REVIEW = env_bool("DJANGO_ALLOW_SELF_REVIEW", default=False)
+# `import_articles --publish` puts imported text in front of readers with no medical sign-off
+# (its pages say "not medically reviewed yet"): only for a site showing sample content, such
+# as `make run` and `make serve`. Elsewhere imports are drafts a medical reviewer publishes.
+PUBLISH_UNREVIEWED_IMPORTS = env_bool("DJANGO_PUBLISH_UNREVIEWED_IMPORTS", default=DEBUG)
 
 # Email (moderation notices and the review digest): printed to the console in development,
 # sent by SMTP in production. Tests use Django's in-memory outbox (pytest-django sets it).

@@ -24,3 +24,7 @@ WHITENOISE_USE_FINDERS = True
 # Search counts are written only when a test flushes them, so that a flush can't land in
 # another test's query count, nor in the development database after the run.
 SEARCH_LOG_FLUSH_SECONDS = None
+
+# Tests set up content the way `make run` does, from the sample articles with --publish; the
+# refusal elsewhere is tested on its own (test_importer).
+PUBLISH_UNREVIEWED_IMPORTS = True

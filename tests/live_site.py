@@ -311,7 +311,10 @@ def _template(database: Database, project: Path, settings: dict) -> Database:
         atexit.register(_drop_template, template, folder)
         env = _site_environment(template, project, **settings)
         manage(env, "migrate", "--noinput")
-        manage(env, "import_articles", "--publish", "conditions/sample_content")
+        manage(
+            {**env, "DJANGO_PUBLISH_UNREVIEWED_IMPORTS": "1"},  # sample content, as `make serve`
+            "import_articles", "--publish", "conditions/sample_content",
+        )  # fmt: skip
         manage(env, "shell", "-c", f"PASSWORD = {PASSWORD!r}\n{PEOPLE_SETUP}")
         _TEMPLATES[key] = template
     return _TEMPLATES[key]

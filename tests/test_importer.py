@@ -842,3 +842,16 @@ def test_imported_questions_are_searchable_graded_and_shown_once_published(
     assert "whiplash" in client.get(faq.get_absolute_url()).content.decode()
     assert [item.position for item in faq.items.all()] == list(range(30))
     assert all(item.answer_html.startswith("<p>Usually whiplash") for item in faq.items.all())
+
+
+def test_publishing_unreviewed_imports_is_refused_outside_sample_sites(settings):
+    # A production site: only a medical reviewer's sign-off puts an import in front of readers.
+    settings.PUBLISH_UNREVIEWED_IMPORTS = False
+
+    with pytest.raises(CommandError, match="no medical reviewer has signed off"):
+        run_import(CONDITION_SAMPLE, publish=True)
+    assert not Article.objects.exists()
+
+    run_import(CONDITION_SAMPLE)  # as drafts, for a reviewer
+    assert Article.objects.get().status == Article.Status.DRAFT
+    assert not Article.objects.published().exists()

@@ -39,7 +39,8 @@ def production_server(tmp_path_factory):
         ["migrate", "--noinput"],
         ["import_articles", "--publish", "conditions/sample_content"],
     ):
-        finished = manage(*step, **env)
+        # The sample content, published unreviewed as `make serve` does.
+        finished = manage(*step, **env, DJANGO_PUBLISH_UNREVIEWED_IMPORTS="1")
         assert finished.returncode == 0, finished.stderr
     with static_files_held():
         finished = manage("collectstatic", "--noinput", "--verbosity", "0", **env)

@@ -72,3 +72,12 @@ def test_database_is_set_up_so_readers_never_block_an_editor():
     else:
         # PostgreSQL readers never block writers; connections persist and are health-checked.
         assert settings_dict["CONN_MAX_AGE"] > 0 and settings_dict["CONN_HEALTH_CHECKS"]
+
+
+def test_production_refuses_to_publish_unreviewed_imports(tmp_path):
+    # The refusal comes before the database is touched: no migrated database is needed.
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'site.sqlite3'}"}
+    result = manage("import_articles", "--publish", "conditions/sample_content", **env)
+
+    assert result.returncode != 0
+    assert "no medical reviewer has signed off" in result.stderr

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from conditions.importer import MAX_FILE_BYTES, MAX_QUESTIONS, import_paths, printable
@@ -46,6 +47,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, paths, publish, dry_run, only_if_empty, **options):
+        if publish and not dry_run and not settings.PUBLISH_UNREVIEWED_IMPORTS:
+            # Refused before anything is read, so nothing changes.
+            raise CommandError(
+                "--publish would show readers text no medical reviewer has signed off. Import "
+                "without it (new articles are drafts) and have a medical reviewer sign them off "
+                "and publish them in the admin. Only a site showing sample content may set "
+                "DJANGO_PUBLISH_UNREVIEWED_IMPORTS=1."
+            )
         if only_if_empty and Article.objects.exists():
             self.stdout.write("Articles exist already, so nothing was imported (--only-if-empty).")
             return
