@@ -139,7 +139,7 @@ def main() -> int:
     load_at_start = os.getloadavg()[0]
     reports = []
     for backend in backends:
-        print(f"== {backend}: {options.articles} articles, {options.queries} queries ==")
+        print(f"== {backend}: {what_filled(options)}, {options.queries} queries ==")
         result = run_child(backend, options)
         if result is not None:
             reports.append(report(result))
@@ -190,10 +190,16 @@ def run_child(backend: str, options) -> dict | None:
         return json.loads(results_path.read_text())
 
 
+def what_filled(options) -> str:
+    if options.filled_database:
+        return f"--filled-database {options.filled_database}"
+    return f"--articles {options.articles}"
+
+
 def header(options, load_at_start: float) -> str:
     return (
         "# Search benchmark\n\n"
-        f"`bench/search_bench.py --articles {options.articles} --queries {options.queries} "
+        f"`bench/search_bench.py {what_filled(options)} --queries {options.queries} "
         f"--seed {options.seed}`, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on "
         f"{os.cpu_count()} CPUs (load average {load_at_start:.1f} at the start: other "
         f"work on the machine skews the times), Python {platform.python_version()}.\n\n"
