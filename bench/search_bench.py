@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_bench.py [--articles 10000] [--queries 200]
                                            [--backend sqlite|postgres|both]
+                                           [--filled-database URL] [--results FILE]
 
 For each database it creates a fresh one (a temporary SQLite file; the PostgreSQL database
 `neckinfo_bench`, dropped and created again), migrates it, fills it with
@@ -11,6 +12,10 @@ Markdown table per database and writes them all to bench/RESULTS-search.md.
 
 Each database is measured in a child process of this script, started with its own
 DATABASE_URL: Django's settings are read once per process.
+
+`--filled-database URL` measures one database already filled by `generate_demo_content`
+(at 100,000 articles filling it again for every run takes minutes), as it is: it is neither
+migrated, filled, nor dropped. `--results FILE` writes the report there instead.
 """
 
 import argparse
@@ -116,16 +121,25 @@ def main() -> int:
         f"in _bench). Default {POSTGRES_URL}.",
     )
     parser.add_argument("--keep", action="store_true", help="Keep the databases afterwards.")
+    parser.add_argument(
+        "--filled-database",
+        metavar="URL",
+        help="Measure this database, already filled by generate_demo_content, as it is.",
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS_FILE, help="Write the report here.")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: write results here
     options = parser.parse_args()
     if options.child:
         return measure(options)
 
-    backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
+    if options.filled_database:
+        backends = ["postgres" if options.filled_database.startswith("postgres") else "sqlite"]
+    else:
+        backends = ["sqlite", "postgres"] if options.backend == "both" else [options.backend]
     load_at_start = os.getloadavg()[0]
     reports = []
     for backend in backends:
-        print(f"== {backend}: {options.articles} articles, {options.queries} queries ==")
+        print(f"== {backend}: {what_filled(options)}, {options.queries} queries ==")
         result = run_child(backend, options)
         if result is not None:
             reports.append(report(result))
@@ -133,14 +147,16 @@ def main() -> int:
         return 1
     text = header(options, load_at_start) + "\n\n".join(reports) + "\n"
     print("\n" + text)
-    RESULTS_FILE.write_text(text)
-    print(f"Written to {RESULTS_FILE.relative_to(PROJECT)}")
+    options.results.write_text(text)
+    print(f"Written to {options.results}")
     return 0
 
 
 def run_child(backend: str, options) -> dict | None:
     with tempfile.TemporaryDirectory(prefix="neckinfo-bench-") as folder:
-        if backend == "sqlite":
+        if options.filled_database:
+            database_url = options.filled_database
+        elif backend == "sqlite":
             database_url = f"sqlite:///{folder}/bench.sqlite3"
         else:
             database_url = options.postgres_url
@@ -164,9 +180,9 @@ def run_child(backend: str, options) -> dict | None:
             sys.executable, __file__, "--child", str(results_path),
             "--articles", str(options.articles), "--queries", str(options.queries),
             "--seed", str(options.seed),
-        ]  # fmt: skip
+        ] + (["--filled-database", database_url] if options.filled_database else [])  # fmt: skip
         finished = subprocess.run(command, env=env, cwd=PROJECT)
-        if backend == "postgres" and not options.keep:
+        if backend == "postgres" and not options.keep and not options.filled_database:
             drop_postgres_database(database_url)
         if finished.returncode != 0 or not results_path.exists():
             print(f"{backend}: the benchmark failed (exit status {finished.returncode}).")
@@ -174,16 +190,26 @@ def run_child(backend: str, options) -> dict | None:
         return json.loads(results_path.read_text())
 
 
+def what_filled(options) -> str:
+    if options.filled_database:
+        return f"--filled-database {options.filled_database}"
+    return f"--articles {options.articles}"
+
+
 def header(options, load_at_start: float) -> str:
     return (
         "# Search benchmark\n\n"
-        f"`bench/search_bench.py --articles {options.articles} --queries {options.queries} "
+        f"`bench/search_bench.py {what_filled(options)} --queries {options.queries} "
         f"--seed {options.seed}`, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on "
         f"{os.cpu_count()} CPUs (load average {load_at_start:.1f} at the start: other "
         f"work on the machine skews the times), Python {platform.python_version()}.\n\n"
-        "Each database is new: migrated, filled by `generate_demo_content` (which rebuilds "
-        "the search index and runs ANALYZE at the end), then warmed up with "
-        f"{WARM_UP_QUERIES} queries. "
+        + (
+            "The database was filled before the run (`--filled-database`), then warmed up with "
+            if options.filled_database
+            else "Each database is new: migrated, filled by `generate_demo_content` (which "
+            "rebuilds the search index and runs ANALYZE at the end), then warmed up with "
+        )
+        + f"{WARM_UP_QUERIES} queries. "
         "Latencies are wall-clock milliseconds per query: `search()` is "
         "`conditions.search.search(query)`; `/search/` is the whole page through Django's "
         "test client (DEBUG off, HTTPS, persistent database connection), rendering included, "
@@ -200,13 +226,20 @@ def header(options, load_at_start: float) -> str:
 
 
 def report(result: dict) -> str:
-    lines = [
-        f"## {result['backend']}\n",
-        f"Database {result['database']}. Setup: migrate {result['migrate_s']:.1f} s, "
-        f"`generate_demo_content {result['articles']}` {result['generate_s']:.1f} s "
-        f"(index rebuild included); database size {result['database_mb']:.0f} MB.\n",
-        "```\n" + result["generate_output"].strip("\n") + "\n```\n",
-    ]
+    if result.get("filled_before"):
+        lines = [
+            f"## {result['backend']}\n",
+            f"Database {result['database']}, filled before the run ({result['articles']} "
+            f"articles); database size {result['database_mb']:.0f} MB.\n",
+        ]
+    else:
+        lines = [
+            f"## {result['backend']}\n",
+            f"Database {result['database']}. Setup: migrate {result['migrate_s']:.1f} s, "
+            f"`generate_demo_content {result['articles']}` {result['generate_s']:.1f} s "
+            f"(index rebuild included); database size {result['database_mb']:.0f} MB.\n",
+            "```\n" + result["generate_output"].strip("\n") + "\n```\n",
+        ]
     if result.get("search_missing"):
         lines.append("`conditions.search` is missing: no queries were timed.\n")
         return "\n".join(lines)
@@ -269,16 +302,23 @@ def measure(options) -> int:
         "articles": options.articles,
         "database": f"{connection.display_name} {'.'.join(map(str, database_version()))}",
     }
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    result["migrate_s"] = time.perf_counter() - started
+    if options.filled_database:
+        from conditions.models import Article
 
-    started = time.perf_counter()
-    output = StringIO()
-    call_command(
-        "generate_demo_content", options.articles, seed=options.seed, stdout=output, verbosity=2
-    )
-    result["generate_s"] = time.perf_counter() - started
+        result["articles"] = Article.objects.count()
+        result["filled_before"] = True
+        output = StringIO()
+    else:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        result["migrate_s"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        output = StringIO()
+        call_command(
+            "generate_demo_content", options.articles, seed=options.seed, stdout=output, verbosity=2
+        )
+        result["generate_s"] = time.perf_counter() - started
     result["generate_output"] = output.getvalue()
     result["database_mb"] = database_bytes() / 1e6
     print(output.getvalue(), end="")

@@ -143,3 +143,19 @@ def test_the_command_refuses_nonsense_arguments(db):
     with pytest.raises(CommandError, match="between 0 and 1"):
         generate("5", "--faq-share", "1.5")
     assert not Article.objects.exists()
+
+
+def test_many_articles_render_on_every_cpu_to_the_same_pages(db, monkeypatch):
+    """From a few thousand articles on, their Markdown is rendered by forked workers; the
+    pages must read exactly as if rendered one by one."""
+    from conditions.management.commands import generate_demo_content as command
+
+    monkeypatch.setattr(command, "RENDER_IN_PARALLEL_FROM", 1)
+    monkeypatch.setattr(command.os, "cpu_count", lambda: 2)
+    generate("30", "--symptoms", "40")
+
+    for condition in ConditionArticle.objects.all():
+        assert condition.body_html == render_markdown(condition.body)
+    for faq in FaqArticle.objects.all():
+        assert faq.intro_html == render_markdown(faq.intro)
+    assert ConditionArticle.objects.count() + FaqArticle.objects.count() == 30
