@@ -24,6 +24,10 @@ def help_contacts() -> dict:
         "urgent_number": settings.URGENT_NUMBER,
         "urgent_online_url": settings.URGENT_ONLINE_URL,
         "urgent_online_name": settings.URGENT_ONLINE_NAME,
+        # Reviewed wording, said wherever no article's own advice applies (the footer, a
+        # search that finds nothing): one place, so the two never drift apart.
+        "emergency_signs": "a sudden severe headache with a stiff neck and fever, weakness on "
+        "one side, or trouble speaking",
     }
 
 
