@@ -122,9 +122,11 @@ def reader(db) -> Client:
 # Django's cache in Redis.
 
 # A database of the shared Redis for each pass, since `make test` runs them side by side and
-# each empties its own.
+# each empties its own. NECKINFO_TEST_REDIS_DB picks another, for a second checkout's tests
+# running beside these.
 REDIS = "redis://127.0.0.1:6379/{}".format(
-    14 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 15
+    os.environ.get("NECKINFO_TEST_REDIS_DB")
+    or (14 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 15)
 )
 
 
