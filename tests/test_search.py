@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from conditions.models import Article, FaqItem, SearchEntry, Symptom
 from conditions.search import results, search
+from conditions.search.sqlite import SQLiteSearch
 from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
 
@@ -63,6 +64,37 @@ def test_a_title_match_comes_first_among_more_matches_than_are_ranked(monkeypatc
 
     assert found.hits[0].article.title == "Whiplash"
     assert found.total == 3
+
+
+def test_an_older_article_named_for_the_words_is_found_among_more_matches_than_are_ranked(
+    monkeypatch,
+):
+    # On SQLite, only the newest matches are ranked when a word matches more articles than
+    # that (the candidates), and the newest with the word in their title: the older article
+    # titled "Whiplash" still comes first. (PostgreSQL ranks every match by its title,
+    # symptoms and headings first.)
+    monkeypatch.setattr(SQLiteSearch, "CANDIDATES", 4)
+    monkeypatch.setattr(results, "MAX_MATCHES", 3)
+    make_condition("Whiplash", body="An injury of the neck.")
+    for number in range(8):
+        make_condition(f"Case {number}", body="Whiplash is mentioned here in the body only.")
+
+    found = search("whiplash")
+
+    assert found.hits[0].article.title == "Whiplash"
+    assert found.total == 3
+
+
+def test_filters_that_leave_few_of_the_ranked_matches_still_find_every_match(monkeypatch):
+    # The one FAQ among many matching conditions is older than the candidates ranked: the
+    # FAQ filter still finds it.
+    monkeypatch.setattr(SQLiteSearch, "CANDIDATES", 3)
+    monkeypatch.setattr(results, "MAX_MATCHES", 2)
+    make_faq("Neck questions", [("Is whiplash serious?", "Whiplash usually gets better.")])
+    for number in range(6):
+        make_condition(f"Case {number}", body="Whiplash is mentioned here in the body only.")
+
+    assert [hit.article.title for hit in search("whiplash", kind="faq").hits] == ["Neck questions"]
 
 
 def test_an_article_whose_symptoms_match_more_query_words_ranks_higher():

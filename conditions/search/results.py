@@ -13,18 +13,15 @@ from django.utils.safestring import SafeString, mark_safe
 from conditions.content_version import content_version
 from conditions.models import Article, FaqItem, Symptom
 from conditions.readability import text_of_markdown
+from conditions.search.highlighting import highlighted, query_roots, snippet
 from conditions.search.indexing import MARK_END, MARK_START
 from conditions.search.postgres import PostgreSQLSearch
 from conditions.search.query import (
     MAX_QUERY_LENGTH,
-    STOPWORDS,
-    WORD,
     Synonyms,
     Term,
-    fold,
     parse,
     query_words,
-    word_root,
 )
 from conditions.search.spelling import correct_spelling
 from conditions.search.sqlite import SQLiteSearch
@@ -39,9 +36,6 @@ FEW_RESULTS = 3
 # symptoms (200 and more for a common word) made the filter half of the page, and a long list
 # is slow to go through with a keyboard or a screen reader.
 FILTER_SYMPTOMS = 20
-# Words of an FAQ answer shown under its question: about as many as the snippets the
-# databases make of a whole article.
-ANSWER_SNIPPET_WORDS = 30
 
 
 @dataclass
@@ -167,6 +161,19 @@ class _Filters:
             params.append(self.symptom)
         return " AND ".join(clauses), params
 
+    def keep(self, article_ids: list[int], backend) -> list[int]:
+        """Those of `article_ids` that are public and pass the reader's filters, in order:
+        one query, looking each up by key, where `sql()` reads every published article."""
+        if not article_ids:
+            return []
+        articles = Article.objects.published().filter(pk__in=backend.id_list(article_ids))
+        if self.kind in Article.Kind.values:
+            articles = articles.filter(kind=self.kind)
+        if self.symptom:
+            articles = articles.filter(tagged_symptoms__tag__slug=self.symptom)
+        kept = set(articles.values_list("pk", flat=True))
+        return [article_id for article_id in article_ids if article_id in kept]
+
 
 def _symptoms_of(article_ids: list[int], chosen: str | None) -> list[dict]:
     """The FILTER_SYMPTOMS symptoms most of the articles have (the one `chosen` always among
@@ -206,7 +213,7 @@ def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]
     at the question that matches best."""
     highlights = backend.highlights(terms, article_ids)
     articles = Article.objects.published().with_symptoms().in_bulk(article_ids)
-    roots = _roots(terms)
+    roots = query_roots(terms)
     questions = _best_questions(
         roots, [pk for pk, article in articles.items() if article.kind == Article.Kind.FAQ]
     )
@@ -223,7 +230,7 @@ def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]
             question, answer, anchor = questions[article_id]
             url += f"#{anchor}"
             title_html = highlighted(question, roots)
-            snippet_html = answer_snippet(text_of_markdown(answer), roots)
+            snippet_html = snippet(text_of_markdown(answer), roots)
         hits.append(
             SearchHit(
                 article=article,
@@ -234,17 +241,6 @@ def _hits(backend, terms: list[Term], article_ids: list[int]) -> list[SearchHit]
             )
         )
     return hits
-
-
-def _roots(terms: list[Term]) -> set[str]:
-    """The beginnings of the words that count as the query's (folded, stopwords left out)."""
-    return {
-        word_root(word) or word
-        for term in terms
-        for alternative in term.alternatives
-        for word in alternative.words
-        if word not in STOPWORDS
-    }
 
 
 def _best_questions(roots: set[str], faq_ids: list[int]) -> dict[int, tuple[str, str, str]]:
@@ -263,40 +259,6 @@ def _best_questions(roots: set[str], faq_ids: list[int]) -> dict[int, tuple[str,
         if score and score > best.get(faq_id, (0,))[0]:
             best[faq_id] = (score, question, answer, anchor)
     return {faq_id: found[1:] for faq_id, found in best.items()}
-
-
-def _is_match(word: str, roots: set[str]) -> bool:
-    folded = fold(word)
-    return any(folded.startswith(root) for root in roots)
-
-
-def highlighted(text: str, roots: set[str]) -> str:
-    """`text` with the words starting with one of `roots` between highlight marks."""
-    text = _unmarked(text)
-    return WORD.sub(
-        lambda found: (
-            f"{MARK_START}{found[0]}{MARK_END}" if _is_match(found[0], roots) else found[0]
-        ),
-        text,
-    )
-
-
-def answer_snippet(text: str, roots: set[str]) -> str:
-    """About ANSWER_SNIPPET_WORDS words of `text` around its first match, highlighted."""
-    words = _unmarked(text).split()
-    first = next(
-        (i for i, word in enumerate(words) if any(_is_match(w, roots) for w in WORD.findall(word))),
-        0,
-    )
-    start = max(0, min(first - ANSWER_SNIPPET_WORDS // 3, len(words) - ANSWER_SNIPPET_WORDS))
-    shown = " ".join(words[start : start + ANSWER_SNIPPET_WORDS])
-    before = "… " if start > 0 else ""
-    after = " …" if start + ANSWER_SNIPPET_WORDS < len(words) else ""
-    return before + highlighted(shown, roots) + after
-
-
-def _unmarked(text: str) -> str:
-    return text.replace(MARK_START, "").replace(MARK_END, "")
 
 
 def marked(text: str) -> SafeString:
