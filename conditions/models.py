@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
@@ -32,6 +33,11 @@ def review_due_after(reviewed_on):
         return reviewed_on.replace(year=reviewed_on.year + REVIEW_INTERVAL_YEARS)
     except ValueError:
         return reviewed_on.replace(year=reviewed_on.year + REVIEW_INTERVAL_YEARS, day=28)
+
+
+# Articles compared per symptom when finding an article's related articles (the newest
+# carrying it): see ArticleQuerySet.related_to.
+RELATED_CANDIDATES = 200
 
 
 def published_q(prefix: str = "") -> Q:
@@ -217,12 +223,25 @@ class ArticleQuerySet(models.QuerySet):
     def related_to(self, article: "Article", symptoms=None) -> "ArticleQuerySet":
         """Other articles sharing symptoms with `article`, most shared symptoms first.
 
-        `symptoms` stands in for the article's own (a preview of unsaved changes).
+        `symptoms` stands in for the article's own (a preview of unsaved changes). Only the
+        newest RELATED_CANDIDATES articles carrying each symptom are compared (their shared
+        symptoms counted in full): counting every article sharing a common symptom took
+        50 to 190 ms a page at 100,000 articles, and grew with them.
         """
         if symptoms is None:
             symptoms = article.symptoms.all()
+        symptom_ids = [symptom.pk for symptom in symptoms]
+        # One subquery per symptom, each read backwards from the (tag, article) index.
+        newest = " UNION ".join(
+            f"SELECT * FROM (SELECT content_object_id FROM conditions_taggedarticle "
+            f"WHERE tag_id = %s ORDER BY content_object_id DESC LIMIT %s) AS newest_{number}"
+            for number in range(len(symptom_ids))
+        )
+        if not newest:
+            return self.none()
+        params = [value for pk in symptom_ids for value in (pk, RELATED_CANDIDATES)]
         return (
-            self.filter(tagged_symptoms__tag__in=symptoms)
+            self.filter(pk__in=RawSQL(newest, params), tagged_symptoms__tag__in=symptom_ids)
             .exclude(pk=article.pk)
             .annotate(shared_symptoms=Count("tagged_symptoms"))
             .order_by("-shared_symptoms", "-updated_at", "title")

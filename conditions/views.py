@@ -139,23 +139,26 @@ def faq_detail(request, slug):
 
 
 def _article_page(request, article, items):
+    symptoms = list(article.symptoms.all())
     return render_article(
         request,
         article,
-        symptoms=list(article.symptoms.all()),
+        symptoms=symptoms,
         sources=article.sources.all(),
         items=items,
-        related=_related_articles(request, article),
+        related=_related_articles(request, article, symptoms),
     )
 
 
-def _related_articles(request, article) -> list[Article]:
-    """Related articles, kept in the cache until content changes: ranking every article by
+def _related_articles(request, article, symptoms) -> list[Article]:
+    """Related articles, kept in the cache until content changes: ranking articles by
     shared symptoms is the dearest part of an article page."""
     return cached_until_content_changes(
         request,
         f"related:{article.pk}",
-        lambda: list(Article.objects.published().related_to(article)[:RELATED_ARTICLES_SHOWN]),
+        lambda: list(
+            Article.objects.published().related_to(article, symptoms)[:RELATED_ARTICLES_SHOWN]
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.test import RequestFactory
 from django.views.defaults import server_error
 
+from conditions import models
 from conditions.models import Article
 from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
@@ -77,6 +78,25 @@ def test_condition_page_shows_body_help_callout_symptom_links_and_related(client
     assert related.index("Poor posture") < related.index("Whiplash")  # 2 shared before 1
     assert "Unrelated" not in related
     assert "Hidden draft" not in page
+
+
+def test_related_articles_come_from_the_newest_sharing_each_symptom(client, monkeypatch):
+    # A common symptom is carried by thousands of articles: only the newest few carrying each
+    # of the page's symptoms are compared, and their shared symptoms are counted in full, so
+    # an older article sharing both symptoms still comes before newer ones sharing one.
+    monkeypatch.setattr(models, "RELATED_CANDIDATES", 2)
+    article = make_condition("Cervical spondylosis", ["Neck pain", "Dizziness"])
+    make_condition("Oldest, sharing one", ["Neck pain"])
+    make_condition("Shares both", ["Neck pain", "Dizziness"])
+    for number in range(3):
+        make_condition(f"Newer, neck pain {number}", ["Neck pain"])
+    make_condition("Newest, dizziness", ["Dizziness"])
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    related = page[page.index("Related articles") :]
+    assert related.index("Shares both") < related.index("Newer, neck pain 2")
+    assert "Oldest, sharing one" not in related  # not among the 2 newest with either symptom
 
 
 def test_faq_page_lists_its_questions_linking_to_their_anchors(client):
