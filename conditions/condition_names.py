@@ -41,11 +41,25 @@ def _listed_name(prefix: str = ""):
 
 def _entry_parts(*columns: str) -> list[QuerySet]:
     """The three kinds of entry, each selecting `columns` of the same names, in the same
-    order (every column is an annotation, so a UNION's columns line up)."""
+    order (every column is an annotation, so a UNION's columns line up).
+
+    The articles are two parts, those listed under their condition name and those under
+    their title, so that each part's name is one indexed column: a page of the A–Z then
+    reads its names from the indexes, where the name picked from two tables (Coalesce) made
+    it read every entry (a third of a second at 100,000 articles)."""
+    return [
+        _articles("condition_name").exclude(condition_name="").order_by().values_list(*columns),
+        _articles("title").filter(condition_name="").order_by().values_list(*columns),
+        _names(ALSO_CALLED).filter(section="").order_by().values_list(*columns),
+        _names(EXPLAINED).exclude(section="").order_by().values_list(*columns),
+    ]
+
+
+def _articles(listed_under: str) -> QuerySet:
     text, number = CharField(), IntegerField()
-    articles = ConditionArticle.objects.published().annotate(
-        entry_sort=Lower(_listed_name()),
-        entry_name=_listed_name(),
+    return ConditionArticle.objects.published().annotate(
+        entry_sort=Lower(listed_under),
+        entry_name=F(listed_under),
         entry_kind=Value(ARTICLE, output_field=number),
         entry_row=F("pk"),
         entry_slug=F("slug"),
@@ -54,11 +68,6 @@ def _entry_parts(*columns: str) -> list[QuerySet]:
         entry_title=Value("", output_field=text),
         entry_summary=F("summary"),
     )
-    return [
-        articles.order_by().values_list(*columns),
-        _names(ALSO_CALLED).filter(section="").order_by().values_list(*columns),
-        _names(EXPLAINED).exclude(section="").order_by().values_list(*columns),
-    ]
 
 
 def _names(kind: int) -> QuerySet:

@@ -582,6 +582,8 @@ class ConditionArticle(Article):
 
     class Meta:
         verbose_name = "condition article"
+        # The conditions A–Z reads a page of names from these (conditions.condition_names).
+        indexes = [models.Index(Lower("condition_name"), name="condition_name_order")]
 
     def save(self, *args, **kwargs):
         self.render_markdown()
@@ -950,6 +952,8 @@ class ConditionName(models.Model):
     class Meta:
         ordering = ["position", "id"]
         verbose_name = "other name"
+        # The conditions A–Z reads a page of names from this (conditions.condition_names).
+        indexes = [models.Index(Lower("name"), name="other_name_order")]
 
     def __str__(self) -> str:
         return self.name
