@@ -32,6 +32,7 @@ from conditions import editorial, history, readability, vocabulary, working_copi
 from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
+from conditions.admin.ordering import AppendsAtTheEnd, PositionLeftEmptyForm
 from conditions.admin.revisions import RevisionHistoryMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
@@ -131,6 +132,8 @@ class NeedsEditingFilter(admin.SimpleListFilter):
 
 class SourceInline(admin.TabularInline):
     model = Source
+    form = PositionLeftEmptyForm
+    formset = AppendsAtTheEnd
     fields = ["position", "title", "publisher", "url", "accessed_on"]
     extra = 1
     verbose_name = "source"
@@ -145,7 +148,7 @@ class SourceInline(admin.TabularInline):
 WHOLE_ARTICLE = ("", "— the whole article (also called)")
 
 
-class ConditionNameForm(forms.ModelForm):
+class ConditionNameForm(PositionLeftEmptyForm):
     """Another name of the condition (no section), or a condition one of the article's
     sections explains: the section is picked from the headings of the body as saved."""
 
@@ -181,6 +184,7 @@ class ConditionNameForm(forms.ModelForm):
 class ConditionNameInline(admin.TabularInline):
     model = ConditionName
     form = ConditionNameForm
+    formset = AppendsAtTheEnd
     extra = 1
     verbose_name = "other name"
     verbose_name_plural = "other names (listed in the conditions A to Z)"
@@ -223,6 +227,10 @@ class ArticleAdmin(
     change_form_template = "admin/conditions/article_change_form.html"
     object_history_template = "admin/conditions/article_history.html"
     content_fields: list[str] = []  # the type's own Markdown fields
+
+    class Media:
+        # Questions, sources and other names put in order by dragging or from the keyboard.
+        js = ["js/admin-reorder.js"]
 
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and obj.is_working_copy:
@@ -990,6 +998,9 @@ class ConditionArticleAdmin(ArticleAdmin):
 class FaqItemInline(admin.StackedInline):
     model = FaqItem
     form = FaqItemForm
+    # Each question collapsed to its wording, to open one at a time; reordered by dragging or
+    # with the keyboard (static/js/admin-reorder.js, loaded for every article form).
+    template = "admin/conditions/faq_questions_inline.html"
     max_num = MAX_QUESTIONS
     fields = ["position", "question", "answer", "anchor"]
     # The anchor is made from the question on first save and then never changes, so links
