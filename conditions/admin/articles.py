@@ -203,7 +203,11 @@ class ArticleAdmin(
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
+    # What deleting does, in words (conditions.admin.deletion), not Django's database rows.
     delete_confirmation_template = "admin/conditions/article_delete_confirmation.html"
+    delete_selected_confirmation_template = (
+        "admin/conditions/article_delete_selected_confirmation.html"
+    )
     list_display = [
         "title",
         "state",
@@ -226,6 +230,7 @@ class ArticleAdmin(
     save_on_top = True
     change_form_template = "admin/conditions/article_change_form.html"
     object_history_template = "admin/conditions/article_history.html"
+    recover_list_template = "admin/conditions/article_recover_list.html"
     content_fields: list[str] = []  # the type's own Markdown fields
 
     class Media:
@@ -835,9 +840,26 @@ class ArticleAdmin(
             request,
             version,
             current,
-            "reversion/revision_form.html",
-            {"title": f"Restore an earlier revision of “{current}”", **(extra_context or {})},
+            "admin/conditions/article_revision_form.html",
+            {
+                "title": f"Restore an earlier revision of “{current}”",
+                "article_state": current.get_status_display().lower(),
+                "restore_button": "Restore this revision",
+                "back_url": self._url("history", current.pk),
+                "back_label": "Back to the history, restoring nothing",
+                **self._revision_context(version),
+                **(extra_context or {}),
+            },
         )
+
+    @staticmethod
+    def _revision_context(version) -> dict:
+        """Who saved `version`'s revision and when, for the restore and recover forms."""
+        return {
+            "restoring_by": history.person(version.revision.user),
+            "restoring_time": history.revision_time(version),
+            "restoring_title": version.object_repr,
+        }
 
     def recover_view(self, request, version_id, extra_context=None):
         """A deleted article brought back, as a draft, from its last revision."""
@@ -851,10 +873,17 @@ class ArticleAdmin(
             request,
             version,
             None,
-            "reversion/recover_form.html",
-            {"title": f"Recover “{version.object_repr}” as a draft", "recover": True,
-             **(extra_context or {})},
-        )  # fmt: skip
+            "admin/conditions/article_recover_form.html",
+            {
+                "title": f"Recover “{version.object_repr}” as a draft",
+                "recover": True,
+                "restore_button": "Recover as a draft",
+                "back_url": self._url("recoverlist"),
+                "back_label": "Back to the deleted articles, recovering nothing",
+                **self._revision_context(version),
+                **(extra_context or {}),
+            },
+        )
 
     def _restore_view(self, request, version, current, template, context):
         """Write `version`'s revision over the article (or bring it back) and show the change
@@ -927,8 +956,8 @@ class ArticleAdmin(
 
     def delete_view(self, request, object_id, extra_context=None):
         article = self.get_object(request, unquote(object_id))
-        if article is not None and is_live(article):
-            extra_context = {**(extra_context or {}), "deleting_live": article}
+        if article is not None:
+            extra_context = {**(extra_context or {}), "title": f"Delete “{article}”?"}
         return super().delete_view(request, object_id, extra_context)
 
     @staticmethod
