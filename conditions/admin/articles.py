@@ -325,7 +325,12 @@ class ArticleAdmin(
             return self._symptom_field(db_field)
         if db_field.name == "summary":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and hasattr(field.widget, "widgets"):
+            # Its label names the date box only; the time box needs a name of its own.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Publish date", "Publish time"
+        return field
 
     def _symptom_field(self, db_field):
         # Symptoms are picked from the vocabulary with autocomplete, instead of taggit's

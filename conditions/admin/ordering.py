@@ -8,10 +8,18 @@ from django.forms.models import BaseInlineFormSet
 
 
 class PositionLeftEmptyForm(forms.ModelForm):
-    """A row whose position may be left empty (and is, on a new row): it goes at the end."""
+    """A row whose position may be left empty (and is, on a new row): it goes at the end.
+
+    In a table (a tabular inline) the fields have no label of their own, only the column's
+    heading, so each says what it is to a screen reader: "Source 2: title"."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        number = (self.prefix or "").rpartition("-")[2]
+        row = self._meta.model._meta.verbose_name.capitalize()
+        row = f"{row} {int(number) + 1}" if number.isdigit() else f"New {row.lower()}"
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", f"{row}: {str(field.label).lower()}")
         if "position" in self.fields:
             self.fields["position"].required = False
             self.fields["position"].help_text = "Left empty, the row goes at the end."
@@ -21,6 +29,12 @@ class PositionLeftEmptyForm(forms.ModelForm):
 
 class AppendsAtTheEnd(BaseInlineFormSet):
     """Gives each row saved without a position the next number after the highest one."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            row = "new row" if index is None else f"row {index + 1}"
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Delete {row}"
 
     def clean(self):
         super().clean()
