@@ -57,6 +57,8 @@ PUBLISHING_FIELDS = ["status", "published_at"]
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
 SIGN_OFF_FIELDS = ["signed_off_by_id", "signed_off_fingerprint", "content_changed_by_id"]
 KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS, *SIGN_OFF_FIELDS]
+# How many of an article's symptoms the list shows ("… and 9 more").
+SYMPTOMS_LISTED = 4
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -364,7 +366,11 @@ class ArticleAdmin(
 
     @admin.display(description="symptoms")
     def symptom_names(self, article):
-        return ", ".join(symptom.name for symptom in article.symptoms.all()) or "—"
+        # The first few, so the list's columns fit the window: all of them are on its form.
+        names = [symptom.name for symptom in article.symptoms.all()]
+        if len(names) > SYMPTOMS_LISTED + 1:
+            return f"{', '.join(names[:SYMPTOMS_LISTED])} and {len(names) - SYMPTOMS_LISTED} more"
+        return ", ".join(names) or "—"
 
     @admin.display(description="readability (Flesch–Kincaid grade)")
     def readability_report(self, article):
