@@ -12,6 +12,7 @@ from django.utils import timezone
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from conditions import working_copies
@@ -306,3 +307,45 @@ def test_the_changed_admin_pages_have_no_accessibility_violations(browser, live_
         if violations:
             found[name] = describe_violations(violations)
     assert not found, "\n\n".join(f"{name}:\n{report}" for name, report in found.items())
+
+
+def assert_fits(browser, name: str, viewport: str) -> None:
+    size = page_size(browser)
+    if size["scroll"] > size["window"]:
+        browser.save_screenshot(str(SCREENSHOTS / f"admin-too-wide-{name}-{viewport}.png"))
+    assert size["scroll"] <= size["window"], (
+        f"{name}: {size['scroll']} px wide in a {size['window']} px window: {too_wide(browser)}"
+    )
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_pages_only_a_reviewer_reaches_fit_the_window(browser, live_server, viewport):
+    pages = editors_pages()
+    copy = pages["faq_working_copy"].removesuffix("change/")
+    reviewer_pages = {
+        "audit_log": "/admin/conditions/auditevent/",
+        "condition_delete": pages["condition_draft"].replace("/change/", "/delete/"),
+        "symptom_delete": pages["symptom"].replace("/change/", "/delete/"),
+        "copy_publish": f"{copy}working-copy/publish/",
+    }
+    use_viewport(browser, VIEWPORTS[viewport])
+    signed_in(browser, live_server, make_staff("rita", "Medical reviewer", "Rita Okafor"))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for name, path in reviewer_pages.items():
+        browser.get(live_server.url + path)
+        assert browser.find_elements(By.ID, "content"), f"{name}: no admin page at {path}"
+        assert "Your account may not" not in browser.page_source, name
+        assert_fits(browser, name, viewport)
+    browser.save_screenshot(str(SCREENSHOTS / f"admin-copy-publish-{viewport}.png"))
+
+    # The list's "Delete selected" and "Merge" screens, reached as a reviewer does.
+    for action in ["delete_selected", "merge_selected"]:
+        browser.get(live_server.url + "/admin/conditions/symptom/?q=neck")
+        for box in browser.find_elements(By.CSS_SELECTOR, "input.action-select")[:2]:
+            browser.execute_script("arguments[0].click()", box)
+        Select(browser.find_element(By.NAME, "action")).select_by_value(action)
+        browser.find_element(By.CSS_SELECTOR, "button[name=index], .actions button").click()
+        WebDriverWait(browser, 10).until(lambda driver: "/symptom/" in driver.current_url)
+        assert browser.find_elements(By.CSS_SELECTOR, "form input[name=post], #merge-form"), action
+        assert_fits(browser, action, viewport)
+        browser.save_screenshot(str(SCREENSHOTS / f"admin-symptoms-{action}-{viewport}.png"))

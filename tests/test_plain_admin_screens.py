@@ -208,6 +208,8 @@ def test_deleting_a_symptom_says_what_readers_lose_and_which_articles(reviewer_c
     )
 
     assert "Delete the symptom “Achy neck”?" in words(single)
+    assert "Delete 1 symptom?" in words(selected)
+    assert "multiple objects" not in selected.content.decode()
     for response, button in [(single, "Yes, delete this symptom"),
                              (selected, "Yes, delete this symptom")]:  # fmt: skip
         text = words(response)
