@@ -33,6 +33,7 @@ ARTICLE_FIELDS = [
     ("Next review due", "next_review_due"),
 ]
 STATUS_LABELS = dict(Article.Status.choices)
+STATUS_BY_LABEL = {label: status for status, label in Article.Status.choices}
 # How a revision's time is shown: to the second, so two saves a minute apart are told apart.
 REVISION_TIME_FORMAT = "j F Y, H:i:s"
 # A word with the space after it: diffing these keeps a change of several words together.
@@ -140,8 +141,8 @@ def revision_in_words(version: Version, noun: str = "article") -> str:
     comment = version.revision.get_comment().strip()
     for pattern, words in COMMENT_WORDS:
         if match := pattern.match(comment):
-            if words is None:
-                status = version.field_dict.get("status")
+            if words is None:  # the new state's name is in the comment: no query for it
+                status = STATUS_BY_LABEL.get(match.group(1))
                 return f"{who} {STATE_CHANGES.get(status, 'changed its state')}"
             return f"{who} {words.format(*match.groups(), noun=noun)}"
     changes = _admin_changes(comment)

@@ -6,7 +6,9 @@ import re
 
 import pytest
 import reversion
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from conditions import working_copies
@@ -231,3 +233,21 @@ def test_the_merge_screen_says_what_readers_will_see(reviewer_client):
     assert "Readers will see one symptom instead of 2" in text
     assert buttons(response) == ["Merge into the symptom to keep"]
     assert "No, keep them as they are" in text
+
+
+def test_history_costs_the_same_queries_however_many_saves_it_lists(
+    editor_client, django_assert_max_num_queries
+):
+    faq = make_faq("Neck clicking", [("Is it serious?", "No.")], ["Neck pain"], status=DRAFT)
+    saved_through_the_form(editor_client, faq, summary="First.")
+    saved_through_the_form(editor_client, faq, summary="Second.")
+    with CaptureQueriesContext(connection) as two_saves:
+        editor_client.get(f"{FAQS}{faq.pk}/history/")
+    queries_for_two = len(two_saves)  # now: each request empties the log it reads
+    for number in range(8):
+        saved_through_the_form(editor_client, faq, summary=f"Summary {number}.")
+
+    with django_assert_max_num_queries(queries_for_two):
+        response = editor_client.get(f"{FAQS}{faq.pk}/history/")
+
+    assert words(response).count("Ed Writer changed the summary") == 10
