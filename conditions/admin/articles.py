@@ -237,7 +237,8 @@ class ArticleAdmin(
 
     class Media:
         # Questions, sources and other names put in order by dragging or from the keyboard.
-        js = ["js/admin-reorder.js"]
+        # On a phone, the sources' and other names' tables shown as a box per row.
+        js = ["js/admin-reorder.js", "js/admin-table-labels.js"]
 
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and obj.is_working_copy:
