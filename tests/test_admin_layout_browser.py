@@ -354,3 +354,35 @@ def test_the_pages_only_a_reviewer_reaches_fit_the_window(browser, live_server, 
         )
         assert_fits(browser, action, viewport)
         browser.save_screenshot(str(SCREENSHOTS / f"admin-symptoms-{action}-{viewport}.png"))
+
+
+def test_an_editor_moves_a_source_from_the_keyboard_and_adds_one_at_the_end(browser, live_server):
+    editor = make_staff("ed", "Editor", "Ed Writer")
+    article = make_condition("Whiplash", ["Neck pain"], status=DRAFT)
+    for number, title in enumerate(["NHS", "NICE", "BMJ"], start=1):
+        Source.objects.create(article=article, title=title, position=number)
+    signed_in(browser, live_server, editor)
+    browser.get(f"{live_server.url}/admin/conditions/conditionarticle/{article.pk}/change/")
+
+    down = browser.find_element(By.CSS_SELECTOR, "button[aria-label='Move “NHS” down']")
+    browser.execute_script("arguments[0].focus()", down)
+    ActionChains(browser).send_keys(Keys.SPACE).perform()
+    # A row added and then removed again (Django renumbers the rows left) changes nothing.
+    add = browser.find_element(By.CSS_SELECTOR, "#sources-group .add-row a")
+    browser.execute_script("arguments[0].click()", add)
+    browser.execute_script("arguments[0].click()", add)
+    removers = browser.find_elements(By.CSS_SELECTOR, "#sources-group .inline-deletelink")
+    browser.execute_script("arguments[0].click()", removers[-1])
+    title_boxes = browser.find_elements(By.CSS_SELECTOR, "#sources-group input[name$='-title']")
+    title_boxes[-2].send_keys("Cochrane")  # the row added (the last is "Add another"'s model)
+    browser.find_element(By.NAME, "_continue").click()
+    WebDriverWait(browser, 10).until(
+        lambda driver: "was changed successfully" in driver.page_source
+    )
+
+    assert list(article.sources.order_by("position", "id").values_list("title", flat=True)) == [
+        "NICE",
+        "NHS",
+        "BMJ",
+        "Cochrane",
+    ]
