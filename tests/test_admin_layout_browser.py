@@ -319,7 +319,9 @@ def assert_fits(browser, name: str, viewport: str) -> None:
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_the_pages_only_a_reviewer_reaches_fit_the_window(browser, live_server, viewport):
+def test_the_screens_only_a_reviewer_reaches_fit_the_window_and_pass_axe(
+    browser, live_server, viewport
+):
     pages = editors_pages()
     copy = pages["faq_working_copy"].removesuffix("change/")
     reviewer_pages = {
@@ -353,6 +355,7 @@ def test_the_pages_only_a_reviewer_reaches_fit_the_window(browser, live_server, 
             action,
         )
         assert_fits(browser, action, viewport)
+        assert not axe_violations(browser), describe_violations(axe_violations(browser))
         browser.save_screenshot(str(SCREENSHOTS / f"admin-symptoms-{action}-{viewport}.png"))
 
 
