@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import Resolver404, resolve
 
 # Add it to any address under DEBUG to get Django's technical 404 page instead of the site's.
 TECHNICAL_404_PARAMETER = "debug-404"
@@ -75,6 +76,7 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
     if settings.DEBUG:
         context["technical_reason"] = reason
     if in_admin(request):
+        context["posted_text"] = _posted_writing(request)
         return _render(
             request,
             "admin/403_csrf.html",
@@ -82,6 +84,23 @@ def csrf_failure(request, reason: str = "") -> HttpResponse:
             403,
         )
     return _render(request, "403_csrf.html", context, 403)
+
+
+def _posted_writing(request) -> list[tuple[str, str]]:
+    """What a signed-in editor wrote in an article form refused for its token, to copy:
+    usually they signed in again in another tab, which replaced the token. Never shown to
+    someone signed out: a post forged on another site arrives without the session cookie
+    (SameSite=Lax), so nobody else's text can be put on this page."""
+    user = getattr(request, "user", None)
+    if request.method != "POST" or not (user and user.is_authenticated and user.is_staff):
+        return []
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return []
+    # The admin's add and change views carry their ModelAdmin; an article's reads its form.
+    read_text = getattr(getattr(view, "model_admin", None), "posted_text", None)
+    return read_text(request) if read_text else []
 
 
 def _reason(exception) -> str:

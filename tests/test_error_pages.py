@@ -95,6 +95,8 @@ def test_a_form_with_a_stale_security_token_says_nothing_was_saved_and_how_to_ke
     assert "Your form could not be sent" in page
     assert "Nothing has been saved." in page
     assert "Back" in page and "NeckInfo editors" in page
+    # What they wrote, to copy: nothing typed is lost.
+    assert ">Whiplash after a car accident</textarea>" in page
     article.refresh_from_db()
     assert article.title == "Whiplash"
 
@@ -108,3 +110,17 @@ def test_a_sign_in_form_with_no_security_token_says_what_to_do(db):
     page = response.content.decode()
     assert "Your form could not be sent" in page and "Reload that page" in page
     assert "available_apps" not in page
+
+
+def test_a_refused_form_shows_nobody_signed_out_any_text(db):
+    article = make_condition("Whiplash", status=DRAFT)
+    forged = Client(enforce_csrf_checks=True)  # another site's form: no session goes with it
+
+    response = forged.post(
+        f"/admin/conditions/conditionarticle/{article.pk}/change/",
+        {"title": "<b>Call this number now</b>", "summary": "Injected words"},
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Call this number" not in page and "Injected words" not in page

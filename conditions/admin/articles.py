@@ -751,12 +751,13 @@ class ArticleAdmin(
             "original": article,
             "title": "Your changes were not saved",
             "status": article.get_status_display().lower(),
-            "posted_text": self._posted_text(request),
+            "posted_text": self.posted_text(request),
         }
         return TemplateResponse(request, "admin/conditions/refused_save.html", context, status=403)
 
-    def _posted_text(self, request) -> list[tuple[str, str]]:
-        """(label, text) of every piece of writing in a posted form."""
+    def posted_text(self, request) -> list[tuple[str, str]]:
+        """(label, text) of every piece of writing in a posted form (also shown when the form
+        is refused for a stale security token: neckinfo.error_pages)."""
         fields = ["title", "summary", *self.content_fields]
         text = [(self.model._meta.get_field(name).verbose_name, request.POST.get(name, ""))
                 for name in fields]  # fmt: skip
