@@ -33,6 +33,7 @@ ARTICLE_FIELDS = [
     ("Next review due", "next_review_due"),
 ]
 STATUS_LABELS = dict(Article.Status.choices)
+STATUS_BY_LABEL = {label: status for status, label in Article.Status.choices}
 # How a revision's time is shown: to the second, so two saves a minute apart are told apart.
 REVISION_TIME_FORMAT = "j F Y, H:i:s"
 # A word with the space after it: diffing these keeps a change of several words together.
@@ -92,6 +93,134 @@ def article_snapshot(version: Version) -> dict[str, str]:
 def revision_time(version: Version) -> str:
     """When `version`'s revision was saved, in the site's time zone."""
     return date_format(timezone.localtime(version.revision.date_created), REVISION_TIME_FORMAT)
+
+
+# What a change of state is called in History, by the state the revision holds.
+STATE_CHANGES = {
+    Article.Status.PUBLISHED: "published this article",
+    Article.Status.IN_REVIEW: "submitted this article for review",
+    Article.Status.DRAFT: "moved this article back to draft",
+    Article.Status.UNPUBLISHED: "unpublished this article (took it off the site)",
+}
+# Comments written in words by NeckInfo itself (see reversion.set_comment), and how History
+# says them after the person's name.
+COMMENT_WORDS = [
+    (re.compile(r"^Status changed to (.+)$"), None),  # said from the revision's state
+    (re.compile(r"^Changes requested$"), "asked for changes"),
+    (re.compile(r"^Imported from (.+)$"), "imported this article from {0}"),
+    (re.compile(r"^Started as a copy of the live page$"), "started this working copy"),
+    (re.compile(r"^Added\.?$"), "created this {noun}"),
+    (re.compile(r"^Changed\.?$"), "changed this {noun}"),
+]
+
+
+def person(user) -> str:
+    """Who saved a revision, by name: the importer and scripts save with no person."""
+    if user is None:
+        return "An import or a script"
+    return user.get_full_name() or user.get_username()
+
+
+# The admin's record of a save, as django-reversion keeps it (Django's change message in
+# words): "Changed Summary and Status. Added question “Why?”. Changed Answer for question “Is
+# it serious?”. Deleted source “NHS”." One match per sentence.
+ADMIN_CHANGE = re.compile(
+    r"(?P<created>Added\.)"
+    r"|Added (?P<added_name>[\w -]+?) “(?P<added>.*?)”\."
+    r"|Changed (?P<part_fields>[^.“”]+?) for (?P<part_name>[\w -]+?) “(?P<part>.*?)”\."
+    r"|Changed (?P<fields>[^.“”]+?)\."
+    r"|Deleted (?P<deleted_name>[\w -]+?) “(?P<deleted>.*?)”\."
+    r"|(?P<unchanged>No fields changed\.)"
+)
+
+
+def revision_in_words(version: Version, noun: str = "article") -> str:
+    """Who did what in `version`'s revision, as a sentence: "Rita Okafor published this
+    article", "Ed Writer changed the answer to “Is it serious?”"."""
+    who = person(version.revision.user)
+    comment = version.revision.get_comment().strip()
+    for pattern, words in COMMENT_WORDS:
+        if match := pattern.match(comment):
+            if words is None:  # the new state's name is in the comment: no query for it
+                status = STATUS_BY_LABEL.get(match.group(1))
+                return f"{who} {STATE_CHANGES.get(status, 'changed its state')}"
+            return f"{who} {words.format(*match.groups(), noun=noun)}"
+    changes = _admin_changes(comment)
+    if changes is not None:
+        return f"{who} {_changes_in_words(changes, version, noun)}"
+    if not comment:
+        return f"{who} saved this {noun}"
+    # NeckInfo's other comments start with what was done: "Published the working copy".
+    return f"{who} {comment[0].lower()}{comment[1:]}"
+
+
+def _admin_changes(comment: str) -> list[dict] | None:
+    """The admin's change message as a list of changes (as Django stores it in JSON), or None
+    when `comment` is something else."""
+    changes, end = [], 0
+    for match in ADMIN_CHANGE.finditer(comment):
+        if comment[end : match.start()].strip():
+            return None  # words between the sentences: not the admin's message
+        end = match.end()
+        found = match.groupdict()
+        if found["created"]:
+            changes.append({"added": {}})
+        elif found["added"] is not None:
+            changes.append({"added": {"name": found["added_name"], "object": found["added"]}})
+        elif found["part"] is not None:
+            fields = _field_list(found["part_fields"])
+            changes.append(
+                {"changed": {"name": found["part_name"], "object": found["part"], "fields": fields}}
+            )
+        elif found["fields"] is not None:
+            changes.append({"changed": {"fields": _field_list(found["fields"])}})
+        elif found["deleted"] is not None:
+            changes.append({"deleted": {"name": found["deleted_name"], "object": found["deleted"]}})
+    if end == 0 or comment[end:].strip():
+        return None
+    return changes
+
+
+def _field_list(text: str) -> list[str]:
+    """ "Title, Summary and Body" → ["Title", "Summary", "Body"]."""
+    return [field for field in re.split(r", | and ", text) if field]
+
+
+def _changes_in_words(changes: list, version: Version, noun: str) -> str:
+    """The admin's record of a save (its change message) as a phrase after a name."""
+    phrases, moved = [], set()
+    for change in changes:
+        kind, detail = next(iter(change.items()))
+        name, thing = detail.get("name"), detail.get("object")
+        fields = [field.lower() for field in detail.get("fields", [])]
+        if name is None:  # the article itself
+            if kind == "added":
+                phrases.append(f"created this {noun}")
+                continue
+            if "status" in fields:
+                fields.remove("status")
+                status = version.field_dict.get("status")
+                phrases.append(STATE_CHANGES.get(status, "changed its state"))
+            if fields:
+                phrases.append(f"changed the {joined(fields)}")
+        elif kind == "added":
+            phrases.append(f"added the {name} “{thing}”")
+        elif kind == "deleted":
+            phrases.append(f"removed the {name} “{thing}”")
+        elif fields == ["position"]:
+            moved.add(name)
+        elif name == "question" and fields == ["answer"]:
+            phrases.append(f"changed the answer to “{thing}”")
+        else:
+            fields = [field for field in fields if field != "position"]
+            phrases.append(f"changed the {joined(fields)} of the {name} “{thing}”")
+    phrases += [f"reordered the {name}s" for name in sorted(moved)]
+    return joined(phrases) if phrases else f"saved this {noun} without changes"
+
+
+def joined(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def other_names_text(names) -> str:

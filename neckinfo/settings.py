@@ -95,6 +95,9 @@ MIDDLEWARE = [
     # Addresses holding control characters get a 400 before anything else reads them.
     "neckinfo.malformed_requests.RefuseMalformedRequestsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Under DEBUG, the site's own 404 page instead of Django's technical one; before the page
+    # cache, which drops the `?debug-404` asking for the technical page.
+    "neckinfo.error_pages.FriendlyNotFoundMiddleware",
     # Public pages come from the cache before sessions or the database are touched; a cached
     # page keeps the headers (CSP included) the middleware below gave it when rendered.
     "conditions.caching.PublicPageCacheMiddleware",
@@ -115,6 +118,12 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "neckinfo.urls"
+
+# A form refused for its security token gets a page in the site's words (neckinfo/error_pages.py).
+CSRF_FAILURE_VIEW = "neckinfo.error_pages.csrf_failure"
+# Under DEBUG, unknown addresses show the site's own 404 page (with a link to Django's technical
+# page, `?debug-404`); DJANGO_TECHNICAL_404=1 shows Django's technical page every time.
+TECHNICAL_404 = env_bool("DJANGO_TECHNICAL_404", default=False)
 
 TEMPLATES = [
     {

@@ -15,3 +15,7 @@ urlpatterns = [
     path("feed/", LatestArticlesFeed(), name="feed"),
     path("", include("conditions.urls")),
 ]
+
+# The site's own error pages, in the admin's design under the admin (neckinfo/error_pages.py).
+handler403 = "neckinfo.error_pages.permission_denied"
+handler404 = "neckinfo.error_pages.page_not_found"

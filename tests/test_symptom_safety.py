@@ -420,8 +420,9 @@ def test_a_symptoms_history_lists_each_step_and_compares_two(
 
     history = reviewer_client.get(history_url).content.decode()
 
-    assert "Approved the change proposed by Ed Writer" in history
-    assert "Proposed a change to its description or red-flag advice" in history
+    # Who did what, in words.
+    assert "Rita Okafor approved the change proposed by Ed Writer" in history
+    assert "Ed Writer proposed a change to its description or red-flag advice" in history
     older, newer = Version.objects.get_for_object(dizziness).order_by("pk")
     compared = reviewer_client.get(
         f"{history_url}compare/", {"from": older.pk, "to": newer.pk}

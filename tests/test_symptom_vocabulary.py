@@ -357,7 +357,8 @@ def test_deleting_a_symptom_in_use_lists_the_articles_that_lose_it(
     faq = tagged_articles["achy faq"]
     assert f'href="/admin/conditions/faqarticle/{faq.pk}/change/">Neck questions<' in html
     assert "(draft)" in html
-    assert "Summary" in html  # Django's own list of what is deleted is still there
+    # In words, not Django's list of database rows ("Article symptom: article 3 has symptom 1").
+    assert "Yes, delete this symptom" in html and "Article symptom" not in html
 
     superuser_client.post(f"{SYMPTOM_LIST}{achy_neck.pk}/delete/", {"post": "yes"})
 
@@ -370,7 +371,7 @@ def test_deleting_an_unused_symptom_gets_the_plain_confirmation(superuser_client
 
     html = superuser_client.get(f"{SYMPTOM_LIST}{crick.pk}/delete/").content.decode()
 
-    assert "Are you sure you want to delete" in html
+    assert "Delete the symptom “Crick in the neck”?" in html
     assert "will lose the symptom" not in html
 
 

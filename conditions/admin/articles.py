@@ -32,6 +32,7 @@ from conditions import editorial, history, readability, vocabulary, working_copi
 from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
+from conditions.admin.ordering import AppendsAtTheEnd, PositionLeftEmptyForm
 from conditions.admin.revisions import RevisionHistoryMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
@@ -56,6 +57,8 @@ PUBLISHING_FIELDS = ["status", "published_at"]
 REVIEW_FIELDS = ["reviewed_by", "last_reviewed_on", "next_review_due"]
 SIGN_OFF_FIELDS = ["signed_off_by_id", "signed_off_fingerprint", "content_changed_by_id"]
 KEPT_ON_RESTORE = ["slug", *PUBLISHING_FIELDS, *REVIEW_FIELDS, *SIGN_OFF_FIELDS]
+# How many of an article's symptoms the list shows ("… and 9 more").
+SYMPTOMS_LISTED = 4
 
 
 class SymptomListFilter(admin.SimpleListFilter):
@@ -131,6 +134,8 @@ class NeedsEditingFilter(admin.SimpleListFilter):
 
 class SourceInline(admin.TabularInline):
     model = Source
+    form = PositionLeftEmptyForm
+    formset = AppendsAtTheEnd
     fields = ["position", "title", "publisher", "url", "accessed_on"]
     extra = 1
     verbose_name = "source"
@@ -145,7 +150,7 @@ class SourceInline(admin.TabularInline):
 WHOLE_ARTICLE = ("", "— the whole article (also called)")
 
 
-class ConditionNameForm(forms.ModelForm):
+class ConditionNameForm(PositionLeftEmptyForm):
     """Another name of the condition (no section), or a condition one of the article's
     sections explains: the section is picked from the headings of the body as saved."""
 
@@ -181,6 +186,7 @@ class ConditionNameForm(forms.ModelForm):
 class ConditionNameInline(admin.TabularInline):
     model = ConditionName
     form = ConditionNameForm
+    formset = AppendsAtTheEnd
     extra = 1
     verbose_name = "other name"
     verbose_name_plural = "other names (listed in the conditions A to Z)"
@@ -199,7 +205,11 @@ class ArticleAdmin(
     """What condition and FAQ articles share in the admin."""
 
     form = ArticleAdminForm
+    # What deleting does, in words (conditions.admin.deletion), not Django's database rows.
     delete_confirmation_template = "admin/conditions/article_delete_confirmation.html"
+    delete_selected_confirmation_template = (
+        "admin/conditions/article_delete_selected_confirmation.html"
+    )
     list_display = [
         "title",
         "state",
@@ -222,7 +232,13 @@ class ArticleAdmin(
     save_on_top = True
     change_form_template = "admin/conditions/article_change_form.html"
     object_history_template = "admin/conditions/article_history.html"
+    recover_list_template = "admin/conditions/article_recover_list.html"
     content_fields: list[str] = []  # the type's own Markdown fields
+
+    class Media:
+        # Questions, sources and other names put in order by dragging or from the keyboard.
+        # On a phone, the sources' and other names' tables shown as a box per row.
+        js = ["js/admin-reorder.js", "js/admin-table-labels.js"]
 
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and obj.is_working_copy:
@@ -312,7 +328,12 @@ class ArticleAdmin(
             return self._symptom_field(db_field)
         if db_field.name == "summary":
             kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "cols": 80})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and hasattr(field.widget, "widgets"):
+            # Its label names the date box only; the time box needs a name of its own.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Publish date", "Publish time"
+        return field
 
     def _symptom_field(self, db_field):
         # Symptoms are picked from the vocabulary with autocomplete, instead of taggit's
@@ -346,7 +367,11 @@ class ArticleAdmin(
 
     @admin.display(description="symptoms")
     def symptom_names(self, article):
-        return ", ".join(symptom.name for symptom in article.symptoms.all()) or "—"
+        # The first few, so the list's columns fit the window: all of them are on its form.
+        names = [symptom.name for symptom in article.symptoms.all()]
+        if len(names) > SYMPTOMS_LISTED + 1:
+            return f"{', '.join(names[:SYMPTOMS_LISTED])} and {len(names) - SYMPTOMS_LISTED} more"
+        return ", ".join(names) or "—"
 
     @admin.display(description="readability (Flesch–Kincaid grade)")
     def readability_report(self, article):
@@ -726,12 +751,13 @@ class ArticleAdmin(
             "original": article,
             "title": "Your changes were not saved",
             "status": article.get_status_display().lower(),
-            "posted_text": self._posted_text(request),
+            "posted_text": self.posted_text(request),
         }
         return TemplateResponse(request, "admin/conditions/refused_save.html", context, status=403)
 
-    def _posted_text(self, request) -> list[tuple[str, str]]:
-        """(label, text) of every piece of writing in a posted form."""
+    def posted_text(self, request) -> list[tuple[str, str]]:
+        """(label, text) of every piece of writing in a posted form (also shown when the form
+        is refused for a stale security token: neckinfo.error_pages)."""
         fields = ["title", "summary", *self.content_fields]
         text = [(self.model._meta.get_field(name).verbose_name, request.POST.get(name, ""))
                 for name in fields]  # fmt: skip
@@ -827,9 +853,26 @@ class ArticleAdmin(
             request,
             version,
             current,
-            "reversion/revision_form.html",
-            {"title": f"Restore an earlier revision of “{current}”", **(extra_context or {})},
+            "admin/conditions/article_revision_form.html",
+            {
+                "title": f"Restore an earlier revision of “{current}”",
+                "article_state": current.get_status_display().lower(),
+                "restore_button": "Restore this revision",
+                "back_url": self._url("history", current.pk),
+                "back_label": "Back to the history, restoring nothing",
+                **self._revision_context(version),
+                **(extra_context or {}),
+            },
         )
+
+    @staticmethod
+    def _revision_context(version) -> dict:
+        """Who saved `version`'s revision and when, for the restore and recover forms."""
+        return {
+            "restoring_by": history.person(version.revision.user),
+            "restoring_time": history.revision_time(version),
+            "restoring_title": version.object_repr,
+        }
 
     def recover_view(self, request, version_id, extra_context=None):
         """A deleted article brought back, as a draft, from its last revision."""
@@ -843,10 +886,17 @@ class ArticleAdmin(
             request,
             version,
             None,
-            "reversion/recover_form.html",
-            {"title": f"Recover “{version.object_repr}” as a draft", "recover": True,
-             **(extra_context or {})},
-        )  # fmt: skip
+            "admin/conditions/article_recover_form.html",
+            {
+                "title": f"Recover “{version.object_repr}” as a draft",
+                "recover": True,
+                "restore_button": "Recover as a draft",
+                "back_url": self._url("recoverlist"),
+                "back_label": "Back to the deleted articles, recovering nothing",
+                **self._revision_context(version),
+                **(extra_context or {}),
+            },
+        )
 
     def _restore_view(self, request, version, current, template, context):
         """Write `version`'s revision over the article (or bring it back) and show the change
@@ -919,8 +969,8 @@ class ArticleAdmin(
 
     def delete_view(self, request, object_id, extra_context=None):
         article = self.get_object(request, unquote(object_id))
-        if article is not None and is_live(article):
-            extra_context = {**(extra_context or {}), "deleting_live": article}
+        if article is not None:
+            extra_context = {**(extra_context or {}), "title": f"Delete “{article}”?"}
         return super().delete_view(request, object_id, extra_context)
 
     @staticmethod
@@ -990,6 +1040,9 @@ class ConditionArticleAdmin(ArticleAdmin):
 class FaqItemInline(admin.StackedInline):
     model = FaqItem
     form = FaqItemForm
+    # Each question collapsed to its wording, to open one at a time; reordered by dragging or
+    # with the keyboard (static/js/admin-reorder.js, loaded for every article form).
+    template = "admin/conditions/faq_questions_inline.html"
     max_num = MAX_QUESTIONS
     fields = ["position", "question", "answer", "anchor"]
     # The anchor is made from the question on first save and then never changes, so links

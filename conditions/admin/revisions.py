@@ -22,7 +22,7 @@ class RevisionHistoryMixin:
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         versions = (
-            Version.objects.get_for_object(obj).select_related("revision__user")
+            Version.objects.get_for_object(obj).select_related("revision__user", "content_type")
             if obj
             else Version.objects.none()
         )

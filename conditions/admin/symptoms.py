@@ -339,6 +339,7 @@ class SymptomAdmin(SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
 
     def render_delete_form(self, request, context):
         context["affected"] = self._affected_articles([context["object"]])
+        context["title"] = f"Delete the symptom “{context['object']}”?"
         return super().render_delete_form(request, context)
 
     @admin.action(permissions=["delete"], description="Delete selected %(verbose_name_plural)s")

@@ -3,6 +3,7 @@
 from django import template
 
 from conditions import editorial, history
+from conditions.admin import deletion
 
 register = template.Library()
 
@@ -21,3 +22,22 @@ def changes_asked_of(user):
 @register.filter
 def revision_time(version) -> str:
     return history.revision_time(version)
+
+
+@register.filter
+def revision_in_words(version) -> str:
+    """Who did what in a revision, in a sentence (see conditions.history)."""
+    noun = "symptom" if version.content_type.model == "symptom" else "article"
+    return history.revision_in_words(version, noun)
+
+
+@register.simple_tag
+def what_deleting_does(articles) -> list:
+    """What deleting an article, or the selected ones, does (see conditions.admin.deletion)."""
+    return deletion.what_deleting_does(articles)
+
+
+@register.filter
+def revision_person(user) -> str:
+    """Who saved a revision, by name."""
+    return history.person(user)
