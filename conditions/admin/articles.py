@@ -29,10 +29,12 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary, working_copies
+from conditions.admin.editing import EditingPresenceAdminMixin, KeepTypingAdminMixin
 from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.admin.revisions import RevisionHistoryMixin
+from conditions.admin.share_links import ShareLinksAdminMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     MAX_QUESTIONS,
@@ -194,7 +196,14 @@ class ConditionNameInline(admin.TabularInline):
 
 
 class ArticleAdmin(
-    ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, UsefulnessColumns, VersionAdmin
+    KeepTypingAdminMixin,
+    EditingPresenceAdminMixin,
+    ShareLinksAdminMixin,
+    ModerationAdminMixin,
+    SelectionMustBeIds,
+    RevisionHistoryMixin,
+    UsefulnessColumns,
+    VersionAdmin,
 ):
     """What condition and FAQ articles share in the admin."""
 
@@ -534,6 +543,8 @@ class ArticleAdmin(
         # costs no query for this.
         if obj is not None and obj.pk and self._restoring(request) is None:
             context.update(self._working_copy_context(request, obj))
+            context.update(self.share_links_context(request, obj))
+            context.update(self.editing_presence_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Working copies
