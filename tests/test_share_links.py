@@ -185,3 +185,19 @@ def test_only_staff_make_and_revoke_links(reader, editor_client, draft):
     response = editor_client.post(f"{ADMIN}{draft.pk}/preview-links/", {"days": "3650"})
     assert response.status_code == 302
     assert ShareLink.objects.count() == 1
+
+
+def test_the_preview_on_a_phone_and_a_desktop_shows_the_unsaved_text_twice(editor_client, draft):
+    url = f"{ADMIN}{draft.pk}/change/"
+    data = admin_change_form(editor_client, url)
+    data.update(body="## Causes\n\nUnsaved words & more.", _preview="side-by-side")
+    response = editor_client.post(url, data)
+    assert response.status_code == 200
+    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
+    page = response.content.decode()
+    assert page.count("<iframe") == 2
+    assert 'title="The page on a phone"' in page and 'title="The page on a desktop"' in page
+    # The rendered page, escaped once more to sit in the attribute.
+    assert page.count("Unsaved words &amp;amp; more.") == 2
+    draft.refresh_from_db()
+    assert "Unsaved" not in draft.body  # nothing saved

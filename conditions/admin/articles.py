@@ -29,6 +29,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary, working_copies
+from conditions.admin import side_by_side
 from conditions.admin.editing import EditingPresenceAdminMixin, KeepTypingAdminMixin
 from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
@@ -793,6 +794,8 @@ class ArticleAdmin(
             related=Article.objects.published().related_to(article, symptoms),
             preview=True,
         )
+        if side_by_side.wanted(request):
+            return side_by_side.side_by_side(request, self.admin_site, article, response)
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
         return response

@@ -1,0 +1,329 @@
+"""Editing together, in real Chromium: text typed before a tab closed is offered back; a save
+posted after the sign-in expired keeps the form and goes through after signing in again; two
+people on one article see each other, and a reviewer takes the edit over; a clinician without
+an account reads a draft through a preview link until it is revoked or expires. Each page
+checked with axe-core."""
+
+import tempfile
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from conditions.models import Article, ShareLink
+from conditions.share_links import address
+from tests.browser import (
+    AXE_SCRIPT,
+    AXE_TAGS,
+    CHROMEDRIVER,
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    INSTALL_CHROMIUM,
+    VIEWPORTS,
+    assert_no_axe_violations,
+    describe_violations,
+    use_viewport,
+)
+from tests.factories import DRAFT, PASSWORD, make_condition, make_staff, roles
+
+pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
+
+SCREENSHOTS = settings.BASE_DIR / "screenshots"
+ADMIN = "/admin/conditions/conditionarticle/"
+
+
+@pytest.fixture
+def second_browser(browser):
+    """Another Chromium, with a profile of its own: another person at another computer."""
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip(INSTALL_CHROMIUM)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    with tempfile.TemporaryDirectory(prefix="neckinfo-chromium-2-") as profile:
+        options.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+        driver.set_page_load_timeout(30)
+        use_viewport(driver, VIEWPORTS["desktop"])
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+@pytest.fixture
+def people(db):
+    roles()  # emptied by the previous transactional test, with every table
+    return {
+        "ed": make_staff("ed", "Editor", "Ed Writer"),
+        "rita": make_staff("rita", "Medical reviewer", "Rita Okafor"),
+    }
+
+
+def signed_in(driver, live_server, user) -> None:
+    """`driver` signed in as `user`, with the session cookie Django's own sign-in sets."""
+    client = Client()
+    client.force_login(user)
+    driver.get(live_server.url + "/robots.txt")  # a page of the site, to set its cookie on
+    driver.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+    )
+
+
+def wait_for(driver, condition, seconds: float = 10):
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+def kept_copies(driver) -> list[str]:
+    return driver.execute_script(
+        "return Object.keys(localStorage).filter(k => k.startsWith('neckinfo:unsaved:'))"
+    )
+
+
+# What this feature adds to the admin's article form: axe-core checks these parts of it (the
+# form's own fields and inlines are the admin's, checked with its layout).
+OUR_PARTS = [
+    "#keep-typing-offer",
+    "#signed-out-notice",
+    "#editing-presence",
+    "#taken-over-notice",
+    "#preview-links",
+]
+
+
+def assert_our_parts_accessible(driver) -> None:
+    present = [s for s in OUR_PARTS if driver.find_elements(By.CSS_SELECTOR, s)]
+    driver.execute_script(AXE_SCRIPT.read_text(encoding="utf-8"))
+    outcome = driver.execute_async_script(
+        """
+        const [include, tags, done] = arguments;
+        axe.run({include: include.map((s) => [s])}, {runOnly: {type: "tag", values: tags}})
+          .then((results) => done({violations: results.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+            nodes: v.nodes.map((n) => ({target: n.target, summary: n.failureSummary})),
+          }))}))
+          .catch((error) => done({error: String(error)}));
+        """,
+        present,
+        AXE_TAGS,
+    )
+    assert "error" not in outcome, outcome
+    assert not outcome["violations"], describe_violations(outcome["violations"])
+
+
+def screenshot(driver, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_text_typed_before_the_tab_closed_is_offered_back(browser, live_server, people):
+    draft = make_condition("Wry neck", ["Neck pain"], status=DRAFT, summary="As it was saved.")
+    signed_in(browser, live_server, people["ed"])
+    url = f"{live_server.url}{ADMIN}{draft.pk}/change/"
+    browser.get(url)
+    summary = browser.find_element(By.NAME, "summary")
+    summary.clear()
+    summary.send_keys("Typed just before the tab closed.")
+    wait_for(browser, lambda driver: kept_copies(driver))
+
+    # The tab closes (a crash would do the same); the article is opened again in a new one.
+    crashed = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    reopened = browser.current_window_handle
+    browser.switch_to.window(crashed)
+    browser.close()
+    browser.switch_to.window(reopened)
+    use_viewport(browser, VIEWPORTS["desktop"])  # set per tab
+    browser.get(url)
+    offer = wait_for(browser, lambda d: d.find_element(By.ID, "keep-typing-offer"))
+    wait_for(browser, lambda d: offer.is_displayed())
+    assert "You have unsaved changes from" in offer.text
+    assert "saved since" not in offer.text  # nobody saved the article meanwhile
+    announced = browser.find_element(By.ID, "keep-typing-announce").text
+    assert "Restore or discard them" in announced
+    assert browser.find_element(By.NAME, "summary").get_attribute("value") == "As it was saved."
+    assert_our_parts_accessible(browser)
+    screenshot(browser, "keep-typing-offer")
+
+    restore = browser.find_element(By.CSS_SELECTOR, "[data-restore]")
+    restore.send_keys("\n")  # by keyboard
+    assert browser.find_element(By.NAME, "summary").get_attribute("value") == (
+        "Typed just before the tab closed."
+    )
+    assert not offer.is_displayed()
+
+    browser.find_element(By.NAME, "_save").click()
+    wait_for(browser, lambda d: "was changed successfully" in d.page_source)
+    assert Article.objects.get(pk=draft.pk).summary == "Typed just before the tab closed."
+    assert kept_copies(browser) == []  # forgotten once saved
+
+
+def test_a_save_after_the_sign_in_expired_keeps_the_text_and_goes_through_after_signing_in(
+    browser, live_server, people
+):
+    draft = make_condition("Wry neck", ["Neck pain"], status=DRAFT, summary="As it was saved.")
+    signed_in(browser, live_server, people["ed"])
+    url = f"{live_server.url}{ADMIN}{draft.pk}/change/"
+    browser.get(url)
+    summary = browser.find_element(By.NAME, "summary")
+    summary.clear()
+    summary.send_keys("Written while the sign-in ran out.")
+    Session.objects.all().delete()  # the session expires on the server
+
+    browser.find_element(By.NAME, "_save").click()
+    notice = browser.find_element(By.ID, "signed-out-notice")
+    wait_for(browser, lambda d: notice.is_displayed())
+    assert "Your sign-in has expired" in notice.text
+    assert browser.current_url == url  # still on the form
+    assert summary.get_attribute("value") == "Written while the sign-in ran out."
+    assert_our_parts_accessible(browser)
+    screenshot(browser, "keep-typing-signed-out")
+
+    form_tab = browser.current_window_handle
+    notice.find_element(By.LINK_TEXT, "Sign in again").click()
+    wait_for(browser, lambda d: len(d.window_handles) == 2)
+    browser.switch_to.window([h for h in browser.window_handles if h != form_tab][0])
+    wait_for(browser, lambda d: d.find_elements(By.ID, "id_username"))
+    browser.find_element(By.ID, "id_username").send_keys("ed")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait_for(browser, lambda d: "/login/" not in d.current_url)
+    browser.close()
+    browser.switch_to.window(form_tab)
+
+    browser.find_element(By.NAME, "_save").click()
+    wait_for(browser, lambda d: "was changed successfully" in d.page_source)
+    assert Article.objects.get(pk=draft.pk).summary == "Written while the sign-in ran out."
+    assert kept_copies(browser) == []
+
+
+def test_two_people_on_one_article_see_each_other_and_a_reviewer_takes_over(
+    browser, second_browser, live_server, people, settings
+):
+    settings.EDITING_PRESENCE_POLL_SECONDS = 1
+    draft = make_condition("Wry neck", ["Neck pain"], status=DRAFT)
+    url = f"{live_server.url}{ADMIN}{draft.pk}/change/"
+    signed_in(browser, live_server, people["ed"])
+    signed_in(second_browser, live_server, people["rita"])
+    browser.get(url)
+    second_browser.get(url)
+
+    # Rita's page says so as it opens; Ed's at its next poll.
+    notice = second_browser.find_element(By.ID, "editing-presence")
+    assert notice.is_displayed()
+    assert "Ed Writer is editing since" in notice.text
+    wait_for(browser, lambda d: "Rita Okafor is editing since" in d.page_source)
+    ed_notice = browser.find_element(By.ID, "editing-presence")
+    assert ed_notice.is_displayed()
+    assert "Take over" not in ed_notice.text  # an editor can't
+    assert_our_parts_accessible(browser)
+    screenshot(browser, "presence-editor")
+    assert_our_parts_accessible(second_browser)
+    screenshot(second_browser, "presence-reviewer")
+
+    browser.find_element(By.NAME, "summary").send_keys(" Ed's unsaved words.")
+    second_browser.find_element(By.XPATH, "//button[text()='Take over from Ed Writer']").click()
+    taken = browser.find_element(By.ID, "taken-over-notice")
+    wait_for(browser, lambda d: taken.is_displayed())
+    assert "Rita Okafor took this edit over" in taken.text
+    assert not browser.find_element(By.NAME, "_save").is_enabled()
+    assert kept_copies(browser)  # Ed's words stay in his browser
+    assert_our_parts_accessible(browser)
+    screenshot(browser, "presence-taken-over")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_a_clinician_without_an_account_reads_a_draft_until_the_link_is_revoked(
+    browser, second_browser, live_server, people, viewport
+):
+    draft = make_condition(
+        "Wry neck", ["Neck pain"], status=DRAFT, body="## Causes\n\nSleeping awkwardly."
+    )
+    signed_in(browser, live_server, people["ed"])
+    browser.get(f"{live_server.url}{ADMIN}{draft.pk}/change/")
+    browser.find_element(By.XPATH, "//button[text()='Make a preview link']").click()
+    wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".preview-links__address"))
+    link = browser.find_element(By.CSS_SELECTOR, ".preview-links__address").get_attribute("value")
+    assert link.startswith(live_server.url + "/preview/")
+    assert "Ed Writer" in browser.find_element(By.ID, "preview-links").text
+    assert_our_parts_accessible(browser)
+    browser.execute_script("document.getElementById('preview-links').scrollIntoView()")
+    screenshot(browser, f"preview-links-{viewport}")
+
+    clinician = second_browser  # no account, never signed in
+    use_viewport(clinician, VIEWPORTS[viewport])
+    clinician.get(link)
+    assert clinician.find_element(By.TAG_NAME, "h1").text == "Wry neck"
+    assert (
+        "Preview — not published."
+        in clinician.find_element(By.CSS_SELECTOR, ".preview-banner").text
+    )
+    assert "Sleeping awkwardly." in clinician.page_source
+    assert_no_axe_violations(clinician)
+    screenshot(clinician, f"preview-link-open-{viewport}")
+
+    browser.find_element(By.XPATH, "//button[text()='Revoke']").click()
+    wait_for(browser, lambda d: "Revoked by Ed Writer" in d.page_source)
+    clinician.get(link)
+    assert clinician.find_element(By.TAG_NAME, "h1").text == "This preview link no longer works"
+    assert "Sleeping awkwardly." not in clinician.page_source
+    assert_no_axe_violations(clinician)
+    screenshot(clinician, f"preview-link-revoked-{viewport}")
+
+    expired = ShareLink.objects.create(
+        article=draft,
+        created_by=people["ed"],
+        created_at=timezone.now() - timedelta(days=8),
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    clinician.get(live_server.url + address(expired))
+    assert "It has expired." in clinician.page_source
+    assert "Sleeping awkwardly." not in clinician.page_source
+
+
+def test_the_preview_on_a_phone_and_a_desktop_lays_the_page_out_at_both_widths(
+    browser, live_server, people
+):
+    draft = make_condition(
+        "Wry neck", ["Neck pain"], status=DRAFT, body="## Causes\n\nSleeping awkwardly."
+    )
+    signed_in(browser, live_server, people["ed"])
+    browser.get(f"{live_server.url}{ADMIN}{draft.pk}/change/")
+    body = browser.find_element(By.NAME, "body")
+    body.send_keys("\n\nNot saved yet.")
+    form_tab = browser.current_window_handle
+    browser.find_element(By.XPATH, "//button[text()='Preview on a phone and a desktop']").click()
+    wait_for(browser, lambda d: len(d.window_handles) == 2)
+    browser.switch_to.window([h for h in browser.window_handles if h != form_tab][0])
+    use_viewport(browser, VIEWPORTS["desktop"])
+    frames = wait_for(browser, lambda d: d.find_elements(By.TAG_NAME, "iframe"))
+    assert len(frames) == 2
+    widths = []
+    for frame in frames:
+        browser.switch_to.frame(frame)
+        wait_for(browser, lambda d: "Not saved yet." in d.page_source)
+        assert "Preview — not published." in browser.page_source
+        widths.append(browser.execute_script("return document.documentElement.clientWidth"))
+        browser.switch_to.default_content()
+    assert widths[0] <= 390 and widths[1] >= 1200, widths  # a phone's layout, a desktop's
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth"
+    ), "the page scrolls sideways at 1,280 px"
+    assert_no_axe_violations(browser)
+    screenshot(browser, "preview-side-by-side")
+    browser.close()
+    browser.switch_to.window(form_tab)
+    draft.refresh_from_db()
+    assert draft.body == "## Causes\n\nSleeping awkwardly."  # nothing saved
