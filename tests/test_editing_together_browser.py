@@ -29,7 +29,7 @@ from tests.browser import (
     describe_violations,
     use_viewport,
 )
-from tests.factories import DRAFT, PASSWORD, make_condition, make_staff, roles
+from tests.factories import DRAFT, PASSWORD, make_condition, make_faq, make_staff, roles
 
 pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
 
@@ -138,15 +138,7 @@ def test_text_typed_before_the_tab_closed_is_offered_back(browser, live_server, 
     summary.send_keys("Typed just before the tab closed.")
     wait_for(browser, lambda driver: kept_copies(driver))
 
-    # The tab closes (a crash would do the same); the article is opened again in a new one.
-    crashed = browser.current_window_handle
-    browser.switch_to.new_window("tab")
-    reopened = browser.current_window_handle
-    browser.switch_to.window(crashed)
-    browser.close()
-    browser.switch_to.window(reopened)
-    use_viewport(browser, VIEWPORTS["desktop"])  # set per tab
-    browser.get(url)
+    reopen_in_a_new_tab(browser, url)
     offer = wait_for(browser, lambda d: d.find_element(By.ID, "keep-typing-offer"))
     wait_for(browser, lambda d: offer.is_displayed())
     assert "You have unsaved changes from" in offer.text
@@ -168,6 +160,54 @@ def test_text_typed_before_the_tab_closed_is_offered_back(browser, live_server, 
     wait_for(browser, lambda d: "was changed successfully" in d.page_source)
     assert Article.objects.get(pk=draft.pk).summary == "Typed just before the tab closed."
     assert kept_copies(browser) == []  # forgotten once saved
+
+
+def reopen_in_a_new_tab(browser, url: str) -> None:
+    """The tab closes (as in a crash) and the page is opened again in a new one."""
+    closing = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    reopened = browser.current_window_handle
+    browser.switch_to.window(closing)
+    browser.close()
+    browser.switch_to.window(reopened)
+    use_viewport(browser, VIEWPORTS["desktop"])  # set per tab
+    browser.get(url)
+
+
+def test_questions_added_before_the_tab_closed_come_back_as_rows(browser, live_server, people):
+    faq = make_faq("Neck pain at night", [("Why at night?", "Your pillow.")], status=DRAFT)
+    signed_in(browser, live_server, people["ed"])
+    url = f"{live_server.url}/admin/conditions/faqarticle/{faq.pk}/change/"
+    browser.get(url)
+    browser.find_element(By.NAME, "items-1-question").send_keys("Does a new pillow help?")
+    browser.find_element(By.NAME, "items-1-answer").send_keys("Often, yes.")
+    browser.find_element(By.CSS_SELECTOR, "#items-group .add-row a").click()
+    browser.find_element(By.NAME, "items-2-question").send_keys("Should I see a GP?")
+    browser.find_element(By.NAME, "items-2-answer").send_keys("If it lasts for weeks.")
+    wait_for(browser, lambda driver: kept_copies(driver))
+    wait_for(
+        browser,
+        lambda d: (
+            "Should I see a GP?"
+            in str(d.execute_script("return Object.values(localStorage).join()"))
+        ),
+    )
+
+    reopen_in_a_new_tab(browser, url)
+    assert not browser.find_elements(By.NAME, "items-2-question")  # two rows, as saved + 1
+    restore = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "[data-restore]"))
+    wait_for(browser, lambda d: restore.is_displayed())
+    restore.click()
+    assert browser.find_element(By.NAME, "items-2-question").get_attribute("value") == (
+        "Should I see a GP?"
+    )
+    browser.find_element(By.NAME, "_save").click()
+    wait_for(browser, lambda d: "was changed successfully" in d.page_source)
+    assert [item.question for item in faq.items.order_by("position", "id")] == [
+        "Why at night?",
+        "Does a new pillow help?",
+        "Should I see a GP?",
+    ]
 
 
 def test_a_save_after_the_sign_in_expired_keeps_the_text_and_goes_through_after_signing_in(
