@@ -3,13 +3,17 @@ over, the sign-in check a form makes before posting, and the cookie that tells t
 save succeeded (so the text kept in the browser is forgotten). The browser's part is in
 test_editing_together_browser.py."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from conditions.admin.editing import SAVED_FORM_COOKIE
 from tests.browser_forms import admin_change_form
-from tests.factories import DRAFT, make_condition
+from tests.factories import DRAFT, make_condition, make_symptom
 from tests.live_site import OwnRedis
 
 ADMIN = "/admin/conditions/conditionarticle/"
@@ -176,3 +180,26 @@ def test_with_redis_down_the_article_opens_without_the_notice(
     data = admin_change_form(reviewer_client, f"{ADMIN}{draft.pk}/change/")
     data["summary"] = "Saved while Redis was down."
     assert reviewer_client.post(f"{ADMIN}{draft.pk}/change/", data).status_code == 302
+
+
+def test_someone_whose_page_stopped_asking_is_no_longer_listed(
+    editor_client, reviewer_client, draft
+):
+    editor_client.get(f"{ADMIN}{draft.pk}/change/")
+    with time_machine.travel(timezone.now() + timedelta(seconds=45)):
+        assert [e["name"] for e in presence(reviewer_client, draft)["others"]] == ["Ed Writer"]
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert presence(reviewer_client, draft)["others"] == []
+
+
+def test_a_symptom_s_form_keeps_typed_text_too(reviewer_client, reviewer, db):
+    symptom = make_symptom("Dizziness")
+    url = f"/admin/conditions/symptom/{symptom.pk}/change/"
+    page = reviewer_client.get(url).content.decode()
+    assert 'id="keep-typing"' in page
+    assert "js/admin-keep-typing.js" in page
+    data = admin_change_form(reviewer_client, url)
+    data["synonyms"] = "vertigo, light-headedness"
+    response = reviewer_client.post(url, data)
+    assert response.status_code == 302
+    assert response.cookies[SAVED_FORM_COOKIE].value == f"{reviewer.pk}:{url}"

@@ -29,6 +29,7 @@ from tests.browser import (
     describe_violations,
     use_viewport,
 )
+from tests.browser_forms import admin_change_form
 from tests.factories import DRAFT, PASSWORD, make_condition, make_faq, make_staff, roles
 
 pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
@@ -172,6 +173,40 @@ def reopen_in_a_new_tab(browser, url: str) -> None:
     browser.switch_to.window(reopened)
     use_viewport(browser, VIEWPORTS["desktop"])  # set per tab
     browser.get(url)
+
+
+def test_text_kept_from_before_someone_else_saved_is_offered_with_a_warning_and_the_guard_decides(
+    browser, live_server, people
+):
+    draft = make_condition("Wry neck", ["Neck pain"], status=DRAFT, summary="As it was saved.")
+    path = f"{ADMIN}{draft.pk}/change/"
+    signed_in(browser, live_server, people["ed"])
+    browser.get(live_server.url + path)
+    summary = browser.find_element(By.NAME, "summary")
+    summary.clear()
+    summary.send_keys("Ed's words.")
+    wait_for(browser, lambda driver: kept_copies(driver))
+    rita = Client()
+    rita.force_login(people["rita"])
+    data = admin_change_form(rita, path)
+    data["summary"] = "Rita's words."
+    assert rita.post(path, data).status_code == 302
+
+    reopen_in_a_new_tab(browser, live_server.url + path)
+    offer = wait_for(browser, lambda d: d.find_element(By.ID, "keep-typing-offer"))
+    wait_for(browser, lambda d: offer.is_displayed())
+    assert "The article has been saved since then." in offer.text
+    assert browser.find_element(By.NAME, "summary").get_attribute("value") == "Rita's words."
+    offer.find_element(By.CSS_SELECTOR, "[data-restore]").click()
+    browser.find_element(By.NAME, "_save").click()
+    # The lost-update guard has the final word: refused, Ed's words still in the form.
+    wait_for(browser, lambda d: "after you opened it" in d.page_source)
+    assert "was changed by Rita Okafor" in browser.page_source
+    assert browser.find_element(By.NAME, "summary").get_attribute("value") == "Ed's words."
+    assert not browser.find_element(By.ID, "keep-typing-offer").is_displayed()
+    assert kept_copies(browser)  # still kept, until a save succeeds
+    draft.refresh_from_db()
+    assert draft.summary == "Rita's words."
 
 
 def test_questions_added_before_the_tab_closed_come_back_as_rows(browser, live_server, people):

@@ -189,7 +189,10 @@
     var kept = read(offeredKey);
     if (!kept || !kept.fields) { return; }
     if (sameAsForm(kept)) {
-      write(offeredKey, null); // e.g. a refused save: the form came back holding this text
+      // E.g. a refused save: the form came back holding this text. Nothing to offer, but
+      // the copy is kept until a save succeeds.
+      write(key, kept);
+      write(offeredKey, null);
       return;
     }
     var box = document.getElementById("keep-typing-offer");
