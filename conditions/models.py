@@ -1034,7 +1034,11 @@ class ShareLink(models.Model):
     clinician asked to check it), until it expires or is revoked. Its address carries this
     row's id, signed (see conditions.share_links): nothing guessable, nothing secret stored."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="share_links")
+    # Kept when the article is deleted (a working copy is, when published or discarded), so
+    # the link can say it has gone rather than that it never existed.
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, related_name="share_links"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
