@@ -75,6 +75,7 @@ def signed_in(driver, live_server, user) -> None:
     client = Client()
     client.force_login(user)
     driver.get(live_server.url + "/robots.txt")  # a page of the site, to set its cookie on
+    driver.execute_script("localStorage.clear()")  # nothing kept from an earlier test
     driver.add_cookie(
         {
             "name": settings.SESSION_COOKIE_NAME,
@@ -160,7 +161,7 @@ def test_text_typed_before_the_tab_closed_is_offered_back(browser, live_server, 
     browser.find_element(By.NAME, "_save").click()
     wait_for(browser, lambda d: "was changed successfully" in d.page_source)
     assert Article.objects.get(pk=draft.pk).summary == "Typed just before the tab closed."
-    assert kept_copies(browser) == []  # forgotten once saved
+    wait_for(browser, lambda d: kept_copies(d) == [])  # forgotten once saved (a deferred script)
 
 
 def reopen_in_a_new_tab(browser, url: str) -> None:
@@ -281,7 +282,7 @@ def test_a_save_after_the_sign_in_expired_keeps_the_text_and_goes_through_after_
     browser.find_element(By.NAME, "_save").click()
     wait_for(browser, lambda d: "was changed successfully" in d.page_source)
     assert Article.objects.get(pk=draft.pk).summary == "Written while the sign-in ran out."
-    assert kept_copies(browser) == []
+    wait_for(browser, lambda d: kept_copies(d) == [])
 
 
 def test_two_people_on_one_article_see_each_other_and_a_reviewer_takes_over(
@@ -327,6 +328,7 @@ def test_a_clinician_without_an_account_reads_a_draft_until_the_link_is_revoked(
         "Wry neck", ["Neck pain"], status=DRAFT, body="## Causes\n\nSleeping awkwardly."
     )
     signed_in(browser, live_server, people["ed"])
+    use_viewport(browser, VIEWPORTS[viewport])
     browser.get(f"{live_server.url}{ADMIN}{draft.pk}/change/")
     browser.find_element(By.XPATH, "//button[text()='Make a preview link']").click()
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".preview-links__address"))
@@ -334,8 +336,10 @@ def test_a_clinician_without_an_account_reads_a_draft_until_the_link_is_revoked(
     assert link.startswith(live_server.url + "/preview/")
     assert "Ed Writer" in browser.find_element(By.ID, "preview-links").text
     assert_our_parts_accessible(browser)
-    browser.execute_script("document.getElementById('preview-links').scrollIntoView()")
-    screenshot(browser, f"preview-links-{viewport}")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.find_element(By.ID, "preview-links").screenshot(
+        str(SCREENSHOTS / f"preview-links-{viewport}.png")
+    )
 
     clinician = second_browser  # no account, never signed in
     use_viewport(clinician, VIEWPORTS[viewport])
