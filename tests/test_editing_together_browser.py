@@ -354,7 +354,7 @@ def test_a_clinician_without_an_account_reads_a_draft_until_the_link_is_revoked(
     screenshot(clinician, f"preview-link-open-{viewport}")
 
     browser.find_element(By.XPATH, "//button[text()='Revoke']").click()
-    wait_for(browser, lambda d: "Revoked by Ed Writer" in d.page_source)
+    wait_for(browser, lambda d: "revoked by Ed Writer" in d.page_source)
     clinician.get(link)
     assert clinician.find_element(By.TAG_NAME, "h1").text == "This preview link no longer works"
     assert "Sleeping awkwardly." not in clinician.page_source

@@ -84,7 +84,7 @@ def test_a_revoked_link_stops_working(editor_client, reviewer_client, reader, dr
     link.refresh_from_db()
     assert link.revoked_by.username == "rita"
     page = editor_client.get(f"{ADMIN}{draft.pk}/change/").content.decode()
-    assert "Revoked by Rita Okafor" in page
+    assert "revoked by Rita Okafor" in page
 
 
 def test_a_link_stops_working_when_it_expires(editor_client, reader, draft):
