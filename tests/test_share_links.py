@@ -1,6 +1,9 @@
 """Preview links: a draft or working copy a clinician without an account can read, until the
 link expires or is revoked; never cached, never indexed, never another article."""
 
+import json
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -10,10 +13,12 @@ from django.utils import timezone
 
 from conditions import share_links
 from conditions.models import Article, AuditEvent, ShareLink
+from tests.browser import INSTALL_NODE_TOOLS, NODE_MODULES
 from tests.browser_forms import admin_change_form
 from tests.factories import DRAFT, make_condition, make_faq
 
 ADMIN = "/admin/conditions/conditionarticle/"
+VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 @pytest.fixture
@@ -209,3 +214,31 @@ def test_the_preview_on_a_phone_and_a_desktop_shows_the_unsaved_text_twice(edito
     assert page.count("Unsaved words &amp;amp; more.") == 2
     draft.refresh_from_db()
     assert "Unsaved" not in draft.body  # nothing saved
+
+
+def test_the_pages_a_link_opens_are_valid_html(
+    editor_client, reviewer_client, reader, draft, tmp_path
+):
+    if not shutil.which("java"):
+        pytest.skip("Java is not installed: apt-get install -y default-jre-headless")
+    if not VNU_JAR.exists():
+        pytest.skip(INSTALL_NODE_TOOLS.format("node_modules/vnu-jar"))
+    link = make_link(editor_client, draft)
+    url = f"{ADMIN}{draft.pk}/change/"
+    data = {**admin_change_form(editor_client, url), "_preview": "side-by-side"}
+    pages = {"preview": reader.get(share_links.address(link)).content.decode()}
+    pages["side_by_side"] = editor_client.post(url, data).content.decode()
+    reviewer_client.post(f"{ADMIN}{draft.pk}/preview-links/{link.pk}/revoke/")
+    pages["revoked"] = reader.get(share_links.address(link)).content.decode()
+    pages["unknown"] = reader.get("/preview/1:x/").content.decode()
+    for name, html in pages.items():
+        (tmp_path / f"{name}.html").write_text(html, encoding="utf-8")
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", "--stdout"]
+        + [str(tmp_path / f"{name}.html") for name in pages],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stdout)["messages"]
+    assert messages == [], json.dumps(messages, indent=1)[:3000]
