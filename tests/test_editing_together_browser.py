@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conditions.models import Article, ShareLink
@@ -310,11 +311,14 @@ def test_two_people_on_one_article_see_each_other_and_a_reviewer_takes_over(
     screenshot(second_browser, "presence-reviewer")
 
     browser.find_element(By.NAME, "summary").send_keys(" Ed's unsaved words.")
-    second_browser.find_element(By.XPATH, "//button[text()='Take over from Ed Writer']").click()
+    take_over = second_browser.find_element(By.XPATH, "//button[text()='Take over from Ed Writer']")
+    take_over.send_keys(Keys.SPACE)  # by keyboard, while Rita's page goes on asking
     taken = browser.find_element(By.ID, "taken-over-notice")
     wait_for(browser, lambda d: taken.is_displayed())
     assert "Rita Okafor took this edit over" in taken.text
     assert not browser.find_element(By.NAME, "_save").is_enabled()
+    # Rita's page no longer lists him.
+    wait_for(second_browser, lambda d: not d.find_element(By.ID, "editing-presence").is_displayed())
     assert kept_copies(browser)  # Ed's words stay in his browser
     assert_our_parts_accessible(browser)
     screenshot(browser, "presence-taken-over")

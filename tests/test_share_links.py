@@ -58,8 +58,11 @@ def test_an_editor_shares_a_draft_and_a_reader_without_an_account_reads_it(
     assert response["Referrer-Policy"] == "no-referrer"
     assert "X-Cache" not in response  # the page cache never held it
     assert AuditEvent.objects.filter(action=AuditEvent.Action.SHARE_LINK_CREATED).count() == 1
-    # The draft is still not public.
+    # The draft is still not public: not at its address, in search or in the sitemap.
     assert reader.get(draft.get_absolute_url()).status_code == 404
+    assert "Wry neck" not in reader.get("/search/?q=wry+neck").content.decode()
+    sitemap = reader.get("/sitemap-conditions.xml").content.decode()
+    assert "wry-neck" not in sitemap and "/preview/" not in sitemap
 
 
 def test_a_link_shows_the_draft_as_it_is_now(editor_client, reader, draft):

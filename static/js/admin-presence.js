@@ -38,7 +38,13 @@
     return form;
   }
 
+  var shown = null;
+
   function show(others) {
+    // Rebuilt only when someone came or went, so a Take over button keeps the focus.
+    var state = JSON.stringify(others) + (csrf ? "+" : "");
+    if (state === shown) { return; }
+    shown = state;
     var now = {};
     list.textContent = "";
     others.forEach(function (editor) {
@@ -126,8 +132,19 @@
     });
   });
 
+  // What the server showed, as a poll would: the first poll then changes nothing on the page
+  // unless someone came or went.
+  var opened = [];
   list.querySelectorAll("[data-editor-id]").forEach(function (item) {
     known[item.dataset.editorId] = item.dataset.editorName;
+    opened.push({
+      id: Number(item.dataset.editorId),
+      name: item.dataset.editorName,
+      since: item.dataset.editorSince,
+    });
   });
+  var token = list.querySelector("input[name=csrfmiddlewaretoken]");
+  csrf = token ? token.value : "";
+  shown = JSON.stringify(opened) + (csrf ? "+" : "");
   window.setTimeout(poll, seconds * 1000);
 })();
