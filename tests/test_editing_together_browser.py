@@ -177,6 +177,35 @@ def reopen_in_a_new_tab(browser, url: str) -> None:
     browser.get(url)
 
 
+def test_a_new_article_s_text_comes_back_and_is_forgotten_once_it_is_added(
+    browser, live_server, people
+):
+    signed_in(browser, live_server, people["ed"])
+    url = f"{live_server.url}{ADMIN}add/"
+    browser.get(url)
+    browser.find_element(By.NAME, "title").send_keys("Neck pain after sleeping")
+    browser.find_element(By.NAME, "summary").send_keys("Why you wake with a stiff neck.")
+    browser.find_element(By.NAME, "body").send_keys("## Causes\n\nA pillow too high.")
+    wait_for(
+        browser,
+        lambda d: "too high" in str(d.execute_script("return Object.values(localStorage).join()")),
+    )
+
+    reopen_in_a_new_tab(browser, url)
+    restore = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "[data-restore]"))
+    wait_for(browser, lambda d: restore.is_displayed())
+    restore.click()
+    assert browser.find_element(By.NAME, "title").get_attribute("value") == (
+        "Neck pain after sleeping"
+    )
+    browser.find_element(By.NAME, "_save").click()
+    wait_for(browser, lambda d: "was added successfully" in d.page_source)
+    assert Article.objects.get(title="Neck pain after sleeping").summary == (
+        "Why you wake with a stiff neck."
+    )
+    wait_for(browser, lambda d: kept_copies(d) == [])
+
+
 def test_text_kept_from_before_someone_else_saved_is_offered_with_a_warning_and_the_guard_decides(
     browser, live_server, people
 ):
