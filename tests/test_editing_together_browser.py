@@ -177,6 +177,27 @@ def reopen_in_a_new_tab(browser, url: str) -> None:
     browser.get(url)
 
 
+def test_text_typed_after_save_and_continue_is_kept_too(browser, live_server, people):
+    draft = make_condition("Wry neck", ["Neck pain"], status=DRAFT, summary="As it was saved.")
+    signed_in(browser, live_server, people["ed"])
+    url = f"{live_server.url}{ADMIN}{draft.pk}/change/"
+    browser.get(url)
+    browser.find_element(By.NAME, "summary").send_keys(" First words.")
+    browser.find_element(By.NAME, "_continue").click()
+    wait_for(browser, lambda d: "was changed successfully" in d.page_source)
+    wait_for(browser, lambda d: kept_copies(d) == [])
+    browser.find_element(By.NAME, "summary").send_keys(" Second words.")
+    wait_for(browser, lambda d: kept_copies(d))
+
+    reopen_in_a_new_tab(browser, url)
+    restore = wait_for(browser, lambda d: d.find_element(By.CSS_SELECTOR, "[data-restore]"))
+    wait_for(browser, lambda d: restore.is_displayed())
+    restore.click()
+    assert browser.find_element(By.NAME, "summary").get_attribute("value") == (
+        "As it was saved. First words. Second words."
+    )
+
+
 def test_a_new_article_s_text_comes_back_and_is_forgotten_once_it_is_added(
     browser, live_server, people
 ):

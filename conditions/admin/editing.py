@@ -70,7 +70,8 @@ class KeepTypingAdminMixin:
             SAVED_FORM_COOKIE,
             f"{request.user.pk}:{request.path}",
             max_age=24 * 3600,
-            path="/" + settings.ADMIN_PATH,
+            # The script deletes it once read, and must name the same path to do so.
+            path="/",
             secure=settings.SESSION_COOKIE_SECURE,
             httponly=False,
             samesite="Lax",
