@@ -203,3 +203,13 @@ def test_a_symptom_s_form_keeps_typed_text_too(reviewer_client, reviewer, db):
     response = reviewer_client.post(url, data)
     assert response.status_code == 302
     assert response.cookies[SAVED_FORM_COOKIE].value == f"{reviewer.pk}:{url}"
+
+
+def test_a_live_article_s_read_only_page_records_nobody_as_editing(
+    editor_client, reviewer_client, db
+):
+    live = make_condition("Whiplash", ["Neck pain"])
+    editor_client.get(f"{ADMIN}{live.pk}/change/")
+    page = reviewer_client.get(f"{ADMIN}{live.pk}/change/").content.decode()
+    assert 'id="editing-presence"' not in page
+    assert presence(reviewer_client, live)["others"] == []

@@ -545,7 +545,8 @@ class ArticleAdmin(
         if obj is not None and obj.pk and self._restoring(request) is None:
             context.update(self._working_copy_context(request, obj))
             context.update(self.share_links_context(request, obj))
-            context.update(self.editing_presence_context(request, obj))
+            if not is_live(obj):  # a live article's page is read-only: nobody edits it there
+                context.update(self.editing_presence_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Working copies
