@@ -460,3 +460,20 @@ def test_the_preview_on_a_phone_and_a_desktop_lays_the_page_out_at_both_widths(
     browser.switch_to.window(form_tab)
     draft.refresh_from_db()
     assert draft.body == "## Causes\n\nSleeping awkwardly."  # nothing saved
+
+
+def test_copies_nobody_came_back_for_are_forgotten_after_30_days(browser, live_server, people):
+    signed_in(browser, live_server, people["ed"])
+    browser.get(f"{live_server.url}/admin/")
+    browser.execute_script(
+        """
+        const day = 24 * 3600 * 1000;
+        const copy = (age) => JSON.stringify({savedAt: Date.now() - age, version: "", fields: []});
+        localStorage.setItem("neckinfo:unsaved:1:/admin/old/", copy(31 * day));
+        localStorage.setItem("neckinfo:unsaved:1:/admin/recent/", copy(29 * day));
+        localStorage.setItem("someone-else's", "kept");
+        """
+    )
+    browser.get(f"{live_server.url}/admin/")
+    assert kept_copies(browser) == ["neckinfo:unsaved:1:/admin/recent/"]
+    assert browser.execute_script('return localStorage.getItem("someone-else\'s")') == "kept"

@@ -56,7 +56,21 @@
     document.cookie = SAVED_COOKIE + "=; Max-Age=0; path=/";
   }
 
+  // Copies nobody came back for are not kept for ever on a shared computer.
+  var KEPT_DAYS = 30;
+  function forgetOldCopies() {
+    var store = storage();
+    if (!store) { return; }
+    var oldest = Date.now() - KEPT_DAYS * 24 * 3600 * 1000;
+    Object.keys(store).forEach(function (name) {
+      if (name.indexOf(PREFIX) !== 0) { return; }
+      var kept = read(name);
+      if (!kept || !(kept.savedAt > oldest)) { write(name, null); }
+    });
+  }
+
   forgetSavedForm();
+  forgetOldCopies();
 
   var config = document.getElementById("keep-typing");
   var form = config && document.querySelector("#content-main form[id$='_form'][method='post']");
