@@ -477,3 +477,27 @@ def test_copies_nobody_came_back_for_are_forgotten_after_30_days(browser, live_s
     browser.get(f"{live_server.url}/admin/")
     assert kept_copies(browser) == ["neckinfo:unsaved:1:/admin/recent/"]
     assert browser.execute_script('return localStorage.getItem("someone-else\'s")') == "kept"
+
+
+def test_the_page_says_the_sign_in_expired_before_save_is_pressed(
+    browser, live_server, people, settings
+):
+    settings.EDITING_PRESENCE_POLL_SECONDS = 1
+    draft = make_condition("Wry neck", ["Neck pain"], status=DRAFT)
+    signed_in(browser, live_server, people["ed"])
+    browser.get(f"{live_server.url}{ADMIN}{draft.pk}/change/")
+    notice = browser.find_element(By.ID, "signed-out-notice")
+    assert not notice.is_displayed()
+
+    Session.objects.all().delete()
+    wait_for(browser, lambda d: notice.is_displayed())
+    # Signed in again (here, a session cookie set as sign-in sets it): the notice goes.
+    client = Client()
+    client.force_login(people["ed"])
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+    )
+    wait_for(browser, lambda d: not notice.is_displayed())

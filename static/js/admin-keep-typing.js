@@ -250,6 +250,15 @@
     }
   }
   document.addEventListener("neckinfo:signed-out", showSignedOut);
+  // Signed in again in another tab: the next poll says so, with the new CSRF token.
+  document.addEventListener("neckinfo:signed-in", function (event) {
+    if (signedOut) { signedOut.hidden = true; }
+    if (event.detail && event.detail.csrf_token) {
+      form.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (input) {
+        input.value = event.detail.csrf_token;
+      });
+    }
+  });
 
   function checkSession() {
     return fetch(config.dataset.sessionUrl, {

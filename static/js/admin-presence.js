@@ -97,6 +97,7 @@
       return response.ok ? response.json() : null;
     }).then(function (answer) {
       if (!answer) { return; }
+      document.dispatchEvent(new CustomEvent("neckinfo:signed-in", { detail: answer }));
       csrf = answer.csrf_token || csrf;
       if (answer.taken_over) {
         takenOver(answer.taken_over.by, answer.taken_over.at);
