@@ -307,6 +307,8 @@ class PublicPageCacheMiddleware:
             and request.method in ("GET", "HEAD")
             and not request.path.startswith(self.admin_prefix)
             and request.path != "/healthz"
+            # Preview links show unreviewed text to one person (conditions.share_links).
+            and not request.path.startswith("/preview/")
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
         )
 

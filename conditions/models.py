@@ -808,6 +808,8 @@ class AuditEvent(models.Model):
         COPY_DISCARDED = "copy_discarded", "Discarded a working copy"
         RESTORED_INTO_COPY = "restored_into_copy", "Restored a revision into a working copy"
         IMPORTED = "imported", "Imported from a file"
+        SHARE_LINK_CREATED = "share_link_created", "Shared a preview link"
+        SHARE_LINK_REVOKED = "share_link_revoked", "Revoked a preview link"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     user = models.ForeignKey(
@@ -1048,3 +1050,35 @@ class PageFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'Useful' if self.useful else 'Not useful'}: {self.article.title}"
+
+
+class ShareLink(models.Model):
+    """A read-only preview of a draft or working copy for someone without an account (a
+    clinician asked to check it), until it expires or is revoked. Its address carries this
+    row's id, signed (see conditions.share_links): nothing guessable, nothing secret stored."""
+
+    # Kept when the article is deleted (a working copy is, when published or discarded), so
+    # the link can say it has gone rather than that it never existed.
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, related_name="share_links"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "preview link"
+
+    def __str__(self) -> str:
+        return f"Preview link to {self.article} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

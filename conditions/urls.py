@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conditions import feedback, views
+from conditions import feedback, share_links, views
 
 app_name = "conditions"
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("search/", views.search_page, name="search"),
     path("search/suggest/", views.symptom_suggestions, name="symptom_suggestions"),
     path("feedback/<int:article_id>/", feedback.page_feedback, name="page_feedback"),
+    path("preview/<str:token>/", share_links.shared_preview, name="shared_preview"),
 ]

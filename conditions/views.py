@@ -191,8 +191,11 @@ ARTICLE_TEMPLATES = {
 }
 
 
-def render_article(request, article, *, symptoms, sources, items, related, preview=False):
-    """An article's page. The admin's preview renders unsaved content through this too."""
+def render_article(
+    request, article, *, symptoms, sources, items, related, preview=False, shared_until=None
+):
+    """An article's page. The admin's preview renders unsaved content through this too, and a
+    preview link (conditions.share_links) a draft, saying until when the link works."""
     # A sign-off counts only for the content it was given to (read from what the page has
     # loaded anyway: no extra query).
     article.review_is_current = editorial.sign_off_is_current(article, symptoms, sources, items)
@@ -228,6 +231,7 @@ def render_article(request, article, *, symptoms, sources, items, related, previ
                 "urgent": bool(getattr(article, "urgent_help_html", "") or red_flags["urgent"]),
             },
             "is_preview": preview,
+            "shared_until": shared_until,
         },
     )
 

@@ -273,6 +273,9 @@ URGENT_ONLINE_NAME = os.environ.get("DJANGO_URGENT_ONLINE_NAME", "111 online")
 FEEDBACK_COMMENT_MAX_LENGTH = 500
 FEEDBACK_PER_ADDRESS_PER_DAY = env_int("DJANGO_FEEDBACK_PER_ADDRESS_PER_DAY", 20)
 FEEDBACK_ANSWERS_TO_RANK = env_int("DJANGO_FEEDBACK_ANSWERS_TO_RANK", 5)
+# How often an article's open admin page asks who else is editing it (and says it is still
+# open): see conditions/editing_presence.py.
+EDITING_PRESENCE_POLL_SECONDS = env_int("DJANGO_EDITING_PRESENCE_POLL_SECONDS", 20)
 
 # Security. Production runs behind a TLS-terminating proxy: HTTPS only, secure cookies, HSTS.
 # DJANGO_SECURE=0 turns the HTTPS parts off, for a production-like server on plain HTTP

@@ -1,7 +1,10 @@
 """The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary), `audit`
 (the log), `search_insights` (what readers search for, and promoted results) and `feedback`
 (readers' answers to "Is this page useful?"); `input`
-holds what they share for reading posted ids warily.
+holds what they share for reading posted ids warily. The article admin is put together from
+mixins of its own concerns: `moderation`, `revisions`, `share_links` (preview links),
+`editing` (text kept in the browser, who else is editing) and `side_by_side` (the preview at
+a phone's and a desktop's width).
 
 Who may do what is decided in `conditions.editorial`; these modules apply it to the admin's
 forms, actions and views.

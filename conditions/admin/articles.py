@@ -29,11 +29,14 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary, working_copies
+from conditions.admin import side_by_side
+from conditions.admin.editing import EditingPresenceAdminMixin, KeepTypingAdminMixin
 from conditions.admin.feedback import UsefulnessColumns
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.admin.ordering import AppendsAtTheEnd, PositionLeftEmptyForm
 from conditions.admin.revisions import RevisionHistoryMixin
+from conditions.admin.share_links import ShareLinksAdminMixin
 from conditions.forms import ArticleAdminForm, FaqItemForm, state_of_row
 from conditions.models import (
     MAX_QUESTIONS,
@@ -200,7 +203,14 @@ class ConditionNameInline(admin.TabularInline):
 
 
 class ArticleAdmin(
-    ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, UsefulnessColumns, VersionAdmin
+    KeepTypingAdminMixin,
+    EditingPresenceAdminMixin,
+    ShareLinksAdminMixin,
+    ModerationAdminMixin,
+    SelectionMustBeIds,
+    RevisionHistoryMixin,
+    UsefulnessColumns,
+    VersionAdmin,
 ):
     """What condition and FAQ articles share in the admin."""
 
@@ -559,6 +569,9 @@ class ArticleAdmin(
         # costs no query for this.
         if obj is not None and obj.pk and self._restoring(request) is None:
             context.update(self._working_copy_context(request, obj))
+            context.update(self.share_links_context(request, obj))
+            if not is_live(obj):  # a live article's page is read-only: nobody edits it there
+                context.update(self.editing_presence_context(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Working copies
@@ -808,6 +821,8 @@ class ArticleAdmin(
             related=Article.objects.published().related_to(article, symptoms),
             preview=True,
         )
+        if side_by_side.wanted(request):
+            return side_by_side.side_by_side(request, self.admin_site, article, response)
         response["X-Robots-Tag"] = "noindex"
         response["Cache-Control"] = "private, no-store"
         return response

@@ -19,6 +19,7 @@ from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, symptom_review, vocabulary
+from conditions.admin.editing import KeepTypingAdminMixin
 from conditions.admin.input import SelectionMustBeIds
 from conditions.admin.revisions import RevisionHistoryMixin
 from conditions.forms import SymptomAdminForm
@@ -71,7 +72,7 @@ class PendingProposalFilter(admin.SimpleListFilter):
 
 
 @admin.register(Symptom)
-class SymptomAdmin(SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
+class SymptomAdmin(KeepTypingAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, VersionAdmin):
     form = SymptomAdminForm
     # Django's list, without django-reversion's "Recover deleted symptoms" (see recover_view).
     change_list_template = None
