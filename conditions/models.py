@@ -6,10 +6,12 @@ listings, symptom pages and related articles read one table whatever the article
 """
 
 import operator
+from pathlib import Path
 
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
@@ -1025,3 +1027,114 @@ class PageFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'Useful' if self.useful else 'Not useful'}: {self.article.title}"
+
+
+class Image(models.Model):
+    """A diagram or photo in the media library, placed in articles by reference
+    (`![alt](image:<id> "size align")`, see conditions.images). Its file is the upload
+    re-encoded by Pillow (pixels only, no metadata); readers see its renditions."""
+
+    file = models.FileField(max_length=255, editable=False)
+    # sha256 of the stored file: names its renditions, and is part of the sign-off
+    # fingerprint of every article using it.
+    file_hash = models.CharField(max_length=64, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    alt_text = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who can't see it, e.g. “Diagram of the "
+        "neck from behind, showing the occipital nerves running up from the base of the "
+        "skull”. Required unless the image is decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text="Tick only if the image adds nothing a reader would miss: screen readers "
+        "then skip it.",
+    )
+    caption = models.CharField(max_length=300, blank=True, help_text="Shown under the image.")
+    credit = models.CharField(
+        max_length=200, blank=True, help_text="Who made it, shown after the caption."
+    )
+    licence = models.CharField(
+        max_length=200, blank=True, help_text="e.g. “Our own”, “CC BY 4.0”. Not shown to readers."
+    )
+    # Where the subject is (0 = left or top edge, 1 = right or bottom), kept in view when a
+    # smaller box crops the image (the library's thumbnails).
+    focal_x = models.FloatField(
+        "focal point across",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField("last changed", auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decorative=True) | ~Q(alt_text=""), name="image_has_alt_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        if self.alt_text:
+            return self.alt_text if len(self.alt_text) <= 80 else f"{self.alt_text[:79]}…"
+        return f"Decorative image {Path(self.file.name).name}"
+
+    def clean(self):
+        if not self.decorative and not self.alt_text.strip():
+            raise ValidationError(
+                {"alt_text": "Describe what the image shows, or tick “decorative”."}
+            )
+
+
+class Rendition(models.Model):
+    """One size and format of an image, made once when its file is uploaded or replaced.
+    Its file name holds the hash of the file it was made from, so its address always means
+    the same bytes (cached for a year) and live pages keep the renditions they were
+    published with after the image's file is replaced."""
+
+    class Format(models.TextChoices):
+        AVIF = "avif", "AVIF"
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+        PNG = "png", "PNG"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    source_hash = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    file = models.FileField(max_length=255)
+
+    class Meta:
+        ordering = ["width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "source_hash", "width", "format"], name="one_rendition_per_size"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}: {self.width}w {self.format}"

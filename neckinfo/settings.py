@@ -203,6 +203,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded images and their renditions (conditions/images.py), in Django's default storage: a
+# folder beside the SQLite database unless DJANGO_MEDIA_ROOT says otherwise. Served under
+# MEDIA_URL by neckinfo/media_files.py (renditions only, cached for a year: their names
+# change whenever their content does).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "media")
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed files in production; plain files while developing, so `make run`
@@ -213,6 +219,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# What an image upload may be (conditions/images.py): bigger files, or more pixels (a small
+# file can claim 30,000 × 30,000 pixels and take gigabytes to open), are refused.
+IMAGE_UPLOAD_MAX_BYTES = env_int("DJANGO_IMAGE_UPLOAD_MAX_MB", 10) * 1024 * 1024
+IMAGE_UPLOAD_MAX_PIXELS = env_int("DJANGO_IMAGE_UPLOAD_MAX_MEGAPIXELS", 40) * 1_000_000
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
