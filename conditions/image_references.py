@@ -111,9 +111,7 @@ class PageImages:
         if lead_image_id is not None:
             ids.add(lead_image_id)
         images = (
-            Image.objects.filter(pk__in=ids).prefetch_related("renditions").in_bulk()
-            if ids
-            else {}
+            Image.objects.filter(pk__in=ids).prefetch_related("renditions").in_bulk() if ids else {}
         )
         # The lead image opens the page: every image in the text is then below it.
         return cls(images=images, eager_left=lead_image_id is None)
@@ -155,6 +153,17 @@ def problems_in(texts: Iterable[str], images: PageImages) -> list[str]:
         for reference in references_in(text)
         if (problem := images.problem(reference))
     ]
+
+
+def problems_of(article, items=()) -> list[str]:
+    """The references in `article`'s Markdown fields (and its FAQ `items`' answers) that show
+    as text instead of an image: what the preview and a save warn about. Two queries."""
+    names = ["body", "when_to_get_medical_help", "urgent_help", "emergency_help", "intro"]
+    texts = [getattr(article, name, "") or "" for name in names]
+    texts += [item.answer for item in items]
+    if not any(SCHEME in text for text in texts):
+        return []
+    return problems_in(texts, PageImages.for_texts(texts))
 
 
 # Rendering inside Python-Markdown.

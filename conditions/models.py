@@ -23,6 +23,7 @@ from taggit.models import ItemBase, TagBase
 from conditions import leftovers, readability
 from conditions.addresses import page_address
 from conditions.fields import WrittenTextField
+from conditions.image_references import PageImages, lead_image_shown
 from conditions.markdown import render_markdown, section_headings
 
 REVIEW_INTERVAL_YEARS = 3
@@ -381,6 +382,23 @@ class Article(models.Model):
         editable=False,
         related_name="+",
     )
+    # A picture at the top of the page, in lists, and in link previews (Open Graph, JSON-LD).
+    # PROTECT: deleting it would leave live pages showing renditions that are gone; the
+    # library's delete page lists the articles instead. What it shows, like the text's
+    # images, is a part of the content a sign-off covers (conditions.editorial).
+    lead_image = models.ForeignKey(
+        "Image",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_image_of",
+        help_text="Optional. Shown at the top of the page, beside it in lists, and when the "
+        "page is shared.",
+    )
+    # The lead image as readers get it, made on save like the HTML of the text (see
+    # conditions.image_references.lead_image_shown), so a live page keeps the image it was
+    # published with and lists show it without a query.
+    lead_image_shown = models.JSONField(editable=False, default=dict)
 
     symptoms = TaggableManager(
         through=TaggedArticle,
@@ -523,6 +541,10 @@ class Article(models.Model):
         return self if isinstance(self, model) else model.objects.get(pk=self.pk)
 
 
+# A condition's care advice, in its three levels (the Markdown fields after the body).
+CARE_ADVICE_FIELDS = ["when_to_get_medical_help", "urgent_help", "emergency_help"]
+
+
 class ConditionArticle(Article):
     """A question or condition: introduction and sections in the body, then when to get help."""
 
@@ -598,13 +620,16 @@ class ConditionArticle(Article):
         return [other.name for other in self.other_names.all() if not other.section]
 
     def render_markdown(self) -> None:
-        """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
+        """Fill in the HTML fields from the Markdown ones (on save, and for previews), with
+        the library's images as they are now."""
         self.kind = Article.Kind.CONDITION
-        self.body_html = render_markdown(self.body)
+        texts = [self.body, *(getattr(self, name) for name in CARE_ADVICE_FIELDS)]
+        images = PageImages.for_texts(texts, lead_image_id=self.lead_image_id)
+        self.lead_image_shown = lead_image_shown(images.images.get(self.lead_image_id))
+        self.body_html = render_markdown(self.body, images)
         self.contents = section_headings(self.body_html)
-        self.when_to_get_medical_help_html = render_markdown(self.when_to_get_medical_help)
-        self.urgent_help_html = render_markdown(self.urgent_help)
-        self.emergency_help_html = render_markdown(self.emergency_help)
+        for name in CARE_ADVICE_FIELDS:
+            setattr(self, f"{name}_html", render_markdown(getattr(self, name), images))
 
 
 class FaqArticle(Article):
@@ -640,9 +665,12 @@ class FaqArticle(Article):
         return "\n".join(leftovers.editing_problems(parts))
 
     def render_markdown(self) -> None:
-        """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
+        """Fill in the HTML fields from the Markdown ones (on save, and for previews), with
+        the library's images as they are now. (Each question renders its own answer.)"""
         self.kind = Article.Kind.FAQ
-        self.intro_html = render_markdown(self.intro)
+        images = PageImages.for_texts([self.intro], lead_image_id=self.lead_image_id)
+        self.lead_image_shown = lead_image_shown(images.images.get(self.lead_image_id))
+        self.intro_html = render_markdown(self.intro, images)
 
     def refresh_from_questions(self) -> None:
         """Re-grade and look for leftovers again after the questions changed (they are saved
@@ -702,7 +730,10 @@ class FaqItem(models.Model):
         return f"{self.faq.get_absolute_url()}#{self.anchor}"
 
     def render_markdown(self) -> None:
-        self.answer_html = render_markdown(self.answer)
+        # Below the FAQ's introduction: its images load as the reader scrolls to them.
+        images = PageImages.for_texts([self.answer])
+        images.eager_left = False
+        self.answer_html = render_markdown(self.answer, images)
 
     def _free_anchor(self) -> str:
         taken = set(

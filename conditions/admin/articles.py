@@ -24,12 +24,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from conditions import editorial, history, readability, vocabulary, working_copies
 from conditions.admin.feedback import UsefulnessColumns
+from conditions.admin.image_picker import ImagePickerMixin, reference_help
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.admin.revisions import RevisionHistoryMixin
@@ -194,7 +196,12 @@ class ConditionNameInline(admin.TabularInline):
 
 
 class ArticleAdmin(
-    ModerationAdminMixin, SelectionMustBeIds, RevisionHistoryMixin, UsefulnessColumns, VersionAdmin
+    ModerationAdminMixin,
+    ImagePickerMixin,
+    SelectionMustBeIds,
+    RevisionHistoryMixin,
+    UsefulnessColumns,
+    VersionAdmin,
 ):
     """What condition and FAQ articles share in the admin."""
 
@@ -223,6 +230,12 @@ class ArticleAdmin(
     change_form_template = "admin/conditions/article_change_form.html"
     object_history_template = "admin/conditions/article_history.html"
     content_fields: list[str] = []  # the type's own Markdown fields
+    # An id box with a link to the library's list: a <select> of every image would grow with it.
+    raw_id_fields = ["lead_image"]
+
+    @property
+    def markdown_fields(self) -> list[str]:
+        return self.content_fields
 
     def get_prepopulated_fields(self, request, obj=None):
         if obj is not None and obj.is_working_copy:
@@ -235,7 +248,7 @@ class ArticleAdmin(
             (
                 "Content",
                 {
-                    "fields": [*self.content_fields, "readability_report"],
+                    "fields": ["lead_image", *self.content_fields, "readability_report"],
                     "description": render_to_string("admin/conditions/markdown_cheat_sheet.html"),
                 },
             ),
@@ -996,6 +1009,12 @@ class FaqItemInline(admin.StackedInline):
     # people have shared to a question keep working after its wording is edited.
     readonly_fields = ["anchor"]
     extra = 1
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "answer":
+            field.help_text = format_html("{} {}", field.help_text, reference_help())
+        return field
 
 
 @admin.register(FaqArticle)
