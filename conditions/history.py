@@ -239,10 +239,31 @@ def compare_snapshots(older: dict[str, str], newer: dict[str, str]) -> list[Part
         PartComparison(
             label=label,
             changed=older.get(label, "") != newer.get(label, ""),
-            html=word_diff(older.get(label, ""), newer.get(label, "")),
+            html=(line_diff if label in WHOLE_LINE_PARTS else word_diff)(
+                older.get(label, ""), newer.get(label, "")
+            ),
         )
         for label in labels
     ]
+
+
+# Parts compared a line at a time: an image is changed as a whole ("Side view" → "Front view"),
+# and half a description marked changed would say nothing.
+WHOLE_LINE_PARTS = {"Images", "Lead image"}
+
+
+def line_diff(older: str, newer: str) -> SafeString:
+    """`newer` as HTML, a line each, marking the lines removed from and added to `older`."""
+    old_lines, new_lines = older.splitlines(), newer.splitlines()
+    lines = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            lines += [escape(line) for line in new_lines[new_start:new_end]]
+            continue
+        lines += [f"<del>{escape(line)}</del>" for line in old_lines[old_start:old_end]]
+        lines += [f"<ins>{escape(line)}</ins>" for line in new_lines[new_start:new_end]]
+    return mark_safe("<br>".join(lines))  # every line was escaped above
 
 
 def word_diff(older: str, newer: str) -> SafeString:

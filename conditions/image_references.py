@@ -183,8 +183,12 @@ class ImageReferenceTreeprocessor(Treeprocessor):
         for parent in list(root.iter()):
             for child in [child for child in parent if _is_reference(child)]:
                 self._replace(parent, child)
+        if self.markers is None or not self.markers.figures:
+            return
         for parent in list(root.iter()):
-            paragraphs = [child for child in parent if child.tag == "p" and _marked(child)]
+            paragraphs = [
+                child for child in parent if child.tag == "p" and self.markers.marks(child)
+            ]
             for paragraph in paragraphs:
                 _split_paragraph(parent, paragraph, self.markers)
 
@@ -204,10 +208,6 @@ class ImageReferenceTreeprocessor(Treeprocessor):
 
 def _is_reference(element: ElementTree.Element) -> bool:
     return element.tag == "img" and element.get("src", "").startswith(SCHEME)
-
-
-def _marked(paragraph: ElementTree.Element) -> bool:
-    return ImageMarkers.MARKER_MARK in "".join(paragraph.itertext())
 
 
 def _replace_with_text(parent: ElementTree.Element, child: ElementTree.Element, text: str):
@@ -235,7 +235,7 @@ def _split_paragraph(parent, paragraph, markers: "ImageMarkers") -> None:
 
     def add_text(current: ElementTree.Element, text: str) -> ElementTree.Element:
         # Text after the last child of `current` goes into that child's tail.
-        for number, part in enumerate(markers.MARKER.split(text)):
+        for number, part in enumerate(markers.pattern.split(text)):
             if number % 2:  # a marker
                 new_paragraph(part)
                 current = new_paragraph()
@@ -268,25 +268,27 @@ class ImageMarkers:
     pass for one.
     """
 
-    MARKER_MARK = "neckinfo-image-"
-    MARKER = re.compile(r"(neckinfo-image-[0-9a-f]{16}-\d+)")
-
     def __init__(self, images: PageImages):
         self.images = images
-        self.nonce = secrets.token_hex(8)
+        self.prefix = f"neckinfo-image-{secrets.token_hex(8)}-"
+        self.pattern = re.compile(rf"({self.prefix}\d+)")
         self.figures: dict[str, SafeString] = {}
 
     def add(self, reference: Reference) -> str:
-        marker = f"{self.MARKER_MARK}{self.nonce}-{len(self.figures)}"
+        marker = f"{self.prefix}{len(self.figures)}"
         self.figures[marker] = self.images.figure(reference)
         return marker
+
+    def marks(self, paragraph: ElementTree.Element) -> bool:
+        """Whether `paragraph` holds one of this rendering's markers."""
+        return self.prefix in "".join(paragraph.itertext())
 
     def replace(self, sanitised_html: str) -> str:
         """`sanitised_html` with each marker swapped for its figure (a marker alone in a
         paragraph takes the paragraph's place)."""
         if not self.figures:
             return sanitised_html
-        marker = rf"{self.MARKER_MARK}{self.nonce}-\d+"
+        marker = rf"{self.prefix}\d+"
         own = re.compile(rf"<p>\s*({marker})\s*</p>|({marker})")
 
         def figure(match: re.Match) -> str:

@@ -376,7 +376,8 @@ FAQ_FIELDS = ["intro", "summary"]
 
 def usage_by_image(images: Iterable[Image]) -> dict[int, list[Article]]:
     """For each of `images`, the articles (live, drafts and working copies) whose Markdown
-    refers to it. Three queries whatever the number of images."""
+    refers to it, or that have it as their lead image. Five queries whatever the number of
+    images."""
     ids = {image.pk for image in images}
     found: dict[int, dict[int, Article]] = {image_id: {} for image_id in ids}
     if not ids:
@@ -402,6 +403,10 @@ def usage_by_image(images: Iterable[Image]) -> dict[int, list[Article]]:
         note(article, (getattr(article, field) for field in FAQ_FIELDS))
     for item in FaqItem.objects.filter(mentioning(["answer"])).select_related("faq"):
         note(item.faq, [item.answer])
+    # An article's lead image is a use too.
+    for model in (ConditionArticle, FaqArticle):
+        for article in model.objects.filter(lead_image__in=ids):
+            found[article.lead_image_id][article.pk] = article
     return {
         image_id: sorted(articles.values(), key=lambda article: article.title.lower())
         for image_id, articles in found.items()
