@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from conditions import images
 from conditions.models import Article, Image, Rendition
@@ -181,7 +182,7 @@ class ImageAdmin(admin.ModelAdmin):
     def uses(self, image: Image):
         used_in = images.articles_using(image)
         if not used_in:
-            return format_html('<span id="where-used">Not used in any article yet.</span>')
+            return mark_safe('<span id="where-used">Not used in any article yet.</span>')
         live = [article for article in used_in if _is_live(article)]
         rows = format_html_join(
             "",
@@ -250,10 +251,9 @@ def _thumbnail_rendition(image: Image) -> Rendition | None:
 
 
 def _preview_rendition(image: Image) -> Rendition | None:
-    candidates = Rendition.objects.filter(
-        image=image, source_hash=image.file_hash, format__in=["webp", "png", "jpeg"]
-    ).order_by("width")
-    return next((r for r in candidates if r.width >= 640), None) or candidates.last()
+    candidates = Rendition.objects.filter(image=image, source_hash=image.file_hash)
+    webp = [r for r in candidates if r.format == "webp"]  # what every current browser reads
+    return next((r for r in webp if r.width >= 640), webp[-1] if webp else None)
 
 
 def _is_live(article: Article) -> bool:
