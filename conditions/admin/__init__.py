@@ -1,6 +1,6 @@
 """The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary), `audit`
-(the log), `search_insights` (what readers search for, and promoted results) and `feedback`
-(readers' answers to "Is this page useful?"); `input`
+(the log), `search_insights` (what readers search for, and promoted results), `feedback`
+(readers' answers to "Is this page useful?") and `images` (the media library); `input`
 holds what they share for reading posted ids warily.
 
 Who may do what is decided in `conditions.editorial`; these modules apply it to the admin's
@@ -15,6 +15,7 @@ from taggit.models import Tag
 from conditions.admin.articles import ArticleAdmin, ConditionArticleAdmin, FaqArticleAdmin
 from conditions.admin.audit import AuditEventAdmin
 from conditions.admin.feedback import PageFeedbackAdmin
+from conditions.admin.images import ImageAdmin
 from conditions.admin.search_insights import PromotedResultAdmin, SearchCountAdmin
 from conditions.admin.symptoms import SymptomAdmin
 
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEventAdmin",
     "ConditionArticleAdmin",
     "FaqArticleAdmin",
+    "ImageAdmin",
     "PageFeedbackAdmin",
     "PromotedResultAdmin",
     "SearchCountAdmin",
