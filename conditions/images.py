@@ -376,7 +376,7 @@ FAQ_FIELDS = ["intro", "summary"]
 
 def usage_by_image(images: Iterable[Image]) -> dict[int, list[Article]]:
     """For each of `images`, the articles (live, drafts and working copies) whose Markdown
-    refers to it, or that have it as their lead image. Five queries whatever the number of
+    refers to it, or that have it as their lead image. Three queries whatever the number of
     images."""
     ids = {image.pk for image in images}
     found: dict[int, dict[int, Article]] = {image_id: {} for image_id in ids}
@@ -397,16 +397,14 @@ def usage_by_image(images: Iterable[Image]) -> dict[int, list[Article]]:
                 if int(match.group(1)) in ids:
                     found[int(match.group(1))][article.pk] = article
 
-    for article in ConditionArticle.objects.filter(mentioning(CONDITION_FIELDS)):
-        note(article, (getattr(article, field) for field in CONDITION_FIELDS))
-    for article in FaqArticle.objects.filter(mentioning(FAQ_FIELDS)):
-        note(article, (getattr(article, field) for field in FAQ_FIELDS))
+    # An article's lead image is a use too, found in the same query as its text's images.
+    for model, fields in ((ConditionArticle, CONDITION_FIELDS), (FaqArticle, FAQ_FIELDS)):
+        for article in model.objects.filter(mentioning(fields) | Q(lead_image__in=ids)):
+            note(article, (getattr(article, field) for field in fields))
+            if article.lead_image_id in ids:
+                found[article.lead_image_id][article.pk] = article
     for item in FaqItem.objects.filter(mentioning(["answer"])).select_related("faq"):
         note(item.faq, [item.answer])
-    # An article's lead image is a use too.
-    for model in (ConditionArticle, FaqArticle):
-        for article in model.objects.filter(lead_image__in=ids):
-            found[article.lead_image_id][article.pk] = article
     return {
         image_id: sorted(articles.values(), key=lambda article: article.title.lower())
         for image_id, articles in found.items()
