@@ -409,9 +409,9 @@ def test_compare_shows_an_image_change_by_its_alt_text(reviewer_client):
 
     html = response.content.decode()
     assert (
-        "<del>“Side view of the neck” (image {0}), medium centre</del><br>"
-        "<ins>“Front view of the neck” (image {1}), medium centre</ins>"
-    ).format(side.pk, front.pk) in html
+        f"<del>“Side view of the neck” (image {side.pk}), medium centre</del><br>"
+        f"<ins>“Front view of the neck” (image {front.pk}), medium centre</ins>"
+    ) in html
 
 
 def test_restoring_a_revision_whose_image_was_deleted_keeps_the_text_and_warns(reviewer_client):
