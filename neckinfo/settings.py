@@ -95,6 +95,8 @@ MIDDLEWARE = [
     # Addresses holding control characters get a 400 before anything else reads them.
     "neckinfo.malformed_requests.RefuseMalformedRequestsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Image renditions under MEDIA_URL, from the default storage, likewise.
+    "neckinfo.media_files.MediaFilesMiddleware",
     # Public pages come from the cache before sessions or the database are touched; a cached
     # page keeps the headers (CSP included) the middleware below gave it when rendered.
     "conditions.caching.PublicPageCacheMiddleware",
@@ -209,8 +211,34 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # change whenever their content does).
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# With more than one app server, media goes to S3-compatible object storage instead
+# (django-storages): DJANGO_MEDIA_S3_BUCKET names the bucket; the endpoint (for a service
+# other than Amazon's), region, keys and a custom domain (a CDN in front of the bucket, which
+# then serves the files itself) beside it.
+MEDIA_S3_BUCKET = os.environ.get("DJANGO_MEDIA_S3_BUCKET", "")
+MEDIA_S3_CUSTOM_DOMAIN = os.environ.get("DJANGO_MEDIA_S3_CUSTOM_DOMAIN", "")
+if MEDIA_S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "neckinfo.s3_media.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("DJANGO_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("DJANGO_MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DJANGO_MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": MEDIA_S3_CUSTOM_DOMAIN or None,
+            "location": os.environ.get("DJANGO_MEDIA_S3_PREFIX", ""),
+            # Never overwrite: a name that exists gets another.
+            "file_overwrite": False,
+            "default_acl": None,
+            # For a CDN in front of the bucket; the app sends the same itself.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     # Hashed, compressed files in production; plain files while developing, so `make run`
     # needs no collectstatic step.
     "staticfiles": {
@@ -303,7 +331,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:"]
+        + ([f"https://{MEDIA_S3_CUSTOM_DOMAIN}"] if MEDIA_S3_CUSTOM_DOMAIN else []),
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
