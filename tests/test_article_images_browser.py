@@ -1,0 +1,188 @@
+"""Images in articles in a real browser (Chromium): on a phone, a condition page with a lead
+image and three diagrams loads them sharp, in a modern format, without moving the text, and
+axe-core finds nothing wrong; an editor places an image with the keyboard alone."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.wait import WebDriverWait
+
+from conditions.models import Article
+from tests.browser import PHONE, assert_no_axe_violations, use_viewport
+from tests.factories import make_condition, make_image, make_staff, picture_bytes, roles
+
+pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
+
+SCREENSHOTS = settings.BASE_DIR / "screenshots"
+
+
+@pytest.fixture
+def illustrated_article():
+    lead = make_image("Where the occipital nerves run", content=picture_bytes(1600, 900, "JPEG"))
+    side, disc, desk = (
+        make_image(alt, content=picture_bytes(1200, 800, "JPEG"), caption=caption, credit="NHS")
+        for alt, caption in [
+            ("Side view of the neck", "The seven bones of the neck."),
+            ("A bulging disc pressing on a nerve", "A disc between two bones."),
+            ("A desk set up for good posture", "Screen at eye level."),
+        ]
+    )  # fmt: skip
+    body = (
+        "Pain at the base of the skull often comes from the nerves that run up the back "
+        "of the head.\n\n"
+        f'![](image:{side.pk} "large")\n\n'
+        "## Causes\n\n" + "Tight muscles can press on the nerves. " * 12 + "\n\n"
+        f'![](image:{disc.pk} "medium right")\n\n'
+        + "A disc that bulges can press on a nerve root. " * 12
+        + "\n\n## What you can do\n\n"
+        + "Take breaks from the screen. " * 12
+        + f'\n\n![](image:{desk.pk} "small left")\n\n'
+        + "Sit with your back supported. " * 12
+    )
+    return make_condition(
+        "Occipital neuralgia",
+        ["Headache"],
+        body=body,
+        lead_image=lead,
+        when_to_get_medical_help="- the pain lasts more than a few weeks",
+    )
+
+
+def wait_until(driver, script: str, timeout: float = 15):
+    WebDriverWait(driver, timeout).until(lambda d: d.execute_script(script))
+
+
+def test_a_phone_gets_sharp_images_without_layout_shift_and_axe_finds_nothing(
+    browser, live_server, illustrated_article
+):
+    use_viewport(browser, PHONE)
+    # Count every layout shift from the first paint on (buffered: those before this script).
+    browser.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument",
+        {
+            "source": "window.__shifts = 0; new PerformanceObserver((list) => {"
+            " for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;"
+            " }).observe({type: 'layout-shift', buffered: true});"
+        },
+    )
+    browser.get(live_server.url + illustrated_article.get_absolute_url())
+    wait_until(browser, "return document.readyState === 'complete'")
+    # Scroll down the page slowly, as a reader does, so the lazy images load too.
+    height = browser.execute_script("return document.body.scrollHeight")
+    for offset in range(0, height, 400):
+        browser.execute_script(f"window.scrollTo(0, {offset})")
+    wait_until(
+        browser,
+        "return [...document.querySelectorAll('main img')]"
+        ".every(image => image.complete && image.naturalWidth)",
+    )
+    browser.execute_script("window.scrollTo(0, 0)")
+
+    pictures = browser.execute_script(
+        """return [...document.querySelectorAll('main figure img')].map(i => ({
+            alt: i.alt, src: i.currentSrc, natural: i.naturalWidth, shown: i.clientWidth,
+            width: i.getAttribute('width'), height: i.getAttribute('height'),
+            loading: i.loading}))"""
+    )
+    assert [p["alt"] for p in pictures] == [
+        "Where the occipital nerves run",
+        "Side view of the neck",
+        "A bulging disc pressing on a nerve",
+        "A desk set up for good posture",
+    ], pictures
+    assert [p["loading"] for p in pictures] == ["eager", "lazy", "lazy", "lazy"], pictures
+    for picture in pictures:
+        assert picture["width"] and picture["height"], f"no size set: {picture}"
+        # AVIF (or WebP) where the browser reads it, never the JPEG fallback.
+        assert picture["src"].endswith((".avif", ".webp")), picture
+        # Sharp on a screen of 3 device pixels per CSS pixel: the file chosen (its width is in
+        # its name) has at least as many pixels as the screen shows, or is the largest there
+        # is. (naturalWidth is in CSS pixels for an image chosen from a srcset.)
+        chosen_width = int(re.search(r"-(\d+)\.\w+$", picture["src"])[1])
+        largest = int(picture["width"])
+        assert chosen_width >= min(picture["shown"] * 3, largest), picture
+    shifts = browser.execute_script("return window.__shifts")
+    assert shifts == 0, f"the page moved as it loaded (cumulative layout shift {shifts})"
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "article-images-phone.png"))
+    assert_no_axe_violations(browser)
+    browser.execute_script(
+        "document.querySelector('.prose figure:nth-of-type(2)').scrollIntoView()"
+    )
+    browser.save_screenshot(str(SCREENSHOTS / "article-images-phone-scrolled.png"))
+
+
+def signed_in(browser, live_server, user) -> None:
+    """`browser` signed in as `user`, with the session cookie Django's own sign-in sets."""
+    client = Client()
+    client.force_login(user)
+    browser.get(live_server.url + "/robots.txt")
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+    )
+
+
+def test_an_editor_places_an_image_with_the_keyboard_alone(browser, live_server):
+    roles()
+    editor = make_staff("edna", "Editor", "Edna Editor")
+    make_image("Side view of the neck")
+    make_image("A desk set up for good posture")
+    article = make_condition(
+        "Desk work", ["Neck pain"], status=Article.Status.DRAFT, body="First paragraph."
+    )
+    signed_in(browser, live_server, editor)
+    browser.get(f"{live_server.url}/admin/conditions/conditionarticle/{article.pk}/change/")
+    body = browser.find_element(By.ID, "id_body")
+    body.click()
+    body.send_keys(Keys.CONTROL, Keys.END)
+
+    # From the field, Tab reaches its "Insert image" button; Enter opens the dialog.
+    active = browser.switch_to.active_element
+    active.send_keys(Keys.TAB)
+    button = browser.switch_to.active_element
+    assert button.text == "Insert image", button.get_attribute("outerHTML")
+    button.send_keys(Keys.ENTER)
+    wait_until(browser, "return document.getElementById('image-picker').open")
+    search = browser.switch_to.active_element
+    assert search.get_attribute("id") == "image-picker-search"
+    search.send_keys("desk")
+    wait_until(
+        browser,
+        "return document.querySelectorAll('#image-picker-results li').length === 1",
+    )
+    # Tab to the one result, choose it with Space, then Tab on to Insert.
+    search.send_keys(Keys.TAB)
+    choice = browser.switch_to.active_element
+    assert choice.get_attribute("type") == "radio"
+    choice.send_keys(Keys.SPACE)
+    for _ in range(6):
+        focused = browser.switch_to.active_element
+        if focused.get_attribute("id") == "image-picker-size":
+            break
+        focused.send_keys(Keys.TAB)
+    size = browser.switch_to.active_element
+    size.send_keys("m")  # Medium
+    size.send_keys(Keys.TAB)
+    browser.switch_to.active_element.send_keys("r")  # Right, text beside it
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "image-picker-dialog.png"))
+    insert = browser.find_element(By.ID, "image-picker-insert")
+    while browser.switch_to.active_element != insert:
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+    insert.send_keys(Keys.ENTER)
+
+    wait_until(browser, "return !document.getElementById('image-picker').open")
+    assert browser.switch_to.active_element.get_attribute("id") == "id_body"
+    value = body.get_attribute("value")
+    assert value.startswith("First paragraph.\n\n![A desk set up for good posture](image:"), value
+    assert value.endswith(' "medium right")'), value
+    SCREENSHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / "image-picker.png"))
