@@ -2,13 +2,17 @@
 image and three diagrams loads them sharp, in a modern format, without moving the text, and
 axe-core finds nothing wrong; an editor places an image with the keyboard alone."""
 
+import base64
+import io
 import re
 
+import pypdf
 import pytest
 from django.conf import settings
 from django.test import Client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from conditions.models import Article
@@ -186,3 +190,34 @@ def test_an_editor_places_an_image_with_the_keyboard_alone(browser, live_server)
     assert value.endswith(' "medium right")'), value
     SCREENSHOTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(SCREENSHOTS / "image-picker.png"))
+
+
+def test_a_printed_handout_has_every_image_at_a_sensible_size(
+    browser, live_server, illustrated_article
+):
+    browser.get(live_server.url + illustrated_article.get_absolute_url())
+    wait_until(browser, "return document.readyState === 'complete'")
+
+    # Printed straight away, before the reader scrolls: the lazy images are printed too.
+    options = PrintOptions()
+    options.page_width, options.page_height = 21.0, 29.7  # A4, in centimetres
+    pdf = base64.b64decode(browser.print_page(options))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    (SCREENSHOTS / "article-images-handout.pdf").write_bytes(pdf)
+    printed = sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert printed == 4, f"{printed} of the 4 images are in the printed handout"
+
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_script("document.querySelector('.prose figure').scrollIntoView()")
+    browser.save_screenshot(str(SCREENSHOTS / "article-images-print.png"))
+    figures = browser.execute_script(
+        """return [...document.querySelectorAll('main figure')].map(figure => ({
+            height: figure.querySelector('img').getBoundingClientRect().height,
+            breakInside: getComputedStyle(figure).breakInside,
+            caption: (figure.querySelector('figcaption') || {}).innerText || ''}))"""
+    )
+    # At most 8 cm tall (302 CSS pixels), each figure kept whole with its caption.
+    assert len(figures) == 4, figures
+    assert all(0 < figure["height"] <= 8 / 2.54 * 96 + 0.5 for figure in figures), figures
+    assert {figure["breakInside"] for figure in figures} == {"avoid"}, figures
+    assert "A disc between two bones. — NHS" in [figure["caption"] for figure in figures]
