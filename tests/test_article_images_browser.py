@@ -221,3 +221,71 @@ def test_a_printed_handout_has_every_image_at_a_sensible_size(
     assert all(0 < figure["height"] <= 8 / 2.54 * 96 + 0.5 for figure in figures), figures
     assert {figure["breakInside"] for figure in figures} == {"avoid"}, figures
     assert "A disc between two bones. — NHS" in [figure["caption"] for figure in figures]
+
+
+def click_button(browser, text: str) -> None:
+    browser.find_element(By.XPATH, f"//button[normalize-space()='{text}']").click()
+
+
+def test_an_editor_uploads_a_diagram_places_it_and_a_reviewer_publishes_it(
+    browser, live_server, tmp_path
+):
+    roles()
+    editor = make_staff("edna", "Editor", "Edna Editor")
+    reviewer = make_staff("rita", "Medical reviewer", "Rita Reviewer")
+    article = make_condition(
+        "Tension headache",
+        ["Headache"],
+        status=Article.Status.DRAFT,
+        body="Tight muscles at the back of the neck can cause it.",
+        when_to_get_medical_help="- it keeps coming back",
+        reviewed_by="Dr Rita Reviewer, MRCGP",
+    )
+    change_url = f"{live_server.url}/admin/conditions/conditionarticle/{article.pk}/change/"
+    diagram = tmp_path / "neck-muscles.jpg"
+    diagram.write_bytes(picture_bytes(1600, 1000, "JPEG"))
+
+    # The editor uploads the diagram to the library with its alt text…
+    signed_in(browser, live_server, editor)
+    browser.get(f"{live_server.url}/admin/conditions/image/add/")
+    browser.find_element(By.NAME, "upload").send_keys(str(diagram))
+    browser.find_element(By.NAME, "alt_text").send_keys("The muscles at the back of the neck")
+    browser.find_element(By.NAME, "_save").click()
+    wait_until(browser, "return location.pathname.endsWith('/admin/conditions/image/')")
+
+    # …places it in the article with the dialog, and submits the article for review.
+    browser.get(change_url)
+    browser.find_element(By.ID, "id_body").send_keys(Keys.CONTROL, Keys.END)
+    browser.find_element(By.CSS_SELECTOR, "#id_body + .image-picker-open").click()
+    browser.find_element(By.ID, "image-picker-search").send_keys("muscles")
+    wait_until(browser, "return document.querySelectorAll('#image-picker-results li').length === 1")
+    browser.find_element(By.CSS_SELECTOR, "#image-picker-results input").click()
+    browser.find_element(By.ID, "image-picker-insert").click()
+    status = browser.find_element(By.ID, "id_status")
+    status.send_keys("In review")
+    browser.find_element(By.NAME, "_continue").click()
+    wait_until(browser, "return !!document.querySelector('.messagelist')")
+
+    # A medical reviewer signs it off and approves it.
+    browser.delete_all_cookies()
+    signed_in(browser, live_server, reviewer)
+    browser.get(change_url)
+    click_button(browser, "Sign off this content as reviewed today")
+    wait_until(browser, "return document.body.innerText.includes('You signed off')")
+    click_button(browser, "Approve and publish")
+    wait_until(browser, "return document.body.innerText.includes('approved and published')")
+
+    # A reader on a phone sees the diagram, sharp, in a modern format.
+    browser.delete_all_cookies()
+    use_viewport(browser, PHONE)
+    browser.get(live_server.url + article.get_absolute_url())
+    wait_until(browser, "return document.readyState === 'complete'")
+    picture = browser.execute_script(
+        "const i = document.querySelector('.prose figure img');"
+        "return {alt: i.alt, src: i.currentSrc, loaded: i.complete && i.naturalWidth > 0}"
+    )
+    assert picture["alt"] == "The muscles at the back of the neck", picture
+    assert picture["loaded"] and picture["src"].endswith((".avif", ".webp")), picture
+    assert int(re.search(r"-(\d+)\.\w+$", picture["src"])[1]) >= 960, picture  # 3× a phone
+    browser.execute_script("document.querySelector('.prose figure').scrollIntoView()")
+    browser.save_screenshot(str(SCREENSHOTS / "article-images-published-phone.png"))
