@@ -481,3 +481,24 @@ def test_the_dialog_finds_images_by_words(editor_client):
 
 def test_the_dialog_list_is_for_staff_only(client):
     assert client.get(f"{CONDITIONS}images/").status_code == 302  # to sign in
+
+
+def test_import_warns_of_a_library_image_this_site_does_not_have(tmp_path):
+    diagram = make_image("Side view of the neck")
+    path = write(
+        tmp_path,
+        "library.txt",
+        "Neck pictures\nA stiff neck is common. It gets better in a few days.\n"
+        "1. Posture\nSit up straight when you work at a desk.\n"
+        f'![Side view](image:{diagram.pk} "medium")\n'
+        "2. Sleep\nUse one firm pillow.\n![From another site](image:987654)\n",
+    )
+
+    stdout, stderr = run_import(path)
+
+    warnings = [line for line in stderr.splitlines() if "image" in line]
+    assert len(warnings) == 1, stderr
+    assert "line 8: “![From another site](image:987654)”: there is no image 987654" in warnings[0]
+    body = ConditionArticle.objects.get(title="Neck pictures").body
+    assert "![From another site](image:987654)" in body
+    assert f'![Side view](image:{diagram.pk} "medium")' in body
