@@ -39,8 +39,11 @@ SCHEME = "image:"
 # A reference's id: digits only, and not absurdly long (an id the database can hold).
 IMAGE_ID = re.compile(r"\d{1,18}")
 # Any reference with the `image:` scheme, well-formed or not: the ids to read in one query,
-# and, for the preview's warnings, what the editor wrote.
-ANY_REFERENCE = re.compile(r"!\[([^\]\n]*)\]\(image:([^)\s]*)(?:\s+\"([^\"\n]*)\")?\)")
+# and, for the preview's warnings, what the editor wrote. The alt text holds no bracket, so
+# each try reads no further than the next one: a text of many "![" is read in linear time.
+ANY_REFERENCE = re.compile(
+    r"!\[([^\[\]\n]{0,1000})\]\(image:([^)\s]{0,40})(?:\s{1,10}\"([^\"\n]{0,100})\")?\)"
+)
 # Where an image's <figure> may stand in HTML: anywhere flow content may. A reference inside
 # a heading, a link or bold text can't become a figure there, and stays text.
 FLOW_CONTAINERS = {"div", "li", "td", "th", "dd", "blockquote"}

@@ -76,7 +76,8 @@ LEFTOVER_KINDS = [
     # `![alt](image:42)` (see conditions.image_references).
     LeftoverKind(
         "an image the site can't show (only library images, ![alt](image:42), appear on pages)",
-        re.compile(r"!\[[^\]\n]*\]\((?!image:\d{1,18}(?:\s+\"[^\"\n]*\")?\))"),
+        # (No bracket inside the alt text: each try reads no further than the next bracket.)
+        re.compile(r"!\[[^\[\]\n]*\]\((?!image:\d{1,18}(?:\s{1,10}\"[^\"\n]{0,100}\")?\))"),
     ),
 ]
 
