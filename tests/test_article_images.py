@@ -502,3 +502,13 @@ def test_import_warns_of_a_library_image_this_site_does_not_have(tmp_path):
     body = ConditionArticle.objects.get(title="Neck pictures").body
     assert "![From another site](image:987654)" in body
     assert f'![Side view](image:{diagram.pk} "medium")' in body
+
+
+@pytest.mark.parametrize(
+    "text", ["![" * 100_000 + "image:", "![a" * 100_000 + "](image:1)", '![](image:1 "' * 20_000]
+)
+def test_a_long_hostile_text_is_read_for_references_without_backtracking(text):
+    # A pattern reading to the end of the text from every "![" would take minutes here.
+    from conditions.image_references import references_in
+
+    assert len(references_in(text)) <= 1
