@@ -66,7 +66,7 @@ print(json.dumps({
 
 # A condition page with three library images in its text and a lead image (issue 16): the
 # sample condition's content, illustrated, published as a page of its own.
-ILLUSTRATE = """
+ILLUSTRATE = r"""
 import io, json
 import PIL.Image
 from django.core.files.uploadedfile import SimpleUploadedFile
