@@ -512,3 +512,13 @@ def test_a_long_hostile_text_is_read_for_references_without_backtracking(text):
     from conditions.image_references import references_in
 
     assert len(references_in(text)) <= 1
+
+
+def test_an_faq_form_explains_the_reference_under_its_introduction_and_every_answer(
+    editor_client,
+):
+    html = editor_client.get("/admin/conditions/faqarticle/add/").content.decode()
+
+    # The introduction, the answers shown, and the empty row "Add another question" copies.
+    assert html.count("![what it shows](image:42") >= 3
+    assert 'id="image-picker"' in html
