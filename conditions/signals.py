@@ -223,6 +223,34 @@ def image_deleted(sender, instance, **kwargs):
     transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
 
 
+def image_leaving_articles(sender, instance, **kwargs):
+    # The articles whose text shows it (a lead image can't be deleted: PROTECT), found while
+    # the image is still there.
+    from conditions.images import usage_by_image
+
+    instance.shown_in = usage_by_image([instance]).get(instance.pk, [])
+
+
+def image_left_articles(sender, instance, **kwargs):
+    """The one library change that reaches live pages: a deleted image's renditions are
+    deleted with it, so the HTML of the articles that showed it is rendered again, showing
+    the reference as the words written instead of a broken picture. Their text is
+    unchanged; their sign-off, which covered the image, no longer holds."""
+    articles = getattr(instance, "shown_in", [])
+    for article in articles:
+        article.render_markdown()
+        fields = type(article)._meta.concrete_fields
+        html = {f.attname: getattr(article, f.attname) for f in fields if f.name.endswith("_html")}
+        type(article).objects.filter(pk=article.pk).update(**html)
+        if isinstance(article, FaqArticle):
+            items = list(article.items.all())
+            for item in items:
+                item.render_markdown()
+            FaqItem.objects.bulk_update(items, ["answer_html"])
+    if articles:
+        content_changed(reindex=[article.pk for article in articles])
+
+
 def _articles_with(symptom: Symptom) -> list[int]:
     return list(
         TaggedArticle.objects.filter(tag=symptom).values_list("content_object_id", flat=True)
@@ -251,6 +279,8 @@ def connect() -> None:
     post_save.connect(image_saved, sender=Image, dispatch_uid="saved-Image")
     pre_delete.connect(image_deleting, sender=Image, dispatch_uid="deleting-Image")
     post_delete.connect(image_deleted, sender=Image, dispatch_uid="deleted-Image")
+    pre_delete.connect(image_leaving_articles, sender=Image, dispatch_uid="leaving-Image")
+    post_delete.connect(image_left_articles, sender=Image, dispatch_uid="left-Image")
     # Search pages show the articles pinned to their query.
     post_save.connect(saved, sender=PromotedResult, dispatch_uid="saved-PromotedResult")
     post_delete.connect(deleted, sender=PromotedResult, dispatch_uid="deleted-PromotedResult")

@@ -522,3 +522,28 @@ def test_an_faq_form_explains_the_reference_under_its_introduction_and_every_ans
     # The introduction, the answers shown, and the empty row "Add another question" copies.
     assert html.count("![what it shows](image:42") >= 3
     assert 'id="image-picker"' in html
+
+
+def test_deleting_an_image_a_live_page_shows_leaves_words_not_a_broken_picture(reader):
+    diagram = make_image("Side view of the neck")
+    live = published(
+        make_condition(
+            "Deleted picture",
+            ["Headache"],
+            body=f'Words.\n\n![Side view](image:{diagram.pk} "small")',
+        )
+    )
+    faq = published(
+        make_faq("Deleted in an answer", [("Why?", f"![](image:{diagram.pk})")], ["Headache"])
+    )
+    diagram_id = diagram.pk
+    assert rendition_addresses(page(reader, live)) and rendition_addresses(page(reader, faq))
+
+    diagram.delete()  # a superuser's decision, after the library's warning
+
+    for article in (live, faq):
+        html = page(reader, article)
+        assert "<picture" not in html and not rendition_addresses(html)
+    assert f'![Side view](image:{diagram_id} "small")' in page(reader, live)
+    # What the reviewer signed off showed the image: the page no longer claims a review.
+    assert "has not been medically reviewed yet" in page(reader, live)
