@@ -120,6 +120,16 @@ def test_a_phone_gets_sharp_images_without_layout_shift_and_axe_finds_nothing(
     )
     browser.save_screenshot(str(SCREENSHOTS / "article-images-phone-scrolled.png"))
 
+    # Its card on the symptom's page carries the lead image's thumbnail.
+    browser.get(live_server.url + "/symptoms/headache/")
+    wait_until(browser, "return document.readyState === 'complete'")
+    thumbnail = browser.find_element(By.CSS_SELECTOR, ".card .card__image img")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", thumbnail)
+    wait_until(browser, "return document.querySelector('.card__image img').naturalWidth > 0")
+    assert thumbnail.get_attribute("alt") == ""  # the card's title link says what it is
+    browser.save_screenshot(str(SCREENSHOTS / "article-images-card-phone.png"))
+    assert_no_axe_violations(browser)
+
 
 def signed_in(browser, live_server, user) -> None:
     """`browser` signed in as `user`, with the session cookie Django's own sign-in sets."""
