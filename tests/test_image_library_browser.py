@@ -5,6 +5,7 @@ markup, with the space for it kept before it loads."""
 
 import pytest
 from django.conf import settings
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -77,8 +78,23 @@ def test_an_editor_uploads_a_diagram_and_sees_it_in_the_library(
     )
     assert _loaded(browser, ".field-preview img") == 640
     assert "Not used in any article yet." in browser.find_element(By.ID, "where-used").text
+    # A click on the subject sets the focal point (the numbers work without the script).
+    preview = browser.find_element(By.CSS_SELECTOR, ".field-preview img")
+    width, height = preview.size["width"], preview.size["height"]
+    ActionChains(browser).move_to_element_with_offset(
+        preview, -width // 4, height // 4
+    ).click().perform()
+    assert browser.find_element(By.NAME, "focal_x").get_attribute("value") == "0.25"
+    assert browser.find_element(By.NAME, "focal_y").get_attribute("value") == "0.75"
+    assert browser.find_element(By.CSS_SELECTOR, ".focal-point__mark").is_displayed()
     assert_no_axe_violations(browser)
     browser.save_screenshot(str(SCREENSHOTS / "image-library-change.png"))
+    browser.find_element(By.NAME, "_save").click()
+    WebDriverWait(browser, 10).until(
+        lambda driver: "was changed successfully" in driver.page_source
+    )
+    image.refresh_from_db()
+    assert (image.focal_x, image.focal_y) == (0.25, 0.75)
 
 
 def test_a_phone_gets_a_sharp_avif_with_its_space_kept(browser, live_server, media):
