@@ -1114,7 +1114,17 @@ class Image(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # With updated_at, what the admin's form compares to refuse a save over someone else's
+    # (conditions.forms.RefusesLostUpdates).
     updated_at = models.DateTimeField("last changed", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-updated_at", "-pk"]

@@ -252,6 +252,11 @@ STORAGES = {
 # file can claim 30,000 × 30,000 pixels and take gigabytes to open), are refused.
 IMAGE_UPLOAD_MAX_BYTES = env_int("DJANGO_IMAGE_UPLOAD_MAX_MB", 10) * 1024 * 1024
 IMAGE_UPLOAD_MAX_PIXELS = env_int("DJANGO_IMAGE_UPLOAD_MAX_MEGAPIXELS", 40) * 1_000_000
+# Small uploads in memory; others in a temporary file, never more of one than the limit.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "neckinfo.uploads.BoundedTemporaryFileUploadHandler",
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

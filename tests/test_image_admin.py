@@ -34,6 +34,11 @@ def delete_url(image: Image) -> str:
     return reverse("admin:conditions_image_delete", args=[image.pk])
 
 
+def loaded_version(client, image: Image) -> str:
+    """What the change form carries of the image as it was when opened."""
+    return client.get(change_url(image)).context["adminform"].form["loaded_version"].value()
+
+
 def uses(image: Image, alt: str = "") -> str:
     return f"![{alt}](image:{image.pk})"
 
@@ -137,6 +142,7 @@ def test_replacing_the_file_keeps_the_image_and_every_use(
                 "licence": "",
                 "focal_x": "",
                 "focal_y": "",
+                "loaded_version": loaded_version(editor_client, image),
                 "upload": SimpleUploadedFile("new.png", picture_bytes(1000, 400, "PNG")),
             },
         )
@@ -162,10 +168,15 @@ def test_a_bad_replacement_changes_nothing(editor_client, media):
 
     response = editor_client.post(
         change_url(image),
-        {"alt_text": "Changed words", "upload": SimpleUploadedFile("x.jpg", b"MZ" + bytes(99))},
+        {
+            "alt_text": "Changed words",
+            "loaded_version": loaded_version(editor_client, image),
+            "upload": SimpleUploadedFile("x.jpg", b"MZ" + bytes(99)),
+        },
     )
 
     assert response.status_code == 200
+    assert "a Windows program" in str(response.context["adminform"].form.errors["upload"])
     image.refresh_from_db()
     assert (image.file.name, image.file_hash, sorted(p.name for p in media.rglob("*"))) == before
     assert image.alt_text == "Diagram of the neck"
@@ -225,3 +236,33 @@ def test_editors_and_reviewers_can_use_the_library(editor_client, reviewer_clien
     for client in (editor_client, reviewer_client):
         assert client.get(LIST_URL).status_code == 200
         assert client.get(reverse("admin:conditions_image_add")).status_code == 200
+
+
+def test_a_save_over_someone_elses_change_is_refused_and_the_words_kept(
+    editor_client, reviewer_client, media
+):
+    image = make_image("Diagram of the neck")
+    opened_by_ed = loaded_version(editor_client, image)
+    reviewer_client.post(
+        change_url(image),
+        {
+            "alt_text": "The neck from behind",
+            "loaded_version": loaded_version(reviewer_client, image),
+        },
+    )
+
+    response = editor_client.post(
+        change_url(image),
+        {
+            "alt_text": "Ed's careful description",
+            "loaded_version": opened_by_ed,
+            "upload": SimpleUploadedFile("new.png", picture_bytes(500, 500, "PNG")),
+        },
+    )
+
+    assert response.status_code == 200
+    assert "was changed by Rita Okafor" in response.content.decode()
+    assert response.context["adminform"].form["alt_text"].value() == "Ed's careful description"
+    image.refresh_from_db()
+    assert image.alt_text == "The neck from behind" and image.width == 800
+    assert not any(media.rglob("*500*"))

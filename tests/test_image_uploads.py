@@ -9,12 +9,15 @@ from pathlib import Path
 
 import PIL.Image
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import ExifTags
 
+from conditions import images
 from conditions.models import Image, Rendition
+from neckinfo.uploads import BoundedTemporaryFileUploadHandler
 from tests.factories import picture_bytes
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +249,32 @@ def test_readers_cannot_upload(reader, media):
 
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert not Image.objects.exists()
+
+
+def test_of_a_huge_upload_no_more_than_the_limit_is_written_to_disk(settings):
+    settings.IMAGE_UPLOAD_MAX_BYTES = 1024 * 1024
+    handler = BoundedTemporaryFileUploadHandler()
+    handler.new_file("upload", "huge.jpg", "image/jpeg", None)
+    chunk = b"\xff" * 64 * 1024
+    received = 0
+    for _ in range(100):  # 6.25 MB, in the parser's chunks
+        assert handler.receive_data_chunk(chunk, received) is None
+        received += len(chunk)
+
+    upload = handler.file_complete(received)
+
+    written = Path(upload.temporary_file_path()).stat().st_size
+    assert written == settings.IMAGE_UPLOAD_MAX_BYTES + 1
+    assert upload.size == received  # so the refusal says how big it really was
+    with pytest.raises(ValidationError, match="The file is 6.2 MB; an image may be at most 1.0"):
+        images.prepare_upload(upload)
+    upload.close()
+
+
+def test_a_huge_upload_through_the_form_is_refused_saying_how_big_it_was(editor_client, media):
+    content = b"\xff\xd8\xff\xe0" + bytes(25 * 1024 * 1024)
+
+    message = refusal(upload(editor_client, content, "scan.jpg"))
+
+    assert "The file is 25.0 MB; an image may be at most 10.0 MB" in message
+    assert stored_files(media) == []

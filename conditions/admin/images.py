@@ -17,12 +17,19 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from conditions import images
+from conditions.forms import RefusesLostUpdates
 from conditions.models import Article, Image, Rendition
 
 THUMBNAIL_WIDTH = 320  # the smallest rendition
 
 
-class ImageForm(forms.ModelForm):
+class ImageForm(RefusesLostUpdates):
+    """An image's form: the upload through `prepare_upload`, and no save over a change
+    someone else made after it was opened (their alt text or file would be lost)."""
+
+    versioned_model = Image
+    noun = "image"
+
     upload = forms.FileField(
         label="Image file",
         required=False,
@@ -75,7 +82,7 @@ class ImageAdmin(admin.ModelAdmin):
     readonly_fields = ["preview", "dimensions", "uses", "uploaded_by", "created_at", "updated_at"]
 
     def get_fieldsets(self, request, obj=None):
-        file_fields = ["preview", "dimensions", "upload"] if obj else ["upload"]
+        file_fields = ["preview", "dimensions", "upload", "loaded_version"] if obj else ["upload"]
         fieldsets = [
             (None, {"fields": file_fields}),
             (
@@ -224,6 +231,7 @@ class ImageAdmin(admin.ModelAdmin):
             stored = obj.file.name
         if not change:
             obj.uploaded_by = request.user
+        obj.updated_by = request.user
         try:
             with transaction.atomic():
                 obj.save()
