@@ -92,7 +92,8 @@ serve: $(VENV)/.installed $(SERVE_SECRET_KEY_FILE)
 	$(SERVE_ENV) $(PYTHON) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py
 
-# A consistent copy of the database in backups/ (SQLite backup API, or pg_dump).
+# A consistent copy of the database in backups/ (SQLite backup API, or pg_dump), and a tar of
+# the uploaded images (MEDIA_ROOT) beside it.
 backup: $(VENV)/.installed
 	$(LOCAL) $(PYTHON) manage.py backup_database
 

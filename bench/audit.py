@@ -64,6 +64,47 @@ print(json.dumps({
 }))
 """
 
+# A condition page with three library images in its text and a lead image (issue 16): the
+# sample condition's content, illustrated, published as a page of its own.
+ILLUSTRATE = r"""
+import io, json
+import PIL.Image
+from django.core.files.uploadedfile import SimpleUploadedFile
+from conditions import images
+from conditions.models import Article, ConditionArticle, Image
+
+def picture(width, height, seed):
+    # A colour gradient, so it compresses like a photo rather than a flat diagram.
+    bands = [PIL.Image.linear_gradient("L").resize((width, height)).rotate(angle)
+             for angle in (0, 90 + seed * 30, 180)]
+    output = io.BytesIO()
+    PIL.Image.merge("RGB", bands).save(output, "JPEG", quality=90)
+    return output.getvalue()
+
+library = []
+for seed, alt in enumerate(["Side view of the neck", "A disc pressing on a nerve",
+                            "A desk set up for good posture", "Where the nerves run"]):
+    image = Image(alt_text=alt, caption=f"{alt}.", credit="NeckInfo")
+    upload = SimpleUploadedFile("picture.jpg", picture(1600, 1000, seed))
+    images.store_file(image, images.prepare_upload(upload))
+    image.save()
+    images.make_renditions(image)
+    library.append(image)
+sample = ConditionArticle.objects.filter(status="published").order_by("title").first()
+paragraphs = sample.body.split("\n\n")
+placed = [f'![](image:{library[0].pk} "large")', f'![](image:{library[1].pk} "medium right")',
+          f'![](image:{library[2].pk} "small left")']
+for number, reference in enumerate(placed):
+    paragraphs.insert(min(len(paragraphs), 2 + number * 4), reference)
+article = ConditionArticle.objects.create(
+    title="Illustrated: " + sample.title, summary=sample.summary, body="\n\n".join(paragraphs),
+    when_to_get_medical_help=sample.when_to_get_medical_help, urgent_help=sample.urgent_help,
+    emergency_help=sample.emergency_help, lead_image=library[3], status="published",
+)
+article.symptoms.set(sample.symptoms.all())
+print(json.dumps(article.get_absolute_url()))
+"""
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -85,6 +126,7 @@ def main() -> None:
             # Production settings, but on plain HTTP: no redirect to HTTPS, no HSTS.
             "DJANGO_SECURE": "0",
             "DATABASE_URL": f"sqlite:///{scratch}/audit.sqlite3",
+            "DJANGO_MEDIA_ROOT": f"{scratch}/media",
             "DJANGO_PUBLISH_UNREVIEWED_IMPORTS": "1",  # the sample content, as `make serve`
         }
         manage = [sys.executable, str(PROJECT / "manage.py")]
@@ -102,6 +144,11 @@ def main() -> None:
         )  # fmt: skip
         # The JSON is the last line: apps may print their own start-up lines before it.
         pages = json.loads(found.stdout.strip().splitlines()[-1])
+        illustrated = subprocess.run(
+            manage + ["shell", "-c", ILLUSTRATE], env=env, cwd=PROJECT, check=True,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        pages["condition-with-images"] = json.loads(illustrated.stdout.strip().splitlines()[-1])
 
         port = free_port()
         load_before = os.getloadavg()[0]

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from conditions import notifications
-from conditions.models import Article, AuditEvent, ReviewComment, Symptom
+from conditions import image_references, notifications
+from conditions.models import Article, AuditEvent, Image, ReviewComment, Symptom
 from conditions.signals import atomic_change
 
 Status = Article.Status
@@ -216,6 +216,7 @@ def content_fingerprint(article: Article, symptoms=None, sources=None, items=Non
         ],
         "symptoms": sorted(symptom.pk for symptom in symptoms),
         **_names_content(article),
+        **_images_content(article, items),
     }
     encoded = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(encoded).hexdigest()
@@ -235,6 +236,32 @@ def _names_content(article: Article) -> dict:
         content["other_names"] = other_names
     return content
 
+
+def _images_content(article: Article, items) -> dict:
+    """The library images the article shows (placed in its text, and its lead image) as they
+    are in the library now: a new file, alt text or caption voids a sign-off like a change of
+    the article's words. Only when it has some, so sign-offs of articles without images stay
+    as they were. One query."""
+    texts = [getattr(article, name, "") for name in CONTENT_FIELDS]
+    texts += [item.answer for item in items]
+    ids = image_references.referenced_ids(texts)
+    if article.lead_image_id is not None:
+        ids.add(article.lead_image_id)
+    if not ids:
+        return {}
+    shown = {
+        row[0]: list(row[1:])
+        for row in Image.objects.filter(pk__in=ids).values_list(*IMAGE_CONTENT_FIELDS)
+    }
+    # A deleted image counts as such: an article showing it can't carry an earlier sign-off.
+    return {
+        "images": [[image_id, shown.get(image_id)] for image_id in sorted(ids)],
+        "lead_image": article.lead_image_id,
+    }
+
+
+# What a reader gets of a library image: its file, and the words shown or said with it.
+IMAGE_CONTENT_FIELDS = ["pk", "file_hash", "alt_text", "decorative", "caption", "credit"]
 
 # Each kind's own text, with the care advice (a condition's three levels).
 CONTENT_FIELDS = ["body", "intro", *["when_to_get_medical_help", "urgent_help", "emergency_help"]]

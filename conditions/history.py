@@ -12,8 +12,17 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
 
+from conditions import image_references
 from conditions.fields import normalised_line_endings
-from conditions.models import Article, ConditionName, FaqItem, Source, Symptom, TaggedArticle
+from conditions.models import (
+    Article,
+    ConditionName,
+    FaqItem,
+    Image,
+    Source,
+    Symptom,
+    TaggedArticle,
+)
 
 # What an editor sees compared, in this order: (label, field name) of the article's fields.
 ARTICLE_FIELDS = [
@@ -78,6 +87,7 @@ def article_snapshot(version: Version) -> dict[str, str]:
         snapshot["Other names"] = other_names_text(
             name for name in names if name["article_id"] == article_id
         )
+    snapshot.update(images_snapshot(fields, questions=snapshot.get("Questions and answers", "")))
     sources = sorted(
         (v.field_dict for v in _versions_of(related, Source)),
         key=lambda source: (source["position"], source["id"]),
@@ -88,6 +98,41 @@ def article_snapshot(version: Version) -> dict[str, str]:
         if s["article_id"] == article_id
     )
     return snapshot
+
+
+def images_snapshot(fields: dict, questions: str = "") -> dict[str, str]:
+    """The library images a revision shows, by what they show (their alt text) rather than
+    their numbers: "Images" a line each, in the order the text places them, and "Lead image".
+    One query, for the library's alt text of those placed with empty brackets."""
+    texts = [str(fields.get(name) or "") for name in MARKDOWN_FIELDS] + [questions]
+    references = [ref for text in texts for ref in image_references.references_in(text)]
+    lead_image_id = fields.get("lead_image_id")
+    ids = {ref.image_id for ref in references if ref.image_id is not None}
+    library = (
+        dict(Image.objects.filter(pk__in=ids | {lead_image_id}).values_list("pk", "alt_text"))
+        if ids or lead_image_id
+        else {}
+    )
+
+    def described(image_id: int | None, alt: str = "") -> str:
+        if image_id is None or image_id not in library:
+            return f"(no image {image_id} in the library)" if image_id else "(not an image)"
+        return f"“{alt or library[image_id]}” (image {image_id})"
+
+    snapshot = {}
+    if references:
+        snapshot["Images"] = "\n".join(
+            described(ref.image_id, ref.alt.strip())
+            + (f", {' '.join(ref.size_and_alignment())}" if ref.size_and_alignment() else "")
+            for ref in references
+        )
+    if lead_image_id is not None:
+        snapshot["Lead image"] = described(lead_image_id)
+    return snapshot
+
+
+# The Markdown fields an image can be placed in (an FAQ's answers are read with its questions).
+MARKDOWN_FIELDS = ["body", "when_to_get_medical_help", "urgent_help", "emergency_help", "intro"]
 
 
 def revision_time(version: Version) -> str:
@@ -293,6 +338,11 @@ def revert_article(version: Version) -> None:
             rows = [*parts[Source], *parts[FaqItem], *parts[ConditionName]]
             for part in [*own, *rows, *parts[TaggedArticle]]:
                 part.revert()
+            # A lead image deleted from the library since: the article goes without one
+            # (image references in the text stay as text, and the form warns about them).
+            Article.objects.filter(pk=article_id, lead_image__isnull=False).exclude(
+                lead_image__in=Image.objects.all()
+            ).update(lead_image=None)
     except IntegrityError as error:
         raise RestoreError(
             "This revision can't be restored as it is: part of it (its address, or a "
@@ -318,10 +368,31 @@ def compare_snapshots(older: dict[str, str], newer: dict[str, str]) -> list[Part
         PartComparison(
             label=label,
             changed=older.get(label, "") != newer.get(label, ""),
-            html=word_diff(older.get(label, ""), newer.get(label, "")),
+            html=(line_diff if label in WHOLE_LINE_PARTS else word_diff)(
+                older.get(label, ""), newer.get(label, "")
+            ),
         )
         for label in labels
     ]
+
+
+# Parts compared a line at a time: an image is changed as a whole ("Side view" → "Front view"),
+# and half a description marked changed would say nothing.
+WHOLE_LINE_PARTS = {"Images", "Lead image"}
+
+
+def line_diff(older: str, newer: str) -> SafeString:
+    """`newer` as HTML, a line each, marking the lines removed from and added to `older`."""
+    old_lines, new_lines = older.splitlines(), newer.splitlines()
+    lines = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
+        if operation == "equal":
+            lines += [escape(line) for line in new_lines[new_start:new_end]]
+            continue
+        lines += [f"<del>{escape(line)}</del>" for line in old_lines[old_start:old_end]]
+        lines += [f"<ins>{escape(line)}</ins>" for line in new_lines[new_start:new_end]]
+    return mark_safe("<br>".join(lines))  # every line was escaped above
 
 
 def word_diff(older: str, newer: str) -> SafeString:

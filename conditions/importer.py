@@ -23,7 +23,7 @@ from pathlib import Path
 import reversion
 from django.db import connection
 
-from conditions import condition_names, signals, working_copies
+from conditions import condition_names, image_references, signals, working_copies
 from conditions.care_levels import care_level
 from conditions.leftovers import is_removable_line, leftovers_in_line
 from conditions.markdown import markdown_problem
@@ -35,6 +35,7 @@ from conditions.models import (
     ConditionName,
     FaqArticle,
     FaqItem,
+    Image,
     Symptom,
 )
 from conditions.readability import SENTENCE_BREAK
@@ -387,6 +388,28 @@ def leave_out_scraped_lines(text: str) -> tuple[str, LeftoverReport]:
             report.warnings.append(f"line {number}: {leftover}")
             report.kept = True
     return "\n".join(lines), report
+
+
+def missing_image_warnings(text: str) -> list[str]:
+    """A warning for each reference to a library image this site doesn't have (a file from
+    another site, or an image deleted since): it stays in the text, shown as the words
+    typed, for an editor to replace. One query, none without references."""
+    lines = {
+        number: image_references.references_in(line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if image_references.SCHEME in line
+    }
+    ids = {ref.image_id for refs in lines.values() for ref in refs if ref.image_id is not None}
+    if not ids:
+        return []
+    known = set(Image.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return [
+        f"line {number}: “{ref.text}”: there is no image {ref.image_id} in this site's "
+        "library; it stays as text"
+        for number, refs in lines.items()
+        for ref in refs
+        if ref.image_id is not None and ref.image_id not in known
+    ]
 
 
 # Finding the symptoms an article mentions.
@@ -763,6 +786,7 @@ def import_paths(
                     f"same file name as {imported_sources[source]}, imported earlier in this run"
                 )
             text, leftovers = leave_out_scraped_lines(read_text(path))
+            leftovers.warnings += missing_image_warnings(text)
             parsed = parse_article(text, max_questions)
             saved = save_article(parsed, source, matchers, publish=publish, dry_run=dry_run)
         except ImportFileError as error:

@@ -70,6 +70,15 @@ LEFTOVER_KINDS = [
             re.IGNORECASE,
         ),
     ),
+    # A picture from another site (`![x](https://…)`, `![x](photo.jpg)`): the sanitiser
+    # shows nothing for it, so a diagram the text refers to would silently be missing. The
+    # words stay in the text for an editor to replace with a library image, placed as
+    # `![alt](image:42)` (see conditions.image_references).
+    LeftoverKind(
+        "an image the site can't show (only library images, ![alt](image:42), appear on pages)",
+        # (No bracket inside the alt text: each try reads no further than the next bracket.)
+        re.compile(r"!\[[^\[\]\n]*\]\((?!image:\d{1,18}(?:\s{1,10}\"[^\"\n]{0,100}\")?\))"),
+    ),
 ]
 
 # A numbered list run together on one line, as a search snippet flattens one: "Means 1

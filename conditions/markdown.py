@@ -20,6 +20,8 @@ import markdown
 import nh3
 from django.utils.html import strip_tags
 
+from conditions.image_references import ImageMarkers, ImageReferenceExtension, PageImages
+
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i",
     "ul", "ol", "li", "a", "blockquote", "code", "pre", "abbr", "sub", "sup",
@@ -124,37 +126,46 @@ TITLE_END = {"'": re.compile(r"' *\)"), '"': re.compile(r'" *\)')}
 TAG_OPENING = re.compile(r"<[A-Za-z/!?]")
 
 
-def render_markdown(text: str) -> str:
+def render_markdown(text: str, images: PageImages | None = None) -> str:
     """Render an editor's Markdown to sanitised HTML.
 
     Headings get ids so that a contents list or a shared link can point at a section, and
     a level-one heading becomes h2: the page's title is its only h1. Text that
     `markdown_problem` refuses is shown as escaped paragraphs of plain text instead.
+    Library images the text references (`![alt](image:42 "medium right")`) are shown from
+    `images` (see conditions.image_references); without it (a symptom's advice), or when the
+    image can't be shown, a reference stays as the words the editor wrote.
     """
     if not text.strip():
         return ""
     if markdown_problem(text):
         return escaped_paragraphs(text)
-    return _rendered(text)
+    return _rendered(text, images)
 
 
-def _rendered(text: str) -> str:
+def _rendered(text: str, images: PageImages | None = None) -> str:
     """`text` through Python-Markdown and the sanitiser, whatever it costs."""
+    converter = _converter().reset()
+    # The sanitiser below lets no <img> or <picture> through: library images are put in
+    # after it, from markers only this rendering knows.
+    markers = ImageMarkers(images) if images is not None else None
+    converter.treeprocessors["image_references"].markers = markers
     try:
-        html = _converter().reset().convert(text)
+        html = converter.convert(text)
     except BaseException:
         # A conversion stopped half-way leaves state behind (its block parser's, for one)
         # that would garble every later text: the next conversion gets a new converter.
         del _converters.markdown
         raise
     html = LEVEL_ONE_HEADING.sub(r"<\1h2", html)
-    return nh3.clean(
+    html = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+    return markers.replace(html) if markers is not None else html
 
 
 _converters = threading.local()
@@ -165,7 +176,8 @@ def _converter() -> markdown.Markdown:
     # thread, because a converter holds the state of the text it is converting.
     if not hasattr(_converters, "markdown"):
         _converters.markdown = markdown.Markdown(
-            extensions=["toc", "tables", "sane_lists"], output_format="html"
+            extensions=["toc", "tables", "sane_lists", ImageReferenceExtension()],
+            output_format="html",
         )
     return _converters.markdown
 

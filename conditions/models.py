@@ -6,10 +6,12 @@ listings, symptom pages and related articles read one table whatever the article
 """
 
 import operator
+from pathlib import Path
 
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Max, Q
 from django.db.models.expressions import RawSQL
@@ -22,6 +24,7 @@ from taggit.models import ItemBase, TagBase
 from conditions import leftovers, readability
 from conditions.addresses import page_address
 from conditions.fields import WrittenTextField
+from conditions.image_references import PageImages, lead_image_shown
 from conditions.markdown import render_markdown, section_headings
 
 REVIEW_INTERVAL_YEARS = 3
@@ -398,6 +401,23 @@ class Article(models.Model):
         editable=False,
         related_name="+",
     )
+    # A picture at the top of the page, in lists, and in link previews (Open Graph, JSON-LD).
+    # PROTECT: deleting it would leave live pages showing renditions that are gone; the
+    # library's delete page lists the articles instead. What it shows, like the text's
+    # images, is a part of the content a sign-off covers (conditions.editorial).
+    lead_image = models.ForeignKey(
+        "Image",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_image_of",
+        help_text="Optional. Shown at the top of the page, beside it in lists, and when the "
+        "page is shared.",
+    )
+    # The lead image as readers get it, made on save like the HTML of the text (see
+    # conditions.image_references.lead_image_shown), so a live page keeps the image it was
+    # published with and lists show it without a query.
+    lead_image_shown = models.JSONField(editable=False, default=dict)
 
     symptoms = TaggableManager(
         through=TaggedArticle,
@@ -540,6 +560,10 @@ class Article(models.Model):
         return self if isinstance(self, model) else model.objects.get(pk=self.pk)
 
 
+# A condition's care advice, in its three levels (the Markdown fields after the body).
+CARE_ADVICE_FIELDS = ["when_to_get_medical_help", "urgent_help", "emergency_help"]
+
+
 class ConditionArticle(Article):
     """A question or condition: introduction and sections in the body, then when to get help."""
 
@@ -617,13 +641,16 @@ class ConditionArticle(Article):
         return [other.name for other in self.other_names.all() if not other.section]
 
     def render_markdown(self) -> None:
-        """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
+        """Fill in the HTML fields from the Markdown ones (on save, and for previews), with
+        the library's images as they are now."""
         self.kind = Article.Kind.CONDITION
-        self.body_html = render_markdown(self.body)
+        texts = [self.body, *(getattr(self, name) for name in CARE_ADVICE_FIELDS)]
+        images = PageImages.for_texts(texts, lead_image_id=self.lead_image_id)
+        self.lead_image_shown = lead_image_shown(images.images.get(self.lead_image_id))
+        self.body_html = render_markdown(self.body, images)
         self.contents = section_headings(self.body_html)
-        self.when_to_get_medical_help_html = render_markdown(self.when_to_get_medical_help)
-        self.urgent_help_html = render_markdown(self.urgent_help)
-        self.emergency_help_html = render_markdown(self.emergency_help)
+        for name in CARE_ADVICE_FIELDS:
+            setattr(self, f"{name}_html", render_markdown(getattr(self, name), images))
 
 
 class FaqArticle(Article):
@@ -659,9 +686,12 @@ class FaqArticle(Article):
         return "\n".join(leftovers.editing_problems(parts))
 
     def render_markdown(self) -> None:
-        """Fill in the HTML fields from the Markdown ones (on save, and for previews)."""
+        """Fill in the HTML fields from the Markdown ones (on save, and for previews), with
+        the library's images as they are now. (Each question renders its own answer.)"""
         self.kind = Article.Kind.FAQ
-        self.intro_html = render_markdown(self.intro)
+        images = PageImages.for_texts([self.intro], lead_image_id=self.lead_image_id)
+        self.lead_image_shown = lead_image_shown(images.images.get(self.lead_image_id))
+        self.intro_html = render_markdown(self.intro, images)
 
     def refresh_from_questions(self) -> None:
         """Re-grade and look for leftovers again after the questions changed (they are saved
@@ -721,7 +751,10 @@ class FaqItem(models.Model):
         return f"{self.faq.get_absolute_url()}#{self.anchor}"
 
     def render_markdown(self) -> None:
-        self.answer_html = render_markdown(self.answer)
+        # Below the FAQ's introduction: its images load as the reader scrolls to them.
+        images = PageImages.for_texts([self.answer])
+        images.eager_left = False
+        self.answer_html = render_markdown(self.answer, images)
 
     def _free_anchor(self) -> str:
         taken = set(
@@ -1082,3 +1115,124 @@ class ShareLink(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Image(models.Model):
+    """A diagram or photo in the media library, placed in articles by reference
+    (`![alt](image:<id> "size align")`, see conditions.images). Its file is the upload
+    re-encoded by Pillow (pixels only, no metadata); readers see its renditions."""
+
+    file = models.FileField(max_length=255, editable=False)
+    # sha256 of the stored file: names its renditions, and is part of the sign-off
+    # fingerprint of every article using it.
+    file_hash = models.CharField(max_length=64, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    alt_text = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who can't see it, e.g. “Diagram of the "
+        "neck from behind, showing the occipital nerves running up from the base of the "
+        "skull”. Required unless the image is decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text="Tick only if the image adds nothing a reader would miss: screen readers "
+        "then skip it.",
+    )
+    caption = models.CharField(max_length=300, blank=True, help_text="Shown under the image.")
+    credit = models.CharField(
+        max_length=200, blank=True, help_text="Who made it, shown after the caption."
+    )
+    licence = models.CharField(
+        max_length=200, blank=True, help_text="e.g. “Our own”, “CC BY 4.0”. Not shown to readers."
+    )
+    # Where the subject is (0 = left or top edge, 1 = right or bottom), kept in view when a
+    # smaller box crops the image (the library's thumbnails).
+    focal_x = models.FloatField(
+        "focal point across",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # With updated_at, what the admin's form compares to refuse a save over someone else's
+    # (conditions.forms.RefusesLostUpdates).
+    updated_at = models.DateTimeField("last changed", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decorative=True) | ~Q(alt_text=""), name="image_has_alt_text"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        if self.alt_text:
+            return self.alt_text if len(self.alt_text) <= 80 else f"{self.alt_text[:79]}…"
+        return f"Decorative image {Path(self.file.name).name}"
+
+    def clean(self):
+        if not self.decorative and not self.alt_text.strip():
+            raise ValidationError(
+                {"alt_text": "Describe what the image shows, or tick “decorative”."}
+            )
+
+
+class Rendition(models.Model):
+    """One size and format of an image, made once when its file is uploaded or replaced.
+    Its file name holds the hash of the file it was made from, so its address always means
+    the same bytes (cached for a year) and live pages keep the renditions they were
+    published with after the image's file is replaced."""
+
+    class Format(models.TextChoices):
+        AVIF = "avif", "AVIF"
+        WEBP = "webp", "WebP"
+        JPEG = "jpeg", "JPEG"
+        PNG = "png", "PNG"
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    source_hash = models.CharField(max_length=64)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    file = models.FileField(max_length=255)
+
+    class Meta:
+        ordering = ["width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "source_hash", "width", "format"], name="one_rendition_per_size"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}: {self.width}w {self.format}"

@@ -107,6 +107,14 @@ def _page_properties(request, article, trail: list[tuple[str, str]]) -> dict:
         page["lastReviewed"] = article.last_reviewed_on.isoformat()
     if article.reviewed_by and reviewed:
         page["reviewedBy"] = {"@type": "Person", "name": article.reviewed_by}
+    if url_of_image := article.lead_image_shown.get("url"):
+        shown = article.lead_image_shown
+        page["image"] = {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(url_of_image),
+            "width": shown["width"],
+            "height": shown["height"],
+        }
     page["publisher"] = {
         "@type": "Organization",
         "name": settings.SITE_NAME,

@@ -25,6 +25,12 @@ on at once, as its own transaction would be.
 
 Raw saves (loading fixtures, restoring a revision) are skipped: what they restore comes with
 its stored grade, and they are followed by a normal save that re-indexes.
+
+Library images (conditions.images) are not content in this sense: a change to one changes no
+live page (each keeps the renditions it was signed off with), so it sets off no new content
+version. What an image's save does set off is file work, after the commit (files in storage
+can't be rolled back, and a refused or rolled-back save must leave none behind): its
+renditions are made, a replaced file deleted, and a deleted image's files removed.
 """
 
 import threading
@@ -32,6 +38,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
@@ -42,7 +49,9 @@ from conditions.models import (
     ConditionName,
     FaqArticle,
     FaqItem,
+    Image,
     PromotedResult,
+    Rendition,
     SlugRedirect,
     Source,
     Symptom,
@@ -184,6 +193,64 @@ def deleted(sender, **kwargs):
     content_changed()
 
 
+def image_saved(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    replaced = getattr(instance, "replaced_file", None)
+    instance.replaced_file = None
+
+    def after_commit():
+        from conditions.images import make_renditions
+
+        if replaced and replaced != instance.file.name:
+            default_storage.delete(replaced)
+        make_renditions(instance)  # nothing to do unless the file is new
+
+    # robust: a failure is logged, not shown as an error for a save that succeeded; the
+    # renditions are then made the first time the image is placed (picture_html).
+    transaction.on_commit(after_commit, robust=True)
+
+
+def image_deleting(sender, instance, **kwargs):
+    # Its renditions' rows go with it (cascade): note their files first.
+    instance.files_to_delete = [instance.file.name] + list(
+        Rendition.objects.filter(image=instance).values_list("file", flat=True)
+    )
+
+
+def image_deleted(sender, instance, **kwargs):
+    names = getattr(instance, "files_to_delete", [instance.file.name])
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names if name])
+
+
+def image_leaving_articles(sender, instance, **kwargs):
+    # The articles whose text shows it (a lead image can't be deleted: PROTECT), found while
+    # the image is still there.
+    from conditions.images import usage_by_image
+
+    instance.shown_in = usage_by_image([instance]).get(instance.pk, [])
+
+
+def image_left_articles(sender, instance, **kwargs):
+    """The one library change that reaches live pages: a deleted image's renditions are
+    deleted with it, so the HTML of the articles that showed it is rendered again, showing
+    the reference as the words written instead of a broken picture. Their text is
+    unchanged; their sign-off, which covered the image, no longer holds."""
+    articles = getattr(instance, "shown_in", [])
+    for article in articles:
+        article.render_markdown()
+        fields = type(article)._meta.concrete_fields
+        html = {f.attname: getattr(article, f.attname) for f in fields if f.name.endswith("_html")}
+        type(article).objects.filter(pk=article.pk).update(**html)
+        if isinstance(article, FaqArticle):
+            items = list(article.items.all())
+            for item in items:
+                item.render_markdown()
+            FaqItem.objects.bulk_update(items, ["answer_html"])
+    if articles:
+        content_changed(reindex=[article.pk for article in articles])
+
+
 def _articles_with(symptom: Symptom) -> list[int]:
     return list(
         TaggedArticle.objects.filter(tag=symptom).values_list("content_object_id", flat=True)
@@ -209,6 +276,11 @@ def connect() -> None:
     for model in (Source, SlugRedirect, SymptomRedirect):
         post_save.connect(saved, sender=model, dispatch_uid=f"saved-{model.__name__}")
         post_delete.connect(deleted, sender=model, dispatch_uid=f"deleted-{model.__name__}")
+    post_save.connect(image_saved, sender=Image, dispatch_uid="saved-Image")
+    pre_delete.connect(image_deleting, sender=Image, dispatch_uid="deleting-Image")
+    post_delete.connect(image_deleted, sender=Image, dispatch_uid="deleted-Image")
+    pre_delete.connect(image_leaving_articles, sender=Image, dispatch_uid="leaving-Image")
+    post_delete.connect(image_left_articles, sender=Image, dispatch_uid="left-Image")
     # Search pages show the articles pinned to their query.
     post_save.connect(saved, sender=PromotedResult, dispatch_uid="saved-PromotedResult")
     post_delete.connect(deleted, sender=PromotedResult, dispatch_uid="deleted-PromotedResult")

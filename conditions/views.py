@@ -20,6 +20,7 @@ from django.shortcuts import render
 from conditions import (
     condition_names,
     editorial,
+    image_references,
     narrowing,
     promotions,
     search,
@@ -150,6 +151,13 @@ def faq_detail(request, slug):
 
 def _article_page(request, article, items):
     symptoms = list(article.symptoms.all())
+    if not article.is_public:
+        # A draft or working copy (only staff reach it) shows the library as it is now; a
+        # live page keeps the images it was published with (conditions.image_references).
+        article.render_markdown()
+        items = list(items)
+        for item in items:
+            item.render_markdown()
     return render_article(
         request,
         article,
@@ -232,6 +240,8 @@ def render_article(
             },
             "is_preview": preview,
             "shared_until": shared_until,
+            # References the preview shows as text, each with what to do about it.
+            "image_problems": image_references.problems_of(article, items) if preview else [],
         },
     )
 

@@ -247,6 +247,9 @@ def snapshot(article: Article) -> dict[str, str]:
         parts["Other names"] = history.other_names_text(
             article.other_names.values(*OTHER_NAME_FIELDS)
         )
+    fields = {name: getattr(article, name, "") for name in history.MARKDOWN_FIELDS}
+    fields["lead_image_id"] = article.lead_image_id
+    parts.update(history.images_snapshot(fields, parts.get("Questions and answers", "")))
     parts["Sources"] = "\n".join(
         " · ".join(str(part) for part in [s.title, s.publisher, s.url] if part)
         for s in article.sources.all()

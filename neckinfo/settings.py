@@ -98,6 +98,8 @@ MIDDLEWARE = [
     # Under DEBUG, the site's own 404 page instead of Django's technical one; before the page
     # cache, which drops the `?debug-404` asking for the technical page.
     "neckinfo.error_pages.FriendlyNotFoundMiddleware",
+    # Image renditions under MEDIA_URL, from the default storage, likewise.
+    "neckinfo.media_files.MediaFilesMiddleware",
     # Public pages come from the cache before sessions or the database are touched; a cached
     # page keeps the headers (CSP included) the middleware below gave it when rendered.
     "conditions.caching.PublicPageCacheMiddleware",
@@ -212,8 +214,40 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded images and their renditions (conditions/images.py), in Django's default storage: a
+# folder beside the SQLite database unless DJANGO_MEDIA_ROOT says otherwise. Served under
+# MEDIA_URL by neckinfo/media_files.py (renditions only, cached for a year: their names
+# change whenever their content does).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", "") or BASE_DIR / "media")
+MEDIA_URL = "/media/"
+# With more than one app server, media goes to S3-compatible object storage instead
+# (django-storages): DJANGO_MEDIA_S3_BUCKET names the bucket; the endpoint (for a service
+# other than Amazon's), region, keys and a custom domain (a CDN in front of the bucket, which
+# then serves the files itself) beside it.
+MEDIA_S3_BUCKET = os.environ.get("DJANGO_MEDIA_S3_BUCKET", "")
+MEDIA_S3_CUSTOM_DOMAIN = os.environ.get("DJANGO_MEDIA_S3_CUSTOM_DOMAIN", "")
+if MEDIA_S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "neckinfo.s3_media.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("DJANGO_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DJANGO_MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("DJANGO_MEDIA_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("DJANGO_MEDIA_S3_SECRET_ACCESS_KEY") or None,
+            "custom_domain": MEDIA_S3_CUSTOM_DOMAIN or None,
+            "location": os.environ.get("DJANGO_MEDIA_S3_PREFIX", ""),
+            # Never overwrite: a name that exists gets another.
+            "file_overwrite": False,
+            "default_acl": None,
+            # For a CDN in front of the bucket; the app sends the same itself.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     # Hashed, compressed files in production; plain files while developing, so `make run`
     # needs no collectstatic step.
     "staticfiles": {
@@ -222,6 +256,16 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# What an image upload may be (conditions/images.py): bigger files, or more pixels (a small
+# file can claim 30,000 × 30,000 pixels and take gigabytes to open), are refused.
+IMAGE_UPLOAD_MAX_BYTES = env_int("DJANGO_IMAGE_UPLOAD_MAX_MB", 10) * 1024 * 1024
+IMAGE_UPLOAD_MAX_PIXELS = env_int("DJANGO_IMAGE_UPLOAD_MAX_MEGAPIXELS", 40) * 1_000_000
+# Small uploads in memory; others in a temporary file, never more of one than the limit.
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "neckinfo.uploads.BoundedTemporaryFileUploadHandler",
+]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -304,7 +348,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:"]
+        + ([f"https://{MEDIA_S3_CUSTOM_DOMAIN}"] if MEDIA_S3_CUSTOM_DOMAIN else []),
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],

@@ -1,6 +1,10 @@
 """Settings for the test suite: the real settings, with what only slows tests down swapped out."""
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 # The test client speaks plain HTTP; HTTPS-only settings are tested with `check --deploy`.
@@ -28,3 +32,8 @@ SEARCH_LOG_FLUSH_SECONDS = None
 # Tests set up content the way `make run` does, from the sample articles with --publish; the
 # refusal elsewhere is tested on its own (test_importer).
 PUBLISH_UNREVIEWED_IMPORTS = True
+
+# Uploaded images go to a folder of this run's own, removed when it ends, never to the
+# development site's media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="neckinfo-test-media-"))
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)

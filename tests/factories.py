@@ -2,12 +2,14 @@
 the people are in conftest.py)."""
 
 import importlib
+import io
 from pathlib import Path
 
+import PIL.Image
 from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 
-from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Symptom
+from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Image, Symptom
 
 PUBLISHED = Article.Status.PUBLISHED
 DRAFT = Article.Status.DRAFT
@@ -95,3 +97,30 @@ def make_staff(username: str, group: str, full_name: str) -> User:
     )  # fmt: skip
     user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def picture_bytes(
+    width: int = 800, height: int = 600, format: str = "PNG", mode: str = "RGB", **save
+) -> bytes:
+    """An image file made with Pillow: a gradient (so it compresses like a real picture)."""
+    picture = PIL.Image.linear_gradient("L").resize((width, height)).convert(mode)
+    output = io.BytesIO()
+    picture.save(output, format, **save)
+    return output.getvalue()
+
+
+def make_image(
+    alt_text: str = "Diagram of the neck", content: bytes | None = None, **fields
+) -> Image:
+    """A library image uploaded the way the admin uploads one, with its renditions made (the
+    admin makes them on commit, which a test's transaction never reaches)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from conditions import images
+
+    upload = SimpleUploadedFile("picture.png", content or picture_bytes())
+    image = Image(alt_text=alt_text, **fields)
+    images.store_file(image, images.prepare_upload(upload))
+    image.save()
+    images.make_renditions(image)
+    return image

@@ -3,6 +3,7 @@ never written over an existing file."""
 
 import sqlite3
 import subprocess
+import tarfile
 from io import StringIO
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from tests.factories import make_condition
+from tests.factories import make_condition, make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +25,33 @@ def test_backup_makes_a_copy_that_restores(tmp_path):
     output = StringIO()
     call_command("backup_database", str(target), stdout=output)
 
-    assert output.getvalue().strip() == str(target)
+    assert output.getvalue().split() == [str(target), str(tmp_path / "backup-media.tar")]
     assert _titles_in_backup(target) == ["Torticollis", "Whiplash"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_includes_the_uploaded_images(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    image = make_image("Diagram of the neck")
+    rendition = image.renditions.get(width=320, format="webp")
+    target = tmp_path / "backups" / "neckinfo.copy"
+
+    call_command("backup_database", str(target), stdout=StringIO())
+
+    with tarfile.open(tmp_path / "backups" / "neckinfo-media.tar") as archive:
+        names = set(archive.getnames())
+        assert f"media/{image.file.name}" in names
+        copied = archive.extractfile(f"media/{rendition.file.name}").read()
+    assert copied == (settings.MEDIA_ROOT / rendition.file.name).read_bytes()
+
+
+def test_a_site_with_nothing_uploaded_gets_an_empty_media_backup(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "no-uploads-yet"
+
+    call_command("backup_database", str(tmp_path / "site.copy"), stdout=StringIO())
+
+    with tarfile.open(tmp_path / "site-media.tar") as archive:
+        assert archive.getnames() == ["media"]
 
 
 def test_backup_refuses_to_overwrite_a_file(tmp_path):

@@ -18,7 +18,7 @@ from django.views.defaults import server_error
 
 from conditions.models import Article, ConditionArticle, ConditionName
 from tests.browser import INSTALL_NODE_TOOLS, NODE_MODULES
-from tests.factories import make_condition, make_faq
+from tests.factories import make_condition, make_faq, make_image
 
 # The pages' content is made once for the module (see `pages`); the mark makes sure the test
 # database exists and that nothing reaches the development database.
@@ -31,6 +31,7 @@ PAGES = {
     "home": ("/", 200),
     "condition_list": ("/conditions/", 200),
     "condition": ("/conditions/cervical-spondylosis/", 200),
+    "condition_with_images": ("/conditions/whiplash/", 200),
     "faq_list": ("/faqs/", 200),
     "faq": ("/faqs/neck-spasms/", 200),
     "symptom_list": ("/symptoms/", 200),
@@ -72,10 +73,18 @@ def make_content() -> None:
     spondylosis = ConditionArticle.objects.get(slug="cervical-spondylosis")
     ConditionName.objects.create(article=spondylosis, name="Neck arthritis")
     ConditionName.objects.create(article=spondylosis, name="Neck stiffness", section="what-it-is")
+    # Library images: a lead image (on its page, its card and link previews) and three in
+    # the text, one inside a sentence and one in a list.
+    diagrams = [make_image(alt, caption=f"{alt}.", credit="NHS") for alt in ("A", "B", "C", "D")]
     make_condition(
         "Whiplash",
         ["Neck pain", "Headache", "Dizziness"],
-        body="## Symptoms\n\n- Neck pain\n- Stiffness\n\n> Most people feel better in weeks.",
+        body=(
+            f'## Symptoms\n\n![Side view](image:{diagrams[0].pk} "large")\n\n- Neck pain\n'
+            f'- Stiffness ![](image:{diagrams[1].pk} "small right")\n\n> Most people feel '
+            f'better in weeks. ![A jolt](image:{diagrams[2].pk} "medium left") Rest.'
+        ),
+        lead_image=diagrams[3],
     )
     make_faq(
         "Neck spasms",
@@ -176,6 +185,7 @@ JSON_LD_TYPES = {
     "home": [],
     "condition_list": ["BreadcrumbList"],
     "condition": ["MedicalWebPage"],
+    "condition_with_images": ["MedicalWebPage"],
     "faq_list": ["BreadcrumbList"],
     "faq": ["FAQPage"],
     "symptom_list": ["BreadcrumbList"],

@@ -138,8 +138,11 @@ def test_scraped_leftovers_are_found(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["1 A. " * 40_000 + "2", "." * 200_000, "… " * 100_000, "Read " * 100_000, "a" * 200_000],
-    ids=["numbers", "dots", "ellipses", "reads", "letters"],
+    [
+        *["1 A. " * 40_000 + "2", "." * 200_000, "… " * 100_000, "Read " * 100_000],
+        *["a" * 200_000, "![" * 100_000 + "](x)", '![](image:1 "' * 20_000],
+    ],
+    ids=["numbers", "dots", "ellipses", "reads", "letters", "image-openings", "image-options"],
 )
 def test_a_long_hostile_line_is_checked_without_backtracking(text):
     # A pattern with a repetition inside a repetition would take minutes here.

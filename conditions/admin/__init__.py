@@ -1,10 +1,10 @@
 """The editors' admin, a module per concern: `articles`, `symptoms` (the vocabulary), `audit`
-(the log), `search_insights` (what readers search for, and promoted results) and `feedback`
-(readers' answers to "Is this page useful?"); `input`
+(the log), `search_insights` (what readers search for, and promoted results), `feedback`
+(readers' answers to "Is this page useful?") and `images` (the media library); `input`
 holds what they share for reading posted ids warily. The article admin is put together from
-mixins of its own concerns: `moderation`, `revisions`, `share_links` (preview links),
-`editing` (text kept in the browser, who else is editing) and `side_by_side` (the preview at
-a phone's and a desktop's width).
+mixins of its own concerns: `moderation`, `revisions`, `image_picker` (the Insert image
+dialog), `share_links` (preview links), `editing` (text kept in the browser, who else is
+editing) and `side_by_side` (the preview at a phone's and a desktop's width).
 
 Who may do what is decided in `conditions.editorial`; these modules apply it to the admin's
 forms, actions and views.
@@ -18,6 +18,7 @@ from taggit.models import Tag
 from conditions.admin.articles import ArticleAdmin, ConditionArticleAdmin, FaqArticleAdmin
 from conditions.admin.audit import AuditEventAdmin
 from conditions.admin.feedback import PageFeedbackAdmin
+from conditions.admin.images import ImageAdmin
 from conditions.admin.search_insights import PromotedResultAdmin, SearchCountAdmin
 from conditions.admin.symptoms import SymptomAdmin
 
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEventAdmin",
     "ConditionArticleAdmin",
     "FaqArticleAdmin",
+    "ImageAdmin",
     "PageFeedbackAdmin",
     "PromotedResultAdmin",
     "SearchCountAdmin",

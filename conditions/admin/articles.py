@@ -24,6 +24,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import ngettext
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -32,6 +33,7 @@ from conditions import editorial, history, readability, vocabulary, working_copi
 from conditions.admin import side_by_side
 from conditions.admin.editing import EditingPresenceAdminMixin, KeepTypingAdminMixin
 from conditions.admin.feedback import UsefulnessColumns
+from conditions.admin.image_picker import ImagePickerMixin, reference_help
 from conditions.admin.input import SelectionMustBeIds, SymptomAutocomplete
 from conditions.admin.moderation import ModerationAdminMixin
 from conditions.admin.ordering import AppendsAtTheEnd, PositionLeftEmptyForm
@@ -207,6 +209,7 @@ class ArticleAdmin(
     EditingPresenceAdminMixin,
     ShareLinksAdminMixin,
     ModerationAdminMixin,
+    ImagePickerMixin,
     SelectionMustBeIds,
     RevisionHistoryMixin,
     UsefulnessColumns,
@@ -244,6 +247,12 @@ class ArticleAdmin(
     object_history_template = "admin/conditions/article_history.html"
     recover_list_template = "admin/conditions/article_recover_list.html"
     content_fields: list[str] = []  # the type's own Markdown fields
+    # An id box with a link to the library's list: a <select> of every image would grow with it.
+    raw_id_fields = ["lead_image"]
+
+    @property
+    def markdown_fields(self) -> list[str]:
+        return self.content_fields
 
     class Media:
         # Questions, sources and other names put in order by dragging or from the keyboard.
@@ -261,7 +270,7 @@ class ArticleAdmin(
             (
                 "Content",
                 {
-                    "fields": [*self.content_fields, "readability_report"],
+                    "fields": ["lead_image", *self.content_fields, "readability_report"],
                     "description": render_to_string("admin/conditions/markdown_cheat_sheet.html"),
                 },
             ),
@@ -1064,6 +1073,12 @@ class FaqItemInline(admin.StackedInline):
     # people have shared to a question keep working after its wording is edited.
     readonly_fields = ["anchor"]
     extra = 1
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "answer":
+            field.help_text = format_html("{} {}", field.help_text, reference_help())
+        return field
 
 
 @admin.register(FaqArticle)
