@@ -33,8 +33,11 @@ from conditions.models import Article, ConditionArticle, FaqArticle, FaqItem, Im
 
 # `![Alt text for this use](image:42 "medium right")` in an article's Markdown: the library
 # image 42, with the alt text readers hear for this use (empty: the library's), and an
-# optional size and alignment.
-IMAGE_REFERENCE = re.compile(r"!\[[^\]]*\]\(image:(\d+)(?:\s+\"[^\"]*\")?\)")
+# optional size and alignment. Bounded like image_references.ANY_REFERENCE (no bracket in the
+# alt text, lengths capped), so a text of many "![" is read in linear time, not quadratic.
+IMAGE_REFERENCE = re.compile(
+    r"!\[[^\[\]\n]{0,1000}\]\(image:(\d{1,18})(?:\s{1,10}\"[^\"\n]{0,100}\")?\)"
+)
 
 # Rendition widths, in pixels: enough steps that a phone and a wide screen each download
 # about what they show. Never wider than the uploaded file.
