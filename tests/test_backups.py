@@ -45,6 +45,7 @@ def test_backup_includes_the_uploaded_images(tmp_path, settings):
     assert copied == (settings.MEDIA_ROOT / rendition.file.name).read_bytes()
 
 
+@pytest.mark.django_db(transaction=True)  # SQLite's backup waits for an open transaction
 def test_a_site_with_nothing_uploaded_gets_an_empty_media_backup(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "no-uploads-yet"
 
