@@ -138,3 +138,20 @@ def assert_no_axe_violations(driver) -> None:
         f"axe-core found {len(violations)} kind(s) of accessibility problem on "
         f"{driver.current_url}:\n{describe_violations(violations)}"
     )
+
+
+def signed_in(browser, live_server, user) -> None:
+    """`browser` signed in as `user`, with the session cookie Django's own sign-in sets, and
+    nothing an earlier test typed kept in its local storage."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    browser.get(live_server.url + "/robots.txt")  # a page of the site, to set its cookie on
+    browser.execute_script("localStorage.clear()")
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+    )

@@ -7,7 +7,6 @@ import base64
 import pytest
 import reversion
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -17,7 +16,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from conditions import working_copies
 from conditions.models import Article, PageFeedback, SearchCount, Source
-from tests.browser import VIEWPORTS, axe_violations, describe_violations, use_viewport
+from tests.browser import VIEWPORTS, axe_violations, describe_violations, signed_in, use_viewport
 from tests.factories import DRAFT, make_condition, make_faq, make_staff
 from tests.seed_content import import_seed_articles, load_shipped_vocabulary
 
@@ -25,19 +24,6 @@ pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
 
 # Where a person can look at what the test saw (git ignores it).
 SCREENSHOTS = settings.BASE_DIR / "screenshots"
-
-
-def signed_in(browser, live_server, user) -> None:
-    """`browser` signed in as `user`, with the session cookie Django's own sign-in sets."""
-    client = Client()
-    client.force_login(user)
-    browser.get(live_server.url + "/robots.txt")  # a page of the site, to set its cookie on
-    browser.add_cookie(
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }
-    )
 
 
 def editors_pages() -> dict[str, str]:

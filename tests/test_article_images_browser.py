@@ -9,14 +9,13 @@ import re
 import pypdf
 import pytest
 from django.conf import settings
-from django.test import Client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.common.print_page_options import PrintOptions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from conditions.models import Article
-from tests.browser import PHONE, assert_no_axe_violations, use_viewport
+from tests.browser import PHONE, assert_no_axe_violations, signed_in, use_viewport
 from tests.factories import make_condition, make_image, make_staff, picture_bytes, roles
 
 pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
@@ -129,19 +128,6 @@ def test_a_phone_gets_sharp_images_without_layout_shift_and_axe_finds_nothing(
     assert thumbnail.get_attribute("alt") == ""  # the card's title link says what it is
     browser.save_screenshot(str(SCREENSHOTS / "article-images-card-phone.png"))
     assert_no_axe_violations(browser)
-
-
-def signed_in(browser, live_server, user) -> None:
-    """`browser` signed in as `user`, with the session cookie Django's own sign-in sets."""
-    client = Client()
-    client.force_login(user)
-    browser.get(live_server.url + "/robots.txt")
-    browser.add_cookie(
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }
-    )
 
 
 def test_an_editor_places_an_image_with_the_keyboard_alone(browser, live_server):

@@ -28,6 +28,7 @@ from tests.browser import (
     VIEWPORTS,
     assert_no_axe_violations,
     describe_violations,
+    signed_in,
     use_viewport,
 )
 from tests.browser_forms import admin_change_form
@@ -69,20 +70,6 @@ def people(db):
         "ed": make_staff("ed", "Editor", "Ed Writer"),
         "rita": make_staff("rita", "Medical reviewer", "Rita Okafor"),
     }
-
-
-def signed_in(driver, live_server, user) -> None:
-    """`driver` signed in as `user`, with the session cookie Django's own sign-in sets."""
-    client = Client()
-    client.force_login(user)
-    driver.get(live_server.url + "/robots.txt")  # a page of the site, to set its cookie on
-    driver.execute_script("localStorage.clear()")  # nothing kept from an earlier test
-    driver.add_cookie(
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }
-    )
 
 
 def wait_for(driver, condition, seconds: float = 10):

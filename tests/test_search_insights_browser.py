@@ -3,31 +3,17 @@ result, on a phone and a desktop, with no accessibility violations (axe-core).""
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 
 from conditions.models import PromotedResult, SearchCount
-from tests.browser import VIEWPORTS, assert_no_axe_violations, use_viewport
+from tests.browser import VIEWPORTS, assert_no_axe_violations, signed_in, use_viewport
 from tests.factories import make_condition, make_staff, roles
 
 pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
 
 # Where a person can look at what the test saw (git ignores it).
 SCREENSHOTS = settings.BASE_DIR / "screenshots"
-
-
-def signed_in(browser, live_server, user) -> None:
-    """`browser` signed in as `user`, with the session cookie Django's own sign-in sets."""
-    client = Client()
-    client.force_login(user)
-    browser.get(live_server.url + "/robots.txt")  # a page of the site, to set its cookie on
-    browser.add_cookie(
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }
-    )
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
