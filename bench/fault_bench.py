@@ -73,7 +73,7 @@ def faults_under_load(engine: str, options) -> str:
     try:
         with live_site(workers=2, redis=redis, engine=engine, project=options.code) as site:
             load = LoadWithEdits(site, readers=READERS)
-            load.start()
+            load.start("Redis up")
             try:
                 load.during("Redis up", seconds)
                 redis.kill()

@@ -501,7 +501,10 @@ class LoadWithEdits:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def start(self) -> None:
+    def start(self, phase: str = "start") -> None:
+        """Readers and the editor at work, counted under `phase` until the next `during()`:
+        the first phase, so that no request lands in a phase of its own, too short to judge."""
+        self.phase = phase
         # Signed in, and every worker warmed up (a worker's first admin page loads the
         # reading-grade dictionary), before the clock starts.
         self.editor = self.site.signed_in("rita")

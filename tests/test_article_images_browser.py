@@ -248,7 +248,8 @@ def test_an_editor_uploads_a_diagram_places_it_and_a_reviewer_publishes_it(
     browser.find_element(By.NAME, "upload").send_keys(str(diagram))
     browser.find_element(By.NAME, "alt_text").send_keys("The muscles at the back of the neck")
     browser.find_element(By.NAME, "_save").click()
-    wait_until(browser, "return location.pathname.endsWith('/admin/conditions/image/')")
+    # The save answers once its renditions are made: seconds on a busy machine.
+    wait_until(browser, "return location.pathname.endsWith('/admin/conditions/image/')", 60)
 
     # …places it in the article with the dialog, and submits the article for review.
     browser.get(change_url)

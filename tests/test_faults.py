@@ -32,7 +32,7 @@ def redis_server():
 def test_readers_and_editors_ride_out_a_redis_kill_and_a_redis_pause(redis_server):
     with live_site(workers=2, redis=redis_server) as site:
         load = LoadWithEdits(site)
-        load.start()
+        load.start("Redis up")
         try:
             load.during("Redis up", 2)
             redis_server.kill()

@@ -11,9 +11,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conditions import images
 from conditions.models import Image, Rendition
-from tests.browser import PHONE, assert_no_axe_violations, use_viewport
+from tests.browser import PHONE, assert_no_axe_violations, signed_in, use_viewport
 from tests.factories import make_image, make_staff, picture_bytes
-from tests.test_search_insights_browser import signed_in
 
 pytest_plugins = ["tests.browser"]  # the `chromium` and `browser` fixtures
 
@@ -62,7 +61,12 @@ def test_an_editor_uploads_a_diagram_and_sees_it_in_the_library(
     browser.save_screenshot(str(SCREENSHOTS / "image-library-add.png"))
     browser.find_element(By.NAME, "_save").click()
 
-    assert "was added successfully" in browser.find_element(By.CSS_SELECTOR, ".messagelist").text
+    # The save answers once the renditions are made (seconds on a busy machine): the test
+    # must not look at the page, or end and empty the database, before it has.
+    message = WebDriverWait(browser, 60).until(
+        lambda driver: driver.find_elements(By.CSS_SELECTOR, ".messagelist")
+    )
+    assert "was added successfully" in message[0].text
     image = Image.objects.get()
     assert (image.width, image.height) == (1400, 1000)
     # Made on commit of the upload, by the server's own request.

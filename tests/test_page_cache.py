@@ -417,7 +417,7 @@ def test_without_redis_every_gunicorn_worker_shows_a_change_on_the_very_next_req
         # A reviewer saving and publishing the article over and over through the admin (in
         # one worker or the other) while four readers read it and other pages.
         load = LoadWithEdits(site)
-        load.start()
+        load.start("saving through the admin")
         try:
             load.during("saving through the admin", 5)
         finally:
