@@ -29,7 +29,7 @@ def empty_cache():
     from django.core.cache import cache
 
     from conditions.caching import WORKER_PAGES
-    from conditions.content_version import forget_last_read
+    from conditions.content_version import forget_last_read, forget_recently_read
     from neckinfo import redis_cache
 
     # Nor does it remember an earlier test's Redis failure.
@@ -39,10 +39,12 @@ def empty_cache():
     # A committing test's database is emptied through this same connection, which its
     # data_version doesn't show.
     forget_last_read()
+    forget_recently_read()
     yield
     cache.clear()
     WORKER_PAGES.clear()
     forget_last_read()
+    forget_recently_read()
 
 
 @contextmanager

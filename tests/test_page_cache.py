@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import psycopg
 import pytest
+import redis
 import time_machine
 from django.core.cache import cache
 from django.db import connection
@@ -21,8 +22,10 @@ from conditions.caching import WORKER_PAGES
 from conditions.content_version import (
     CONTENT_VERSION_KEY,
     VERSION_LEASE_SECONDS,
+    WORKER_TRUST_SECONDS,
     content_version,
 )
+from tests.conftest import REDIS
 from tests.factories import make_condition, make_faq
 from tests.live_site import LoadWithEdits, live_site
 
@@ -388,6 +391,33 @@ def test_with_redis_a_lease_that_ran_out_is_renewed_by_the_next_request_alone(
             after = [client.get(article.get_absolute_url()) for _ in range(3)]
 
     assert [page["X-Cache"] for page in [renewing, *after]] == ["hit"] * 4
+
+
+def test_with_redis_a_worker_asks_redis_for_the_version_once_per_moment_not_per_hit(
+    client, shared_redis
+):
+    """The round trip to Redis was a third of a cached page's cost; a worker reuses the version
+    it read for WORKER_TRUST_SECONDS (a save waits that long before it is acknowledged)."""
+    article = make_condition("Whiplash")
+    url = article.get_absolute_url()
+    client.get(url)
+    worker_redis = cache._cache.get_client(write=True)  # this worker's own connection
+    worker_address = worker_redis.client_info()["addr"]
+    watcher = redis.Redis.from_url(REDIS, socket_timeout=10)
+
+    with watcher.monitor() as monitor, time_machine.travel(time.time(), tick=False) as clock:
+        during_a_moment = [client.get(url) for _ in range(20)]
+        clock.shift(WORKER_TRUST_SECONDS)
+        a_moment_later = client.get(url)
+        worker_redis.echo("done")
+        asked = []
+        while (command := monitor.next_command())["command"] != "ECHO done":
+            if command["client_address"] + ":" + command["client_port"] == worker_address:
+                asked.append(command["command"])
+
+    assert [page["X-Cache"] for page in [*during_a_moment, a_moment_later]] == ["hit"] * 21
+    version_reads = [c for c in asked if c.startswith("GET") and CONTENT_VERSION_KEY in c]
+    assert 1 <= len(version_reads) <= 2, asked  # one a moment, not one a hit
 
 
 @pytest.mark.django_db(transaction=True)  # changes reach Redis as they commit
