@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from conditions.models import Article, FaqItem, SearchEntry, Symptom
 from conditions.search import results, search
+from conditions.search.postgres import PostgreSQLSearch
 from conditions.search.sqlite import SQLiteSearch
 from tests.conftest import shared_by_the_tests_inside
 from tests.factories import DRAFT, make_condition, make_faq, make_symptom
@@ -69,11 +70,12 @@ def test_a_title_match_comes_first_among_more_matches_than_are_ranked(monkeypatc
 def test_an_older_article_named_for_the_words_is_found_among_more_matches_than_are_ranked(
     monkeypatch,
 ):
-    # On SQLite, only the newest matches are ranked when a word matches more articles than
-    # that (the candidates), and the newest with the word in their title: the older article
-    # titled "Whiplash" still comes first. (PostgreSQL ranks every match by its title,
-    # symptoms and headings first.)
+    # Only the newest matches are ranked when a word matches more articles than that (the
+    # candidates), and the newest with the word in their title: the older article titled
+    # "Whiplash" still comes first. (PostgreSQL reads the newest entries a window at a time,
+    # once there are more entries than a window: made small here.)
     monkeypatch.setattr(SQLiteSearch, "CANDIDATES", 4)
+    few_candidates(monkeypatch, candidates=4, first_window=4)
     monkeypatch.setattr(results, "MAX_MATCHES", 3)
     make_condition("Whiplash", body="An injury of the neck.")
     for number in range(8):
@@ -89,12 +91,50 @@ def test_filters_that_leave_few_of_the_ranked_matches_still_find_every_match(mon
     # The one FAQ among many matching conditions is older than the candidates ranked: the
     # FAQ filter still finds it.
     monkeypatch.setattr(SQLiteSearch, "CANDIDATES", 3)
+    few_candidates(monkeypatch, candidates=3, first_window=3)
     monkeypatch.setattr(results, "MAX_MATCHES", 2)
     make_faq("Neck questions", [("Is whiplash serious?", "Whiplash usually gets better.")])
     for number in range(6):
         make_condition(f"Case {number}", body="Whiplash is mentioned here in the body only.")
 
     assert [hit.article.title for hit in search("whiplash", kind="faq").hits] == ["Neck questions"]
+
+
+def test_a_word_only_older_articles_have_is_found_however_many_newer_articles_there_are(
+    monkeypatch,
+):
+    # On PostgreSQL, the newest entries read hold no match, so the older matches come from
+    # the full-text index.
+    few_candidates(monkeypatch, candidates=3, first_window=3)
+    make_condition("Wry neck", body="Torticollis twists the neck to one side.")
+    for number in range(12):
+        make_condition(f"Case {number}", body="Stiffness after sleeping awkwardly.")
+
+    assert titles("torticollis") == ["Wry neck"]
+
+
+def test_a_common_word_ranks_its_newest_matches_as_sqlite_does(monkeypatch):
+    # Every other article mentions the word: the first window of entries holds one match,
+    # so the next is sized to hold the rest of the candidates. The oldest matches are left
+    # out; what is ranked is the newest four or so.
+    monkeypatch.setattr(SQLiteSearch, "CANDIDATES", 4)
+    few_candidates(monkeypatch, candidates=4, first_window=2, max_window=10)
+    monkeypatch.setattr(results, "MAX_MATCHES", 3)
+    for number in range(16):
+        body = "Whiplash is mentioned here." if number % 2 else "Stiffness after sleeping."
+        make_condition(f"Case {number:02}", body=body)
+
+    found = titles("whiplash")
+
+    newest_matches = {f"Case {number:02}" for number in range(15, 6, -2)}  # 15, 13 … 7
+    assert len(found) == 3 and set(found) <= newest_matches, found
+
+
+def few_candidates(monkeypatch, *, candidates: int, first_window: int, max_window: int = 2):
+    """PostgreSQL's windows of newest entries, made small enough for a test's articles."""
+    monkeypatch.setattr(PostgreSQLSearch, "CANDIDATES", candidates)
+    monkeypatch.setattr(PostgreSQLSearch, "FIRST_WINDOW", first_window)
+    monkeypatch.setattr(PostgreSQLSearch, "MAX_WINDOW", max_window)
 
 
 def test_an_article_whose_symptoms_match_more_query_words_ranks_higher():

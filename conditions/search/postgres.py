@@ -16,37 +16,46 @@ class PostgreSQLSearch:
     # ts_rank weights for D (body), C (headings), B (symptoms), A (title).
     WEIGHTS = "{0.1, 0.4, 0.6, 1.0}"
 
-    # Matches put in order by their key_vector before the reader's filters are applied: the
-    # first `limit` of them that pass the filters are the result. Twice a page of results
-    # leaves room for drafts and for a filter by kind; when too few pass, the filters are
-    # applied to every match instead (`_filtered_candidates`).
+    # The most matches ranked for one query, as on SQLite (SQLiteSearch.CANDIDATES): the
+    # newest, and when there are more, the newest with the words in their titles too.
+    CANDIDATES = 1500
+    # Entries read for the first window of newest matches; each later window is sized by the
+    # share of entries that matched in the windows before.
+    FIRST_WINDOW = 2 * CANDIDATES
+    # Beyond this many entries a window would read more rows than the GIN index gives
+    # matches: every older match is then found from the index instead.
+    MAX_WINDOW = 20_000
+    MAX_WINDOWS = 3
+    # The best matches by key_vector checked against the reader's filters first: twice a
+    # page of results leaves room for drafts and for a filter by kind.
     CANDIDATES_PER_RESULT = 2
 
     def match(self, terms: list[Term], operator: str, filters, limit: int) -> list[int]:
         """Ids of the best `limit` matches, best first, in two passes.
 
-        A common word matches thousands of entries, and ranking each by its full
-        search_vector (1.6 KB on average) took 100 ms and more at 10,000 articles. So the
-        matches (from the GIN index alone, conditions_search_matches) are first ranked by
-        their small key_vector (title, symptoms, headings), and the best `limit` of them are
-        put in order by the full vector. With fewer matches than that, every match is ranked
-        as before; with more, an article that has the words only in its body may be left out
-        for one that has them in its title, symptoms or headings, or (among body-only
-        matches) for an older article. (Ranking twice as many by the full vector, and
-        keeping the best, made the slowest searches a sixth slower.)
-
-        The filters (published, and the reader's) are checked by key on the best matches
-        only, where a condition on every match read the whole article table (5 ms of each
-        search at 10,000 articles, ten times that at 100,000). The result is the same.
+        A common word or phrase matches a third of the entries and more, and ranking every
+        match grew with them: 170 to 290 ms for "neck pain" or "stiff nek" at 100,000
+        articles. So, as on SQLite, at most about CANDIDATES matches are ranked: the newest
+        (read by article id, a window of entries at a time, `_newest_matches`), and, when
+        there are more, the newest CANDIDATES with the words in their titles (an older
+        article named for the words is still found). With fewer matches, every match is
+        ranked. They are put in order by their small key_vector (title, symptoms,
+        headings), and the best `limit` that pass the filters (published, and the reader's:
+        checked by key, where a condition on every match read the whole article table) are
+        put in order by the full search_vector.
         """
         query_sql, query_params = self._tsquery(terms, "&&" if operator == "AND" else "||")
         wanted = limit * self.CANDIDATES_PER_RESULT
-        best_first = self._candidates(query_sql, query_params, wanted)
-        candidates = filters.keep(best_first, self)[:limit]
-        if len(candidates) < limit and len(best_first) == wanted:
-            # Too many of the best matches are filtered out (a narrow symptom, FAQs only):
-            # filter every match, then keep the best.
+        with connection.cursor() as cursor:
+            best_first, complete = self._best_by_key(cursor, query_sql, query_params, wanted)
+        candidates = filters.keep(best_first[:wanted], self)
+        if len(candidates) < limit and len(best_first) > wanted:
+            candidates = filters.keep(best_first, self)
+        if len(candidates) < limit and not complete:
+            # The reader's filters left fewer than a page of the candidates (a narrow symptom
+            # with a common word): every match passing them is ranked (slower, and rare).
             candidates = self._filtered_candidates(query_sql, query_params, filters, limit)
+        candidates = candidates[:limit]
         if not candidates:
             return []
         sql = (
@@ -58,16 +67,81 @@ class PostgreSQLSearch:
             cursor.execute(sql, [*query_params, _array(candidates), self.WEIGHTS])
             return [row[0] for row in cursor.fetchall()]
 
-    def _candidates(self, query_sql: str, query_params: list, limit: int) -> list[int]:
-        """The best `limit` matches by their key_vector, whatever the filters."""
-        sql = (
-            f"SELECT m.article_id FROM ({query_sql}) q(query), "
-            "conditions_search_matches(q.query, %s::real[]) m "
-            "ORDER BY m.key_rank DESC, m.article_id LIMIT %s"
+    def _best_by_key(self, cursor, query_sql: str, query_params: list, wanted: int):
+        """Matches best first by their key_vector: at least the best `wanted` of those
+        considered; and whether the list is complete (every match considered, and listed).
+
+        With fewer entries than a window at most reads, every match is considered: the GIN
+        index lists them for less than windows would cost (at 10,000 articles, a third more),
+        and only the best `wanted` are returned. Otherwise, the newest matches
+        (`_newest_matches`) and, if there are more, the newest CANDIDATES named for the words.
+        """
+        cursor.execute("SELECT min(article_id), max(article_id) FROM conditions_searchentry")
+        oldest, newest = cursor.fetchone()
+        if newest is None:
+            return [], True
+        if newest - oldest < self.MAX_WINDOW:
+            cursor.execute(
+                f"SELECT m.article_id FROM ({query_sql}) q(query), "
+                "conditions_search_matches(q.query, %s::real[]) m "
+                "ORDER BY m.key_rank DESC, m.article_id LIMIT %s",
+                [*query_params, self.WEIGHTS, wanted],
+            )
+            best_first = [row[0] for row in cursor.fetchall()]
+            return best_first, len(best_first) < wanted
+        scores, capped = self._newest_matches(cursor, query_sql, query_params, newest)
+        if capped:
+            for article_id, score in self._rows(
+                cursor, query_sql, query_params, "conditions_search_titles", self.CANDIDATES
+            ):
+                scores.setdefault(article_id, score)
+        best_first = sorted(scores, key=lambda article_id: (-scores[article_id], article_id))
+        return best_first, not capped
+
+    def _newest_matches(self, cursor, query_sql: str, query_params: list, newest: int):
+        """The key ranks of the newest CANDIDATES (or a few more) matches, and whether older
+        matches were left out.
+
+        Read a window of entries at a time by article id, newest first, each entry checked
+        by its vector (conditions_search_window): a common word's newest matches cost a few
+        thousand checks, where the GIN index would list every match of the word first. Once
+        the windows show matches to be rare, every older match comes from the GIN index
+        (conditions_search_older_matches), as there are few. Article ids are given in the
+        order articles are made, so the newest matches are those with the highest ids.
+        """
+        scores = {}
+        high, window = newest, self.FIRST_WINDOW
+        for _ in range(self.MAX_WINDOWS):
+            if window > self.MAX_WINDOW:
+                break
+            low = max(1, high - window + 1)
+            scores.update(
+                self._rows(
+                    cursor, query_sql, query_params, "conditions_search_window", low, high
+                )
+            )
+            high = low - 1
+            if high < 1:
+                return scores, False
+            if len(scores) >= self.CANDIDATES:
+                return scores, True
+            share = len(scores) / (newest - high)
+            missing = self.CANDIDATES - len(scores)
+            window = int(missing * 1.25 / share) if share else self.MAX_WINDOW + 1
+        scores.update(
+            self._rows(cursor, query_sql, query_params, "conditions_search_older_matches", high)
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*query_params, self.WEIGHTS, limit])
-            return [row[0] for row in cursor.fetchall()]
+        return scores, False
+
+    def _rows(self, cursor, query_sql: str, query_params: list, function: str, *arguments):
+        """(article id, key rank) rows of one of the search functions (migration 0027)."""
+        placeholders = "".join(", %s" for _ in arguments)
+        cursor.execute(
+            f"SELECT m.article_id, m.key_rank FROM ({query_sql}) q(query), "
+            f"{function}(q.query, %s::real[]{placeholders}) m",
+            [*query_params, self.WEIGHTS, *arguments],
+        )
+        return cursor.fetchall()
 
     def _filtered_candidates(self, query_sql: str, query_params: list, filters, limit: int):
         """The best `limit` matches by their key_vector among those passing the filters."""
