@@ -23,8 +23,7 @@ POSTGRESQL = [
         ADD COLUMN title_vector tsvector
             GENERATED ALWAYS AS (to_tsvector('neckinfo', coalesce(title, ''))) STORED,
         ALTER COLUMN title_vector SET STORAGE MAIN""",
-    "CREATE INDEX conditions_searchentry_title ON conditions_searchentry "
-    "USING gin (title_vector)",
+    "CREATE INDEX conditions_searchentry_title ON conditions_searchentry USING gin (title_vector)",
     "ANALYZE conditions_searchentry",
 ]
 POSTGRESQL_REVERSE = [

@@ -116,9 +116,7 @@ class PostgreSQLSearch:
                 break
             low = max(1, high - window + 1)
             scores.update(
-                self._rows(
-                    cursor, query_sql, query_params, "conditions_search_window", low, high
-                )
+                self._rows(cursor, query_sql, query_params, "conditions_search_window", low, high)
             )
             high = low - 1
             if high < 1:
