@@ -130,11 +130,12 @@ def test_a_common_word_ranks_its_newest_matches_as_sqlite_does(monkeypatch):
     assert len(found) == 3 and set(found) <= newest_matches, found
 
 
-def few_candidates(monkeypatch, *, candidates: int, first_window: int, max_window: int = 2):
+def few_candidates(monkeypatch, *, candidates: int, first_window: int, max_window: int = 100):
     """PostgreSQL's windows of newest entries, made small enough for a test's articles."""
     monkeypatch.setattr(PostgreSQLSearch, "CANDIDATES", candidates)
     monkeypatch.setattr(PostgreSQLSearch, "FIRST_WINDOW", first_window)
     monkeypatch.setattr(PostgreSQLSearch, "MAX_WINDOW", max_window)
+    monkeypatch.setattr(PostgreSQLSearch, "RANK_EVERY_MATCH_BELOW", 2)
 
 
 def test_an_article_whose_symptoms_match_more_query_words_ranks_higher():

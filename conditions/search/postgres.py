@@ -22,9 +22,13 @@ class PostgreSQLSearch:
     # Entries read for the first window of newest matches; each later window is sized by the
     # share of entries that matched in the windows before.
     FIRST_WINDOW = 2 * CANDIDATES
-    # Beyond this many entries a window would read more rows than the GIN index gives
-    # matches: every older match is then found from the index instead.
-    MAX_WINDOW = 20_000
+    # With fewer entries than this, every match is ranked (see `_best_by_key`).
+    RANK_EVERY_MATCH_BELOW = 20_000
+    # Beyond this many entries a window would cost more than listing every older match from
+    # the GIN index: the matches are then that rare. (A window checks an entry in about a
+    # microsecond; the index lists matches for less, but a phrase or a word's ending is then
+    # checked again on every entry having all its words, often ten times the matches.)
+    MAX_WINDOW = 50_000
     MAX_WINDOWS = 3
     # The best matches by key_vector checked against the reader's filters first: twice a
     # page of results leaves room for drafts and for a filter by kind.
@@ -71,16 +75,15 @@ class PostgreSQLSearch:
         """Matches best first by their key_vector: at least the best `wanted` of those
         considered; and whether the list is complete (every match considered, and listed).
 
-        With fewer entries than a window at most reads, every match is considered: the GIN
+        With fewer entries than RANK_EVERY_MATCH_BELOW, every match is considered: the GIN
         index lists them for less than windows would cost (at 10,000 articles, a third more),
         and only the best `wanted` are returned. Otherwise, the newest matches
         (`_newest_matches`) and, if there are more, the newest CANDIDATES named for the words.
         """
-        cursor.execute("SELECT min(article_id), max(article_id) FROM conditions_searchentry")
-        oldest, newest = cursor.fetchone()
+        oldest, newest = self._entry_ids(cursor)
         if newest is None:
             return [], True
-        if newest - oldest < self.MAX_WINDOW:
+        if newest - oldest < self.RANK_EVERY_MATCH_BELOW:
             cursor.execute(
                 f"SELECT m.article_id FROM ({query_sql}) q(query), "
                 "conditions_search_matches(q.query, %s::real[]) m "
@@ -97,6 +100,14 @@ class PostgreSQLSearch:
                 scores.setdefault(article_id, score)
         best_first = sorted(scores, key=lambda article_id: (-scores[article_id], article_id))
         return best_first, not capped
+
+    def _entry_ids(self, cursor) -> tuple[int | None, int | None]:
+        """The lowest and highest article id of the search entries: read once per search (this
+        object serves one), as a search that finds little matches twice or three times."""
+        if not hasattr(self, "_ids"):
+            cursor.execute("SELECT min(article_id), max(article_id) FROM conditions_searchentry")
+            self._ids = cursor.fetchone()
+        return self._ids
 
     def _newest_matches(self, cursor, query_sql: str, query_params: list, newest: int):
         """The key ranks of the newest CANDIDATES (or a few more) matches, and whether older
