@@ -95,7 +95,7 @@ class PostgreSQLSearch:
             )
             best_first = [row[0] for row in cursor.fetchall()]
             return best_first, len(best_first) < wanted
-        scores, capped = self._newest_matches(cursor, query_sql, query_params, newest)
+        scores, capped = self._newest_matches(cursor, query_sql, query_params, oldest, newest)
         if capped:
             for article_id, score in self._rows(
                 cursor, query_sql, query_params, "conditions_search_titles", self.CANDIDATES
@@ -112,7 +112,7 @@ class PostgreSQLSearch:
             self._ids = cursor.fetchone()
         return self._ids
 
-    def _newest_matches(self, cursor, query_sql: str, query_params: list, newest: int):
+    def _newest_matches(self, cursor, query_sql: str, query_params: list, oldest: int, newest: int):
         """The key ranks of the newest CANDIDATES (or a few more) matches, and whether older
         matches were left out.
 
@@ -128,12 +128,12 @@ class PostgreSQLSearch:
         for _ in range(self.MAX_WINDOWS):
             if window > self.MAX_WINDOW:
                 break
-            low = max(1, high - window + 1)
+            low = max(oldest, high - window + 1)
             scores.update(
                 self._rows(cursor, query_sql, query_params, "conditions_search_window", low, high)
             )
             high = low - 1
-            if high < 1:
+            if high < oldest:
                 return scores, False
             if len(scores) >= self.CANDIDATES:
                 return scores, True
