@@ -2,7 +2,7 @@
 unaccent), and pg_trgm for words spelt nearly alike."""
 
 from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Func, Value
 
 from conditions.search.indexing import MARK_END, MARK_START
 from conditions.search.query import Term
@@ -168,11 +168,11 @@ class PostgreSQLSearch:
             return [row[0] for row in cursor.fetchall()]
 
     @staticmethod
-    def id_list(article_ids: list[int]) -> RawSQL:
-        """A subquery of `article_ids`, as one array parameter: planned as a lookup by key
-        per id, where a list of 600 parameters took 5 ms to plan and read the whole table."""
-        # Written out as an array literal: psycopg's own conversion of a list took 0.5 ms.
-        return RawSQL("SELECT unnest(%s::bigint[])", [_array(article_ids)])
+    def among(field: str, article_ids: list[int]) -> "AnyOf":
+        """A condition for `filter()`: `field` is one of `article_ids`, as `= ANY(array)`. As
+        `IN (…)`, 600 parameters took longer to plan than to run; as `IN (SELECT unnest(…))`,
+        the planner took 300 ids for 200 and read the whole article–symptom table."""
+        return AnyOf(F(field), Value(_array(article_ids)))
 
     def highlights(self, terms: list[Term], article_ids) -> dict[int, tuple[str, str]]:
         if not article_ids:
@@ -222,3 +222,11 @@ class PostgreSQLSearch:
 def _array(article_ids: list[int]) -> str:
     """A PostgreSQL array literal of `article_ids` (integers: nothing to escape)."""
     return "{" + ",".join(str(int(article_id)) for article_id in article_ids) + "}"
+
+
+class AnyOf(Func):
+    """`field = ANY(array)`, a condition `filter()` takes (see `PostgreSQLSearch.among`)."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s::bigint[]))"
+    output_field = BooleanField()

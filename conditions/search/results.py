@@ -169,7 +169,7 @@ class _Filters:
         one query, looking each up by key, where `sql()` reads every published article."""
         if not article_ids:
             return []
-        articles = Article.objects.published().filter(pk__in=backend.id_list(article_ids))
+        articles = Article.objects.published().filter(backend.among("pk", article_ids))
         if self.kind in Article.Kind.values:
             articles = articles.filter(kind=self.kind)
         if self.symptom:
@@ -183,7 +183,7 @@ def _symptoms_of(article_ids: list[int], chosen: str | None, backend) -> list[di
     them), by name."""
     most_common = (
         # The ids as one parameter: as 300, planning the query took longer than running it.
-        Symptom.objects.filter(tagged_articles__content_object_id__in=backend.id_list(article_ids))
+        Symptom.objects.filter(backend.among("tagged_articles__content_object_id", article_ids))
         .values("slug", "name")
         .annotate(articles=Count("tagged_articles"))
         .order_by(

@@ -3,6 +3,7 @@
 import json
 
 from django.db import connection
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from conditions.models import SearchEntry
@@ -64,9 +65,11 @@ class SQLiteSearch:
             return [row[0] for row in cursor.fetchall()]
 
     @staticmethod
-    def id_list(article_ids: list[int]) -> RawSQL:
-        """A subquery of `article_ids`, as one parameter however many there are."""
-        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(article_ids)])
+    def among(field: str, article_ids: list[int]) -> Q:
+        """A condition for `filter()`: `field` is one of `article_ids`, passed as one
+        parameter however many there are."""
+        ids = RawSQL("SELECT value FROM json_each(%s)", [json.dumps(article_ids)])
+        return Q(**{f"{field}__in": ids})
 
     def highlights(self, terms: list[Term], article_ids) -> dict[int, tuple[str, str]]:
         # From the entries' text, in one query: FTS5's highlight() and snippet() run the
