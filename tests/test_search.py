@@ -130,6 +130,24 @@ def test_a_common_word_ranks_its_newest_matches_as_sqlite_does(monkeypatch):
     assert len(found) == 3 and set(found) <= newest_matches, found
 
 
+def test_drafts_are_never_found_among_the_newest_matches_ranked(monkeypatch):
+    # The newest matches (a draft, and a working copy of a live article) take the candidates'
+    # places; only published articles are shown, and the older published matches fill in.
+    monkeypatch.setattr(SQLiteSearch, "CANDIDATES", 2)
+    few_candidates(monkeypatch, candidates=2, first_window=2)
+    monkeypatch.setattr(results, "MAX_MATCHES", 2)
+    for number in range(3):
+        make_condition(f"Case {number}", body="Whiplash is mentioned here.")
+    make_condition("Whiplash draft", status=DRAFT, body="Whiplash, unreviewed words.")
+    make_condition("Whiplash second draft", status=DRAFT, body="Whiplash, unreviewed too.")
+
+    found = search("whiplash")
+
+    shown = [hit.article.title for hit in found.hits]
+    assert len(shown) == 2 and set(shown) <= {"Case 0", "Case 1", "Case 2"}, shown
+    assert found.total == 2  # "2 articles found": no draft is counted either
+
+
 def few_candidates(monkeypatch, *, candidates: int, first_window: int, max_window: int = 100):
     """PostgreSQL's windows of newest entries, made small enough for a test's articles."""
     monkeypatch.setattr(PostgreSQLSearch, "CANDIDATES", candidates)
