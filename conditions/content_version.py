@@ -217,6 +217,9 @@ def _recent_shared_version() -> dict:
         version = _version_in_database()
         _share(version, asked_at)
         valid_until = asked_at + VERSION_LEASE_SECONDS
+    if shared is None and connection.in_atomic_block:
+        # Read inside a transaction: it may be the transaction's own uncommitted change.
+        return version
     # Counted from before the question was asked: the answer may date from any moment since.
     # Never past the copy's own lease, which is what a save waits for when Redis fails.
     _recently_read = (min(asked_at + WORKER_TRUST_SECONDS, valid_until), outages, version)
