@@ -276,6 +276,32 @@ class TaggedArticle(ItemBase):
         return f"article {self.content_object_id} has symptom {self.tag_id}"
 
 
+class SharedSymptoms(models.Model):
+    """How many articles marked published carry both `symptom` and `other`, kept up to date
+    as content changes (conditions.narrowing.recount_shared_symptoms, called by
+    conditions.signals): a symptom page's "Also have…" counts and the symptoms A to Z read
+    these rows instead of counting a common symptom's articles (4 ms on SQLite and 10 ms on
+    PostgreSQL at 10,000 articles, growing with them). Each pair is stored both ways round,
+    and `other` == `symptom` counts the symptom's own articles.
+
+    "Marked published" includes articles scheduled for later: readers' counts subtract those
+    (there are few, found by index), as no row changes when a publish time comes.
+    """
+
+    symptom = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Symptom, on_delete=models.CASCADE, related_name="+")
+    article_count = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name_plural = "shared symptoms"
+        constraints = [
+            models.UniqueConstraint(fields=["symptom", "other"], name="unique_symptom_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_count} articles have symptoms {self.symptom_id} and {self.other_id}"
+
+
 def first_free(base: str, taken: set[str]) -> str:
     """`base`, or the first of `base-2`, `base-3`… that isn't in `taken`."""
     candidate, number = base, 2

@@ -5,6 +5,9 @@ The receivers below only note what a save, delete or change of symptoms changed:
   the name or synonyms of a symptom it carries);
 - the FAQs whose reading grade and scraped leftovers must be worked out again (their
   questions changed);
+- the symptoms whose shared-symptom counts must be counted again (conditions.models.
+  SharedSymptoms): every symptom of an article whose symptoms, or whether it is published,
+  changed, before and after the change;
 - that content changed at all, so every cached public page is out of date: a new content
   version (see conditions.content_version). An article pinned to a search (PromotedResult)
   is content too: search pages show it.
@@ -47,6 +50,7 @@ from conditions.models import (
     Article,
     ConditionArticle,
     ConditionName,
+    ContentVersion,
     FaqArticle,
     FaqItem,
     Image,
@@ -58,6 +62,7 @@ from conditions.models import (
     SymptomRedirect,
     TaggedArticle,
 )
+from conditions.narrowing import recount_shared_symptoms
 from conditions.search.indexing import refresh_ids, reindex_ids
 
 
@@ -72,11 +77,20 @@ class Changes:
     refresh: set[int] = field(default_factory=set)
     # FAQs whose reading grade and scraped leftovers are worked out again.
     regrade: set[int] = field(default_factory=set)
+    # Symptoms whose shared-symptom counts are counted again, with every symptom (after the
+    # change) of these articles.
+    recount: set[int] = field(default_factory=set)
+    recount_symptoms_of: set[int] = field(default_factory=set)
     # Whether anything changed at all (a new content version).
     content: bool = False
 
     def act(self) -> None:
         if not self.content:  # e.g. a change form only shown, or a refused save
+            if self.recount:  # symptoms written back from a revision, at most
+                with transaction.atomic():
+                    # The lock a new content version takes (see below), without one.
+                    list(ContentVersion.objects.select_for_update().filter(pk=1).values("pk"))
+                    self.recount_shared_symptoms()
             return
         if self.regrade:
             for faq in FaqArticle.objects.filter(pk__in=self.regrade):
@@ -87,6 +101,18 @@ class Changes:
             refresh_ids(self.refresh - self.reindex)
         # Last, so that the next publish time it records sees every change.
         new_content_version()
+        # After it: its row's lock makes changes recount one at a time (see
+        # recount_shared_symptoms).
+        self.recount_shared_symptoms()
+
+    def recount_shared_symptoms(self) -> None:
+        if self.recount_symptoms_of:
+            self.recount.update(
+                TaggedArticle.objects.filter(
+                    content_object_id__in=self.recount_symptoms_of
+                ).values_list("tag_id", flat=True)
+            )
+        recount_shared_symptoms(self.recount)
 
 
 # The changes collected by the `atomic_change()` block under way in this thread, if any.
@@ -112,7 +138,12 @@ def atomic_change():
 
 
 def content_changed(
-    reindex: Iterable[int] = (), refresh: Iterable[int] = (), regrade: Iterable[int] = ()
+    reindex: Iterable[int] = (),
+    refresh: Iterable[int] = (),
+    regrade: Iterable[int] = (),
+    recount: Iterable[int] = (),
+    recount_symptoms_of: Iterable[int] = (),
+    content: bool = True,
 ) -> None:
     """Note a change to content: collected by the `atomic_change()` block under way, else
     acted on at once."""
@@ -123,7 +154,9 @@ def content_changed(
     changes.reindex.update(reindex)
     changes.refresh.update(refresh)
     changes.regrade.update(regrade)
-    changes.content = True
+    changes.recount.update(recount)
+    changes.recount_symptoms_of.update(recount_symptoms_of)
+    changes.content = changes.content or content
     if not collected:
         changes.act()
 
@@ -138,7 +171,8 @@ def questions_replaced(faq: FaqArticle) -> None:
 
 def article_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        content_changed(reindex=[instance.pk])
+        # Its symptoms' counts, in case whether it is published changed.
+        content_changed(reindex=[instance.pk], recount_symptoms_of=[instance.pk])
 
 
 def question_saved(sender, instance, raw=False, **kwargs):
@@ -166,6 +200,30 @@ def symptoms_changed(sender, instance, action, pk_set=None, **kwargs):
     # admin save of unchanged symptoms): those change nothing.
     if action == "post_clear" or (action in {"post_add", "post_remove"} and pk_set):
         content_changed(reindex=[instance.pk] if isinstance(instance, Article) else [])
+
+
+def symptom_tagged(sender, instance, raw=False, **kwargs):
+    """An article gained or lost a symptom, however: taggit's add, remove and clear, a
+    revision's symptoms written back (raw), an article or a symptom deleted (the cascade), a
+    merge. Every pair among the symptom and the article's others, before and after, is
+    counted again: inside `atomic_change()`, its symptoms when the change is done and every
+    symptom it gained or lost are all of those."""
+    content_changed(
+        recount=[instance.tag_id, *getattr(instance, "symptoms_before", [])],
+        recount_symptoms_of=[instance.content_object_id],
+        content=False,
+    )
+
+
+def symptom_untagging(sender, instance, **kwargs):
+    # Outside `atomic_change()` each deleted row is acted on alone, after the whole delete
+    # (of all an article's symptoms, say): the symptoms it had are read while it has them.
+    if getattr(_collecting, "changes", None) is None:
+        instance.symptoms_before = list(
+            TaggedArticle.objects.filter(content_object_id=instance.content_object_id).values_list(
+                "tag_id", flat=True
+            )
+        )
 
 
 def symptom_saved(sender, instance, raw=False, created=False, **kwargs):
@@ -269,6 +327,11 @@ def connect() -> None:
         other_name_deleted, sender=ConditionName, dispatch_uid="deleted-ConditionName"
     )
     m2m_changed.connect(symptoms_changed, sender=TaggedArticle, dispatch_uid="symptoms-changed")
+    post_save.connect(symptom_tagged, sender=TaggedArticle, dispatch_uid="saved-TaggedArticle")
+    pre_delete.connect(
+        symptom_untagging, sender=TaggedArticle, dispatch_uid="deleting-TaggedArticle"
+    )
+    post_delete.connect(symptom_tagged, sender=TaggedArticle, dispatch_uid="deleted-TaggedArticle")
     post_save.connect(symptom_saved, sender=Symptom, dispatch_uid="saved-Symptom")
     pre_delete.connect(symptom_deleting, sender=Symptom, dispatch_uid="deleting-Symptom")
     post_delete.connect(symptom_deleted, sender=Symptom, dispatch_uid="deleted-Symptom")

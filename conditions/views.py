@@ -51,7 +51,7 @@ SYMPTOM_SUGGESTIONS = 8
 
 
 def home(request):
-    counts = _published_symptom_counts(request)
+    counts = narrowing.shared_symptom_counts()  # how many published articles carry each
     popular_symptoms = sorted(
         Symptom.objects.filter(pk__in=counts).only("name", "slug"),
         key=lambda symptom: (-counts[symptom.pk], symptom.name),
@@ -246,19 +246,9 @@ def render_article(
     )
 
 
-def _published_symptom_counts(request) -> dict[int, int]:
-    """How many published articles carry each symptom ({symptom id: count}), kept until
-    content changes for the home page and the symptoms A to Z. Counted per symptom id, then
-    named: Symptom.objects.in_use() groups by every symptom column (0.8 s of CPU at 100,000
-    articles, against 0.3 s); it reads every article–symptom row either way."""
-    return cached_until_content_changes(
-        request, "symptom-counts", lambda: narrowing.symptom_counts(Article.objects.published())
-    )
-
-
 def symptom_list(request):
     """Every symptom with published articles, on one page: the vocabulary is a few hundred."""
-    counts = _published_symptom_counts(request)
+    counts = narrowing.shared_symptom_counts()
     symptoms = list(
         Symptom.objects.filter(pk__in=counts).only("name", "slug").order_by(Lower("name"))
     )
@@ -286,7 +276,7 @@ def symptom_detail(request, slug):
     selected_slugs = [symptom.slug for symptom in selected]
 
     articles = Article.objects.published().narrowed_by(selected).order_by(*IN_TITLE_ORDER)
-    counts = narrowing.symptom_counts(articles)
+    counts = _counts_for(selected, articles)
     page = _page_or_404(
         narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, counts.get(selected[0].pk, 0)),
         number,
@@ -326,7 +316,7 @@ def further_symptoms(request, slug):
         return redirect
     selected_slugs = [symptom.slug for symptom in selected]
 
-    counts = narrowing.symptom_counts(Article.objects.published().narrowed_by(selected))
+    counts = _counts_for(selected, Article.objects.published().narrowed_by(selected))
     options = narrowing.further_symptoms(counts, selected)
     options.sort(key=lambda symptom: symptom.name.lower())
     letters = _by_first_letter(options, "name")
@@ -343,6 +333,14 @@ def further_symptoms(request, slug):
             "letter_links": [(letter, f"#letter-{letter}") for letter, _ in letters],
         },
     )
+
+
+def _counts_for(selected: list[Symptom], articles) -> dict[int, int]:
+    """How many of `articles` (those carrying every `selected` symptom) carry each symptom:
+    kept up to date for one symptom; a narrowing's counted from its (fewer) articles."""
+    if len(selected) == 1:
+        return narrowing.shared_symptom_counts(selected[0])
+    return narrowing.symptom_counts(articles)
 
 
 def _selected_symptoms(

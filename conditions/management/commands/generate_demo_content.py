@@ -34,6 +34,7 @@ from conditions.models import (
     first_free,
     review_due_after,
 )
+from conditions.narrowing import recount_shared_symptoms
 
 # Rows per INSERT: well under SQLite's and PostgreSQL's limits on query parameters.
 BATCH_SIZE = 500
@@ -821,6 +822,10 @@ class Command(BaseCommand):
                 raise CommandError("Articles need at least two symptoms to choose from.")
             self.phase("symptoms")
             made = self.create_articles(articles, faq_share, Writer(symptom_list, seed))
+            # Nor are the symptoms' shared counts kept up to date (bulk_create sends no
+            # signals): counted again, in the same transaction as the articles.
+            recount_shared_symptoms()
+            self.phase("shared symptom counts")
         seconds = time.perf_counter() - started
 
         self.stdout.write(
