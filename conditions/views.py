@@ -412,8 +412,7 @@ def search_page(request):
     number = page_number(request)
     unusable = {
         "type": kind and kind not in Article.Kind.values,
-        "symptom": symptom
-        and symptom not in {choice["slug"] for choice in _symptom_choices(request)},
+        "symptom": symptom and symptom not in {choice["slug"] for choice in _symptom_choices()},
     }
     if any(unusable.values()):
         # A filter the form doesn't offer would search unfiltered (or find nothing) under an
@@ -440,7 +439,7 @@ def search_page(request):
             # Of the ~300 symptoms in use, those most of the results carry narrow them
             # (search.results.FILTER_SYMPTOMS); all of them when nothing was found, so the
             # reader can pick another.
-            "filter_symptoms": results.result_symptoms or _symptom_choices(request),
+            "filter_symptoms": results.result_symptoms or _symptom_choices(),
         },
     )
     if number == 1 and not (kind or symptom):  # a filter or a later page refines a search
@@ -448,32 +447,31 @@ def search_page(request):
     return response
 
 
-def _symptom_choices(request) -> list[dict]:
+def _symptom_choices() -> list[dict]:
     """Symptoms with published articles: those a chosen symptom filter must be one of, and
-    the filter's choices when nothing was found. Counting them costs more than the search
-    itself, so they are kept in the cache until content changes, and read only then."""
-    return cached_until_content_changes(
-        request,
-        "symptom-choices",
-        lambda: list(Symptom.objects.in_use().order_by(Lower("name")).values("slug", "name")),
-    )
+    the filter's choices when nothing was found. From the kept counts: counting them from the
+    article–symptom table took 60 ms at 10,000 articles, four times the search itself."""
+    in_use = Symptom.objects.filter(pk__in=narrowing.shared_symptom_counts())
+    return list(in_use.order_by(Lower("name")).values("slug", "name"))
 
 
 @reads_query_parameters("q")
 def symptom_suggestions(request):
     """Symptoms whose name or synonyms contain what the reader is typing (JSON)."""
     typed = request.GET.get("q", "").strip()[:60]
-    matches = []
+    matches, counts = [], {}
     if len(typed) >= 2:
-        matches = (
-            Symptom.objects.in_use()
+        counts = narrowing.shared_symptom_counts()
+        matches = sorted(
+            Symptom.objects.filter(pk__in=counts)
             .filter(Q(name__icontains=typed) | Q(synonyms__icontains=typed))
-            .order_by("-article_count", "name")[:SYMPTOM_SUGGESTIONS]
-        )
+            .only("name", "slug"),
+            key=lambda symptom: (-counts[symptom.pk], symptom.name),
+        )[:SYMPTOM_SUGGESTIONS]
     response = JsonResponse(
         {
             "symptoms": [
-                {"name": s.name, "url": s.get_absolute_url(), "articles": s.article_count}
+                {"name": s.name, "url": s.get_absolute_url(), "articles": counts[s.pk]}
                 for s in matches
             ]
         }
