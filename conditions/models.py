@@ -57,6 +57,12 @@ def published_q(prefix: str = "") -> Q:
     )
 
 
+# Lists of articles in pages: by title, then by id, as articles may share a title and the
+# database could order those differently for each page, showing one twice and another never.
+# The index article_title_order (Article.Meta) is in this order.
+IN_TITLE_ORDER = (Lower("title"), "pk")
+
+
 def scheduled_q(prefix: str = "") -> Q:
     """Published, with a publish time still to come: public when that time comes."""
     return Q(
@@ -458,8 +464,9 @@ class Article(models.Model):
         ordering = ["title"]
         indexes = [
             models.Index(fields=["status", "published_at"]),
-            # The A–Z order of the lists (views.IN_TITLE_ORDER): PostgreSQL reads a common
-            # symptom's first page in this order instead of sorting all its articles.
+            # The A–Z order of the lists (IN_TITLE_ORDER): PostgreSQL reads a common symptom's
+            # first page in this order instead of sorting all its articles (and SQLite when
+            # told to: narrowing.in_title_order).
             models.Index(Lower("title"), "id", name="article_title_order"),
         ]
         constraints = [

@@ -30,7 +30,14 @@ from conditions import (
 from conditions.addresses import page_address
 from conditions.caching import cached_until_content_changes, reads_query_parameters
 from conditions.condition_names import AToZEntry
-from conditions.models import Article, ConditionArticle, FaqArticle, SlugRedirect, Symptom
+from conditions.models import (
+    IN_TITLE_ORDER,
+    Article,
+    ConditionArticle,
+    FaqArticle,
+    SlugRedirect,
+    Symptom,
+)
 from conditions.vocabulary import redirect_from_old_slugs
 
 ARTICLES_PER_PAGE = 20
@@ -41,9 +48,6 @@ FAQS_PER_PAGE = 50
 # Page numbers as the site writes them: "02", "+2" or "2.0" would be further copies of page 2,
 # each rendered afresh, and a number past this is not a page any list has.
 PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,3}")
-# Lists of articles in pages: by title, then by id, as articles may share a title and the
-# database could order those differently for each page, showing one twice and another never.
-IN_TITLE_ORDER = (Lower("title"), "pk")
 RELATED_ARTICLES_SHOWN = 5
 POPULAR_SYMPTOMS_SHOWN = 12
 # More than this many `with=` symptoms is not a real reader's query; the rest are ignored.
@@ -282,12 +286,17 @@ def symptom_detail(request, slug):
         return redirect
     selected_slugs = [symptom.slug for symptom in selected]
 
-    articles = Article.objects.published().narrowed_by(selected).order_by(*IN_TITLE_ORDER)
-    counts = _counts_for(selected, articles)
-    page = _page_or_404(
-        narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, counts.get(selected[0].pk, 0)),
-        number,
+    counts = _counts_for(selected, Article.objects.published().narrowed_by(selected))
+    count = counts.get(selected[0].pk, 0)
+    articles = narrowing.in_title_order(
+        selected,
+        count,
+        until=number * ARTICLES_PER_PAGE,
+        published_count=lambda: cached_until_content_changes(
+            request, "published-count", lambda: Article.objects.published().count()
+        ),
     )
+    page = _page_or_404(narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, count), number)
     narrowing.read_card_symptoms(page.object_list)
     # The reader's next narrowing step: the symptoms most of the current results also have,
     # with how many results each would leave. All of them (two hundred for a common symptom)

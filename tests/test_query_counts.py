@@ -69,12 +69,16 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
     "url, expected",
     [
         # Each also reads the content version for the page cache (see conditions/caching.py).
-        # articles per symptom id (kept until content changes, shared with /symptoms/), the
-        # most used of those symptoms, recent articles, their symptoms
-        ("/", 5),
+        # The kept counts of articles per symptom (and the articles scheduled for later, to
+        # take off: narrowing.shared_symptom_counts), the most used of those symptoms, recent
+        # articles, their symptoms
+        ("/", 6),
         ("/conditions/", 3),  # the outline (pages and letters, no count needed), the page
         ("/faqs/", 4),  # where each letter starts (and how many), page, their symptoms
-        ("/symptoms/", 3),  # articles per symptom id, those symptoms
+        ("/symptoms/", 4),  # the kept counts (scheduled, counts), those symptoms
+        # selected, the kept counts of the symptoms its articles share (scheduled, counts),
+        # the names of those offered, page, their symptoms
+        ("/symptoms/neck-pain/", 7),
         # selected, every symptom of the results counted by id (the page's count among
         # them), the names of those offered, page, their symptoms
         ("/symptoms/neck-pain/?with=headache", 6),
@@ -113,13 +117,13 @@ def test_a_search_that_finds_nothing_costs_the_same_with_few_and_many_symptoms(c
     for number in range(200):
         make_symptom(f"Extra symptom {number}", synonyms=f"other words {number}")
 
-    # The content version, the filter's symptoms (their kept counts, then their names), the
+    # The content version, the filter's symptoms (scheduled articles, kept counts, names), the
     # synonyms, the matches with every word and with any, the spelling check (known words,
     # then two reads of the indexed words like each of the three unknown ones), the
     # vocabulary, and the phrases editors pinned articles to (read once per content version).
     # On PostgreSQL, the range of the entries' ids too, which tells whether to read the newest
     # entries a window at a time.
-    assert with_few == (16 if connection.vendor == "sqlite" else 17)
+    assert with_few == (17 if connection.vendor == "sqlite" else 18)
     assert count_queries(client, search_url) == with_few
 
 
