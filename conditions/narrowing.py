@@ -27,19 +27,39 @@ from conditions.models import (
     SharedSymptoms,
     Symptom,
     TaggedArticle,
+    published_q,
     scheduled_q,
 )
 
 
-def symptom_counts(articles) -> dict[int, int]:
-    """How many of `articles` carry each symptom: {symptom id: count}.
+def symptom_counts(selected: list[Symptom]) -> dict[int, int]:
+    """How many of the published articles carrying every `selected` symptom carry each
+    symptom: {symptom id: count}. Each of `selected` has the number of those articles, so a
+    page needs no query of its own to count them.
 
-    The article–symptom rows counted per symptom id alone: no symptom columns to group by.
-    Every one of `articles` carries each symptom they were narrowed by, so its count is the
-    number of articles, and the page needs no query of its own to count them.
+    For one symptom, read from the kept counts (`shared_symptom_counts`). For more, their
+    article–symptom rows counted per symptom id alone (no symptom columns to group by), the
+    articles found from the first symptom's, each checked for the others before it is read
+    for whether it is published: SQLite read every article of the first symptom before
+    checking (57 against 29 ms for headache and neck pain at 100,000 articles).
     """
+    first, *others = selected
+    if not others:
+        return shared_symptom_counts(first)
+    carrying_all = TaggedArticle.objects.filter(
+        published_q("content_object__"),
+        *[
+            Exists(
+                TaggedArticle.objects.filter(
+                    content_object_id=OuterRef("content_object_id"), tag=symptom
+                )
+            )
+            for symptom in others
+        ],
+        tag=first,
+    )
     return dict(
-        TaggedArticle.objects.filter(content_object__in=articles.values("pk"))
+        TaggedArticle.objects.filter(content_object_id__in=carrying_all.values("content_object_id"))
         .values_list("tag_id")
         .annotate(article_count=Count("*"))
         .order_by()
@@ -47,9 +67,8 @@ def symptom_counts(articles) -> dict[int, int]:
 
 
 def shared_symptom_counts(symptom: Symptom | None = None) -> dict[int, int]:
-    """What `symptom_counts(Article.objects.published().narrowed_by([symptom]))` gives, read
-    from the kept counts (SharedSymptoms); with no symptom, how many published articles
-    carry each symptom.
+    """How many of the published articles carrying `symptom` carry each symptom, read from the
+    kept counts (SharedSymptoms); with no symptom, how many published articles carry each.
 
     The kept counts include articles scheduled for later: their symptoms are counted and
     taken off. They are listed first, by the index on status and publish time (usually

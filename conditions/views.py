@@ -286,7 +286,7 @@ def symptom_detail(request, slug):
         return redirect
     selected_slugs = [symptom.slug for symptom in selected]
 
-    counts = _counts_for(selected, Article.objects.published().narrowed_by(selected))
+    counts = narrowing.symptom_counts(selected)
     count = counts.get(selected[0].pk, 0)
     articles = narrowing.in_title_order(
         selected,
@@ -332,7 +332,7 @@ def further_symptoms(request, slug):
         return redirect
     selected_slugs = [symptom.slug for symptom in selected]
 
-    counts = _counts_for(selected, Article.objects.published().narrowed_by(selected))
+    counts = narrowing.symptom_counts(selected)
     options = narrowing.further_symptoms(counts, selected)
     options.sort(key=lambda symptom: symptom.name.lower())
     letters = _by_first_letter(options, "name")
@@ -349,14 +349,6 @@ def further_symptoms(request, slug):
             "letter_links": [(letter, f"#letter-{letter}") for letter, _ in letters],
         },
     )
-
-
-def _counts_for(selected: list[Symptom], articles) -> dict[int, int]:
-    """How many of `articles` (those carrying every `selected` symptom) carry each symptom:
-    kept up to date for one symptom; a narrowing's counted from its (fewer) articles."""
-    if len(selected) == 1:
-        return narrowing.shared_symptom_counts(selected[0])
-    return narrowing.symptom_counts(articles)
 
 
 def _selected_symptoms(
