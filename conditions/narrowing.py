@@ -165,6 +165,22 @@ def in_title_order(selected: list[Symptom], count: int, until: int, published_co
                 for symptom in selected
             ]
             return articles.filter(*carrying).order_by(*IN_TITLE_ORDER)
+    if connection.vendor == "sqlite" and len(selected) > 1:
+        # The articles carrying every symptom found from the (symptom, article) index alone,
+        # before any article is read: joined, SQLite read each article of the first symptom
+        # and then checked it for the others (1.6 against 0.8 ms for headache and neck pain
+        # at 10,000 articles; 23 against 10 ms with a third symptom at 100,000).
+        first, *others = selected
+        carrying_all = TaggedArticle.objects.filter(tag=first)
+        for symptom in others:
+            carrying_all = carrying_all.filter(
+                content_object_id__in=TaggedArticle.objects.filter(tag=symptom).values(
+                    "content_object_id"
+                )
+            )
+        return articles.filter(pk__in=carrying_all.values("content_object_id")).order_by(
+            *IN_TITLE_ORDER
+        )
     return articles.narrowed_by(selected).order_by(*IN_TITLE_ORDER)
 
 

@@ -1,7 +1,8 @@
 """A symptom page lists its articles A to Z, page after page, each once, drafts and articles
 scheduled for later never among them, whichever way the database reads them: by sorting the
-symptom's articles, or (on SQLite, for a common symptom) by stepping along the titles' index
-and keeping those that carry it (conditions.narrowing.in_title_order)."""
+symptom's articles (on SQLite, a narrowed page's found from the symptoms' index first), or (on
+SQLite, for a common symptom) by stepping along the titles' index and keeping those that carry
+it (conditions.narrowing.in_title_order)."""
 
 import re
 from datetime import timedelta
@@ -24,12 +25,13 @@ def common_and_rare_symptoms():
     for number in range(45):
         title = f"{'Zebra' if number % 3 else 'aardvark'} article {number * 7 % 45:02}"
         symptoms = ["Neck pain", "Headache"] if number % 2 else ["Neck pain"]
+        if number % 2 and number > 3:
+            symptoms.append("Dizziness")
         make_condition(title, symptoms)
-    make_condition("Aardvark article 00", ["Neck pain", "Headache"])  # a title shared
-    make_condition("Draft", ["Neck pain", "Headache"], status=DRAFT)
-    make_condition(
-        "Scheduled", ["Neck pain", "Headache"], published_at=timezone.now() + timedelta(days=1)
-    )
+    every_symptom = ["Neck pain", "Headache", "Dizziness"]
+    make_condition("Aardvark article 00", every_symptom)  # a title shared
+    make_condition("Draft", every_symptom, status=DRAFT)
+    make_condition("Scheduled", every_symptom, published_at=timezone.now() + timedelta(days=1))
 
 
 def listed(reader, url: str) -> list[str]:
@@ -50,6 +52,7 @@ def listed(reader, url: str) -> list[str]:
         ("/symptoms/neck-pain/", 46),
         ("/symptoms/headache/", 23),
         ("/symptoms/neck-pain/?with=headache", 23),
+        ("/symptoms/neck-pain/?with=headache&with=dizziness", 21),
     ],
 )
 def test_a_symptom_page_lists_its_articles_a_to_z_whichever_way_they_are_read(
