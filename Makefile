@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/neckinfo
 LOCAL := DJANGO_DEBUG=1
 NPM ?= npm
 
-.PHONY: run test test-sqlite test-postgres lint format clean audit serve backup bench bench-search bench-faults audit-dependencies
+.PHONY: run test test-sqlite test-postgres lint format clean audit serve backup bench bench-search bench-peer bench-faults audit-dependencies
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -104,6 +104,11 @@ bench: $(VENV)/.installed-dev
 # Search latency on 10,000 articles, both databases; writes bench/RESULTS-search.md.
 bench-search: $(VENV)/.installed-dev
 	$(PYTHON) bench/search_bench.py --articles 10000 --queries 200 --backend both
+
+# NeckInfo beside Wagtail 8.0.1 on the same 10,000 articles (the peer gets a virtualenv of its
+# own, bench/wagtail_peer/.venv, on the first run); writes bench/RESULTS-peer.md.
+bench-peer: $(VENV)/.installed-dev
+	$(PYTHON) bench/peer_bench.py --articles 10000
 
 # Redis killed and hung, PostgreSQL connections killed, and simultaneous saves, under load;
 # appends to bench/RESULTS-faults.md.

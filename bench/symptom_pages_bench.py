@@ -3,7 +3,7 @@
     DATABASE_URL=sqlite:////tmp/symptoms.sqlite3 DJANGO_DEBUG=1 \
         .venv/bin/python manage.py generate_demo_content 10000   # after `migrate`, once
     DATABASE_URL=sqlite:////tmp/symptoms.sqlite3 .venv/bin/python bench/symptom_pages_bench.py \
-        [--runs 21] [--profile URL] [URL ...]
+        [--runs 21] [--profile URL] [--json] [URL ...]
 
 The pages measured, unless URLs are given: an article page (what the others are compared
 with), the symptom with the most published articles, that symptom narrowed by the symptom
@@ -15,13 +15,15 @@ with production settings (debug off) and the page cache on, in local memory. The
 emptied before every request (outside the timing) and the response's X-Cache header is
 checked to be "miss": every figure is a page rendered from the database, as a crawler, the
 first reader after a content change, or a rare narrowing gets it. It prints a Markdown table:
-median and slowest time, bytes, gzip-compressed bytes and queries, with the machine's load.
+median and slowest time, bytes, gzip-compressed bytes and queries, with the machine's load;
+with --json, every request's time and each page's bytes, for bench/peer_bench.py.
 """
 
 import argparse
 import cProfile
 import gzip
 import io
+import json
 import os
 import pstats
 import statistics
@@ -142,6 +144,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--profile", metavar="URL", help="print where one page's time goes")
+    parser.add_argument(
+        "--json", action="store_true", help="print each page's times as JSON (bench/peer_bench.py)"
+    )
     parser.add_argument("urls", nargs="*")
     arguments = parser.parse_args()
 
@@ -157,8 +162,9 @@ def main() -> None:
 
     urls = arguments.urls or default_urls()
     articles = Article.objects.published().count()
-    print(f"Database: {connection.vendor}, {articles} published articles")
-    print(f"Load average before: {load()}\n")
+    if not arguments.json:
+        print(f"Database: {connection.vendor}, {articles} published articles")
+        print(f"Load average before: {load()}\n")
     for url in urls:
         get_uncached(url)  # warm up (templates, query plans)
     # Interleaved: each round requests every page once, so a change in the machine's load
@@ -170,6 +176,9 @@ def main() -> None:
             elapsed, cpu, status, body = get_uncached(url)
             times[url].append(elapsed)
             cpu_times[url].append(cpu)
+    if arguments.json:
+        print(json.dumps({"times": times, "bytes": {url: len(get(url)[2]) for url in urls}}))
+        return
     print("| page | status | median ms | slowest ms | median CPU ms | KB | gzip KB | queries |")
     print("| --- | --: | --: | --: | --: | --: | --: | --: |")
     for url in urls:

@@ -1,0 +1,192 @@
+"""NeckInfo beside Wagtail 8.0.1 (the system a team would pick instead), on the same articles
+and symptoms, the same machine, runs interleaved.
+
+    .venv/bin/python bench/peer_bench.py [--articles 10000] [--runs 21] [--rounds 3]
+                                         [--filled-database /path/to/neckinfo.sqlite3]
+
+The peer is a small Wagtail site in bench/wagtail_peer/, modelled as a Wagtail team would
+model NeckInfo's content (an article page type with its symptoms as tags; an index page
+whose tag route lists a tag's articles 20 to a page, A to Z, their tags prefetched), in a
+virtualenv of its own (bench/wagtail_peer/.venv, made from its requirements.txt on the first
+run). Its database is filled from NeckInfo's: the same published articles (titles, slugs,
+summaries, rendered text) and the same symptoms as tags.
+
+Both run on SQLite, each through Django's WSGI handler in a process of its own, debug off:
+NeckInfo's pages with its page cache emptied before every request and each answer checked
+to be a miss (bench/symptom_pages_bench.py --json), Wagtail's with no page cache (it has none
+unless one is added). Each round measures NeckInfo, then Wagtail, then the next round starts:
+a change in the machine's load falls on both. Pages compared: an article page, the symptom
+(tag) page with the most articles, and its 50th page. NeckInfo's pages carry more than the
+peer's (red flags, help callouts, the further symptoms with their counts, navigation and
+footer), so the comparison is in Wagtail's favour.
+
+Writes bench/RESULTS-peer.md.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+PEER = PROJECT / "bench" / "wagtail_peer"
+PEER_PYTHON = PEER / ".venv" / "bin" / "python"
+RESULTS_FILE = PROJECT / "bench" / "RESULTS-peer.md"
+
+
+def run(command: list[str], **kwargs) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def peer_virtualenv() -> None:
+    """The peer's virtualenv, made once (its requirements.txt pins every package)."""
+    if PEER_PYTHON.exists():
+        return
+    print("Making the Wagtail peer's virtualenv (once)...", flush=True)
+    run([sys.executable, "-m", "venv", str(PEER / ".venv")])
+    run([str(PEER_PYTHON), "-m", "pip", "install", "-q", "-r", str(PEER / "requirements.txt")])
+
+
+def neckinfo_database(options, folder: Path) -> Path:
+    if options.filled_database:
+        return Path(options.filled_database)
+    path = folder / "neckinfo.sqlite3"
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "DJANGO_DEBUG": "1"}
+    manage = [sys.executable, str(PROJECT / "manage.py")]
+    print(f"Filling NeckInfo with {options.articles} articles...", flush=True)
+    run([*manage, "migrate", "-v0"], env=environment)
+    run([*manage, "generate_demo_content", str(options.articles)], env=environment)
+    return path
+
+
+def peer_database(source: Path, folder: Path) -> str:
+    url = f"sqlite:///{folder / 'peer.sqlite3'}"
+    environment = {**os.environ, "PEER_DATABASE_URL": url}
+    manage = [str(PEER_PYTHON), str(PEER / "manage.py")]
+    print("Filling the Wagtail peer from it...", flush=True)
+    run([*manage, "migrate", "-v0"], env=environment, cwd=PEER)
+    print(run([*manage, "fill_from_neckinfo", str(source)], env=environment, cwd=PEER).strip())
+    return url
+
+
+def pages_to_compare(source: Path) -> tuple[list[str], list[str], str]:
+    """(NeckInfo's addresses, the peer's, the symptom): one article, the symptom with the
+    most published articles, its 50th page."""
+    import sqlite3
+
+    database = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    slug, kind = database.execute(
+        "SELECT slug, kind FROM conditions_article WHERE status = 'published' "
+        "AND kind = 'condition' ORDER BY id LIMIT 1"
+    ).fetchone()
+    (symptom,) = database.execute(
+        "SELECT s.slug FROM conditions_symptom s JOIN conditions_taggedarticle t "
+        "ON t.tag_id = s.id JOIN conditions_article a ON a.id = t.content_object_id "
+        "WHERE a.status = 'published' GROUP BY s.id ORDER BY COUNT(*) DESC, s.id LIMIT 1"
+    ).fetchone()
+    neckinfo = [f"/conditions/{slug}/", f"/symptoms/{symptom}/", f"/symptoms/{symptom}/?page=50"]
+    peer = [f"/{slug}/", f"/tags/{symptom}/", f"/tags/{symptom}/?page=50"]
+    return neckinfo, peer, symptom
+
+
+def measure_neckinfo(source: Path, urls: list[str], runs: int) -> dict:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{source}"}
+    script = PROJECT / "bench" / "symptom_pages_bench.py"
+    output = run(
+        [sys.executable, str(script), "--json", "--runs", str(runs), *urls], env=environment
+    )
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_peer(url: str, urls: list[str], runs: int) -> dict:
+    environment = {**os.environ, "PEER_DATABASE_URL": url}
+    script = PEER / "measure.py"
+    output = run([str(PEER_PYTHON), str(script), "--runs", str(runs), *urls], env=environment)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--filled-database", help="a NeckInfo SQLite file already filled")
+    options = parser.parse_args()
+
+    peer_virtualenv()
+    with tempfile.TemporaryDirectory(prefix="neckinfo-peer-") as folder:
+        source = neckinfo_database(options, Path(folder))
+        peer_url = peer_database(source, Path(folder))
+        neckinfo_urls, peer_urls, symptom = pages_to_compare(source)
+        load_before = load()
+        started = time.perf_counter()
+        samples = {"NeckInfo": {url: [] for url in neckinfo_urls}}
+        samples["Wagtail"] = {url: [] for url in peer_urls}
+        sizes = {}
+        for round_number in range(options.rounds):
+            print(f"Round {round_number + 1} of {options.rounds} (load {load()})", flush=True)
+            for name, measured in (
+                ("NeckInfo", measure_neckinfo(source, neckinfo_urls, options.runs)),
+                ("Wagtail", measure_peer(peer_url, peer_urls, options.runs)),
+            ):
+                for url, times in measured["times"].items():
+                    samples[name][url] += times
+                sizes.update({(name, url): size for url, size in measured["bytes"].items()})
+        load_after = load()
+
+    labels = ["an article page", f"the largest symptom page ({symptom})", "its 50th page"]
+    lines = [
+        "# NeckInfo beside Wagtail 8.0.1",
+        "",
+        f"`bench/peer_bench.py --runs {options.runs} --rounds {options.rounds}`"
+        + (f" on `{options.filled_database}`" if options.filled_database else "")
+        + f", {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average "
+        f"{load_before} before and {load_after} after (measured in "
+        f"{time.perf_counter() - started:.0f} s).",
+        (f"{options.articles:,} articles" if not options.filled_database else "Its articles")
+        + ", SQLite for both; every request rendered from the database (NeckInfo's page "
+        "cache emptied before each and checked to be a miss; the peer has none). Milliseconds "
+        "per page, in-process through Django's WSGI handler, the median of every request of "
+        "every round, and each round's median.",
+        "",
+        "| page | NeckInfo median | NeckInfo rounds | Wagtail median | Wagtail rounds "
+        "| Wagtail ÷ NeckInfo | NeckInfo KB | Wagtail KB |",
+        "| --- | --: | --- | --: | --- | --: | --: | --: |",
+    ]
+    runs = options.runs
+    for label, ours, theirs in zip(labels, neckinfo_urls, peer_urls, strict=True):
+        our_times, their_times = samples["NeckInfo"][ours], samples["Wagtail"][theirs]
+
+        def rounds(times):
+            return ", ".join(
+                f"{statistics.median(times[i : i + runs]):.1f}" for i in range(0, len(times), runs)
+            )
+
+        ours_ms, theirs_ms = statistics.median(our_times), statistics.median(their_times)
+        lines.append(
+            f"| {label}: `{ours}`, `{theirs}` | {ours_ms:.1f} | {rounds(our_times)} "
+            f"| {theirs_ms:.1f} | {rounds(their_times)} | {theirs_ms / ours_ms:.2f} "
+            f"| {sizes[('NeckInfo', ours)] / 1024:.0f} | {sizes[('Wagtail', theirs)] / 1024:.0f} |"
+        )
+    report = "\n".join(lines) + "\n"
+    print("\n" + report)
+    RESULTS_FILE.write_text(report)
+    print(f"Written to {RESULTS_FILE.relative_to(PROJECT)}")
+
+
+if __name__ == "__main__":
+    main()
