@@ -105,10 +105,11 @@ bench: $(VENV)/.installed-dev
 bench-search: $(VENV)/.installed-dev
 	$(PYTHON) bench/search_bench.py --articles 10000 --queries 200 --backend both
 
-# NeckInfo beside Wagtail 8.0.1 on the same 10,000 articles (the peer gets a virtualenv of its
-# own, bench/wagtail_peer/.venv, on the first run); writes bench/RESULTS-peer.md.
+# NeckInfo beside Wagtail 8.0.1 on the same 10,000 articles, on SQLite and on PostgreSQL (the
+# peer gets a virtualenv of its own, bench/wagtail_peer/.venv, on the first run); writes
+# bench/RESULTS-peer.md.
 bench-peer: $(VENV)/.installed-dev
-	$(PYTHON) bench/peer_bench.py --articles 10000
+	$(PYTHON) bench/peer_bench.py --articles 10000 --backend both
 
 # Redis killed and hung, PostgreSQL connections killed, and simultaneous saves, under load;
 # appends to bench/RESULTS-faults.md.

@@ -177,7 +177,16 @@ def main() -> None:
             times[url].append(elapsed)
             cpu_times[url].append(cpu)
     if arguments.json:
-        print(json.dumps({"times": times, "bytes": {url: len(get(url)[2]) for url in urls}}))
+        answers = {url: get(url) for url in urls}
+        print(
+            json.dumps(
+                {
+                    "times": times,
+                    "bytes": {url: len(body) for url, (_, _, body) in answers.items()},
+                    "statuses": {url: status for url, (status, _, _) in answers.items()},
+                }
+            )
+        )
         return
     print("| page | status | median ms | slowest ms | median CPU ms | KB | gzip KB | queries |")
     print("| --- | --: | --: | --: | --: | --: | --: | --: |")
