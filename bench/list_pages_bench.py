@@ -13,7 +13,6 @@ Markdown table: median and slowest time, bytes, gzip-compressed bytes, and queri
 
 import argparse
 import gzip
-import io
 import os
 import statistics
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neckinfo.settings")
 # Production settings (debug off: no query log, no debug pages), over plain HTTP on loopback.
 os.environ.update(
@@ -39,6 +39,7 @@ from django.core.management import call_command  # noqa: E402
 
 call_command("collectstatic", interactive=False, verbosity=0)  # the manifest, with debug off
 
+import in_process  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
@@ -64,21 +65,8 @@ HANDLER = WSGIHandler()
 
 
 def get(url: str) -> tuple[int, bytes]:
-    path, _, query = url.partition("?")
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "HTTP_HOST": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-    }
-    status = []
-    body = b"".join(HANDLER(environ, lambda s, headers: status.append(s)))
-    return int(status[0].split()[0]), body
+    status, _, body = in_process.get(HANDLER, url)
+    return status, body
 
 
 def timed(url: str, runs: int) -> tuple[list[float], int, bytes]:

@@ -22,7 +22,6 @@ with --json, every request's time and each page's bytes, for bench/peer_bench.py
 import argparse
 import cProfile
 import gzip
-import io
 import json
 import os
 import pstats
@@ -33,6 +32,7 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
+sys.path.insert(0, str(PROJECT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "neckinfo.settings")
 # Production settings (debug off: no query log, no debug pages), over plain HTTP on loopback;
 # the page cache in this process's memory, so that emptying it is certain.
@@ -53,6 +53,7 @@ from django.core.management import call_command  # noqa: E402
 
 call_command("collectstatic", interactive=False, verbosity=0)  # the manifest, with debug off
 
+import in_process  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -66,22 +67,7 @@ HANDLER = WSGIHandler()
 
 
 def get(url: str) -> tuple[int, dict, bytes]:
-    path, _, query = url.partition("?")
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "HTTP_HOST": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-    }
-    started = []
-    body = b"".join(HANDLER(environ, lambda status, headers: started.append((status, headers))))
-    status, headers = started[0]
-    return int(status.split()[0]), dict(headers), body
+    return in_process.get(HANDLER, url)
 
 
 def empty_page_cache() -> None:

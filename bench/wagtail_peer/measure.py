@@ -8,7 +8,6 @@ none unless one is added (wagtail-cache, a CDN).
 """
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -16,33 +15,22 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench/: in_process.py
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peer_site.settings")
 
 import django  # noqa: E402
 
 django.setup()
 
+import in_process  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 
 HANDLER = WSGIHandler()
 
 
 def get(url: str) -> tuple[int, bytes]:
-    path, _, query = url.partition("?")
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-    }
-    started = []
-    body = b"".join(HANDLER(environ, lambda status, headers: started.append(status)))
-    return int(started[0].split()[0]), body
+    status, _, body = in_process.get(HANDLER, url)
+    return status, body
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             index = root.add_child(instance=ArticleIndexPage(title="Articles", slug="articles"))
             Site.objects.all().delete()
             Site.objects.create(
-                hostname="127.0.0.1", port=80, root_page=index, is_default_site=True
+                hostname="127.0.0.1", port=8000, root_page=index, is_default_site=True
             )
             Tag.objects.all().delete()
             tags = {
