@@ -32,9 +32,10 @@ class PostgreSQLSearch:
     # microsecond; the index lists matches for less, but a phrase or a word's ending is then
     # checked again on every entry having all its words, often ten times the matches.) At
     # 100,000 articles, with 50,000 the benchmark's slowest searches were second windows of
-    # 40,000 entries (40–55 ms: `"left shoulder blade"`, `how long does whiplash last`);
-    # with 20,000 its p95 went from 56 to 38 ms and the median from 26 to 24 (25,000: 44;
-    # 15,000: 42, as the index then lists matches that are not rare).
+    # 40,000 entries (40–55 ms: `"left shoulder blade"`, `how long does whiplash last`).
+    # With 20,000 its p95 went from 63.9 to 45.0 ms (bench/RESULTS-scale.md, fifth pass);
+    # the best of two runs per query gave 56 → 38 (25,000: 44; 15,000: 42, as the index then
+    # lists matches that are not rare).
     MAX_WINDOW = 20_000
     MAX_WINDOWS = 3
     # The best matches by key_vector checked against the reader's filters first: twice a
