@@ -4,6 +4,7 @@ symptom_pages_bench.py, and the Wagtail peer's wagtail_peer/measure.py, which ru
 virtualenv: so nothing here imports Django or the project)."""
 
 import io
+import re
 import sys
 
 
@@ -25,3 +26,14 @@ def get(application, url: str) -> tuple[int, dict, bytes]:
     body = b"".join(application(environ, lambda status, headers: started.append((status, headers))))
     status, headers = started[0]
     return int(status.split()[0]), dict(headers), body
+
+
+def search_count_text(body: bytes) -> str:
+    """The text of a search page's result count (the element marked `data-search-count`, on
+    NeckInfo's page and the Wagtail peer's), or "" for a page without one."""
+    text = body.decode(errors="replace")
+    start = text.find("data-search-count>")
+    if start < 0:
+        return ""
+    end = text.find("</p>", start)
+    return re.sub(r"<[^>]+>", "", text[start + len("data-search-count>") : end]).strip()

@@ -20,7 +20,10 @@ NeckInfo's pages with its page cache emptied before every request and each answe
 to be a miss (bench/symptom_pages_bench.py --json), Wagtail's with no page cache (it has none
 unless one is added). Each round measures NeckInfo, then Wagtail, then the next round starts:
 a change in the machine's load falls on both. Pages compared: an article page, the symptom
-(tag) page with the most articles, and its 50th page. NeckInfo's pages carry more than the
+(tag) page with the most articles, and its 50th page; then the search page for SEARCHES of
+search_bench.py's queries, each asked once a round (a new Wagtail project's search view, on
+Wagtail's database search backend: SQLite's FTS5 or PostgreSQL's full-text search), with how
+many articles each site found. NeckInfo's pages carry more than the
 peer's (red flags, help callouts, the further symptoms with their counts, navigation and
 footer), so the comparison is in Wagtail's favour.
 
@@ -30,6 +33,7 @@ Writes bench/RESULTS-peer.md.
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -37,6 +41,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote_plus
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEER = PROJECT / "bench" / "wagtail_peer"
@@ -49,6 +54,11 @@ POSTGRES_URLS = {
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, when loaded by path
 from databases import drop_postgres_database, recreate_postgres_database  # noqa: E402
+from search_bench import p95, query_mix  # noqa: E402
+
+# Searches compared: the first of search_bench.py's mix (words, phrases, typos, synonyms,
+# British/American spellings, questions), each asked once a round on each site.
+SEARCHES = 21
 
 
 def run(command: list[str], **kwargs) -> str:
@@ -166,6 +176,22 @@ def measure(options, source: Path, backend: str, folder: Path) -> tuple[str, dic
             for url, times in measured["times"].items():
                 samples[name][url] += times
             sizes.update({(name, url): size for url, size in measured["bytes"].items()})
+    queries = [query for _, query in query_mix(SEARCHES)]
+    search_urls = {
+        "NeckInfo": [f"/search/?q={quote_plus(query)}" for query in queries],
+        "Wagtail": [f"/search/?query={quote_plus(query)}" for query in queries],
+    }
+    search_times = {"NeckInfo": [], "Wagtail": []}
+    found = {}
+    for round_number in range(options.rounds):
+        print(f"{backend}: searches, round {round_number + 1} (load {load()})", flush=True)
+        for name, measured in (
+            ("NeckInfo", measure_neckinfo(neckinfo_url, search_urls["NeckInfo"], 1)),
+            ("Wagtail", measure_peer(peer_url, search_urls["Wagtail"], 1)),
+        ):
+            for times in measured["times"].values():
+                search_times[name] += times
+            found[name] = [_count(measured["found"][url]) for url in search_urls[name]]
     if backend == "postgres":
         for url in POSTGRES_URLS.values():
             drop_postgres_database(url)
@@ -196,7 +222,41 @@ def measure(options, source: Path, backend: str, folder: Path) -> tuple[str, dic
             f"| {theirs_ms:.1f} | {rounds(their_times)} | {theirs_ms / ours_ms:.2f} "
             f"| {sizes[('NeckInfo', ours)] / 1024:.0f} | {sizes[('Wagtail', theirs)] / 1024:.0f} |"
         )
+    lines += [
+        "",
+        f"Search pages, {len(queries)} queries (`search_bench.query_mix`), each asked once a "
+        f"round, {options.rounds} rounds: NeckInfo's `/search/?q=…` (10 results a page, each "
+        "with its passage highlighted and its symptoms), the peer's `/search/?query=…` (a new "
+        "Wagtail project's search view: `.live().search(query)`, 10 a page, Wagtail's "
+        "database search backend). NeckInfo lists at most the best 300 matches, so its "
+        "count stops at 300.",
+        "",
+        "| | NeckInfo | Wagtail |",
+        "| --- | --: | --: |",
+        f"| median ms | {statistics.median(search_times['NeckInfo']):.1f} "
+        f"| {statistics.median(search_times['Wagtail']):.1f} |",
+        f"| p95 ms | {p95(search_times['NeckInfo']):.1f} | {p95(search_times['Wagtail']):.1f} |",
+        f"| slowest ms | {max(search_times['NeckInfo']):.1f} "
+        f"| {max(search_times['Wagtail']):.1f} |",
+        f"| queries finding nothing | {found['NeckInfo'].count(0)} | {found['Wagtail'].count(0)} |",
+        "",
+        "| query | NeckInfo found | Wagtail found |",
+        "| --- | --: | --: |",
+        *(
+            f"| `{query}` | {ours} | {theirs} |"
+            for query, ours, theirs in zip(
+                queries, found["NeckInfo"], found["Wagtail"], strict=True
+            )
+        ),
+    ]
     return "\n".join(lines), samples
+
+
+def _count(text: str) -> int:
+    """The number in a search page's result count ("300 articles found.", "2,451 found."), 0
+    for "No articles found…"."""
+    number = re.search(r"\d[\d,]*", text)
+    return int(number.group().replace(",", "")) if number else 0
 
 
 def main() -> None:

@@ -170,6 +170,10 @@ def main() -> None:
                     "times": times,
                     "bytes": {url: len(body) for url, (_, _, body) in answers.items()},
                     "statuses": {url: status for url, (status, _, _) in answers.items()},
+                    "found": {
+                        url: in_process.search_count_text(body)
+                        for url, (_, _, body) in answers.items()
+                    },
                 }
             )
         )

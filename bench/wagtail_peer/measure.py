@@ -38,19 +38,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("urls", nargs="+")
     arguments = parser.parse_args()
-    sizes = {}
+    sizes, found = {}, {}
     for url in arguments.urls:
         status, body = get(url)  # warm up (templates, query plans)
         if status != 200:
             raise SystemExit(f"{url} answered {status}")
         sizes[url] = len(body)
+        found[url] = in_process.search_count_text(body)
     times = {url: [] for url in arguments.urls}
     for _ in range(arguments.runs):
         for url in arguments.urls:  # interleaved, as bench/symptom_pages_bench.py does
             began = time.perf_counter()
             get(url)
             times[url].append((time.perf_counter() - began) * 1000)
-    print(json.dumps({"times": times, "bytes": sizes}))
+    print(json.dumps({"times": times, "bytes": sizes, "found": found}))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from taggit.models import Tag, TaggedItemBase
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+from wagtail.search import index
 
 ARTICLES_PER_PAGE = 20  # as on NeckInfo's symptom pages
 
@@ -29,6 +30,12 @@ class ArticlePage(Page):
     body = RichTextField()
     tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
 
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
+    ]
     parent_page_types = ["articles.ArticleIndexPage"]
 
     def related_articles(self):

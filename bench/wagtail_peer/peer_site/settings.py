@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "wagtail.admin",
     "wagtail.documents",
     "wagtail.images",
+    "wagtail.search",
     "wagtail",
     "modelcluster",
     "taggit",
@@ -69,4 +70,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static"
 WAGTAIL_SITE_NAME = "Peer"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
+# Wagtail's own search, on the database in use (SQLite FTS5, PostgreSQL full-text search), as
+# a new Wagtail project is set up.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
