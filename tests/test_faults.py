@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from django.db import connections
 
 from conditions import content_version
 from conditions.models import Article
@@ -90,7 +91,16 @@ def within(seconds: float, action):
     """action()'s result, failing the test if it hasn't answered within `seconds` (a hung
     Redis must never hold a request)."""
     results = []
-    worker = threading.Thread(target=lambda: results.append(action()), daemon=True)
+
+    def answer():
+        try:
+            results.append(action())
+        finally:
+            # The thread's own database connection, closed now: left to the garbage collector,
+            # it could still be open when pytest-django drops the test database.
+            connections.close_all()
+
+    worker = threading.Thread(target=answer, daemon=True)
     worker.start()
     worker.join(seconds)
     assert results, f"no answer within {seconds} s"
