@@ -253,7 +253,8 @@ class ArticleQuerySet(models.QuerySet):
         params = [value for pk in symptom_ids for value in (pk, RELATED_CANDIDATES)]
         return (
             self.filter(pk__in=RawSQL(newest, params), tagged_symptoms__tag__in=symptom_ids)
-            .exclude(pk=article.pk)
+            # Nor, for a working copy's preview, the live page it will replace.
+            .exclude(pk__in=[pk for pk in (article.pk, article.live_article_id) if pk])
             .annotate(shared_symptoms=Count("tagged_symptoms"))
             .order_by("-shared_symptoms", "-updated_at", "title")
             .only("kind", "title", "slug")

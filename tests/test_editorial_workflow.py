@@ -189,6 +189,21 @@ def test_preview_shows_unsaved_edits_of_a_published_article(reviewer_client, rea
     assert "The live text." in reader.get("/conditions/whiplash/").content.decode()
 
 
+def test_a_working_copys_preview_does_not_list_its_own_live_page_as_related(reviewer_client):
+    article = make_condition("Whiplash", ["Neck pain", "Headache"])
+    make_condition("Tension headache", ["Headache"])
+    reviewer_client.post(f"{CONDITIONS}{article.pk}/working-copy/start/")
+    copy = ConditionArticle.objects.get(live_article=article)
+    data = admin_change_form(reviewer_client, change_url(copy))
+    data.update(_preview="Preview")
+
+    page = reviewer_client.post(change_url(copy), data).content.decode()
+
+    related = page[page.index("Related articles") :]
+    assert "Tension headache" in related
+    assert "Whiplash" not in related  # the page being previewed, not a related one
+
+
 def test_preview_of_a_new_faq_shows_its_unsaved_questions(editor_client):
     data = admin_change_form(editor_client, "/admin/conditions/faqarticle/add/")
     data.update(
