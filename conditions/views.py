@@ -65,7 +65,9 @@ def home(request):
     )[:POPULAR_SYMPTOMS_SHOWN]
     for symptom in popular_symptoms:
         symptom.article_count = counts[symptom.pk]
-    recently_updated = Article.objects.published().with_symptoms().order_by("-updated_at")[:6]
+    recently_updated = (
+        Article.objects.published().for_cards().with_symptoms().order_by("-updated_at")[:6]
+    )
     return render(
         request,
         "conditions/home.html",
@@ -126,7 +128,7 @@ def _a_to_z(request, name: str, articles, per_page: int, *, symptoms: bool = Fal
         lambda: _letter_starts(articles.values_list("title", flat=True), per_page),
     )
     paginator = narrowing.CountedPaginator(
-        articles.with_symptoms() if symptoms else articles, per_page, count
+        articles.for_cards().with_symptoms() if symptoms else articles, per_page, count
     )
     page = _page_or_404(paginator, page_number(request))
     return {
@@ -295,7 +297,7 @@ def symptom_detail(request, slug):
         published_count=lambda: cached_until_content_changes(
             request, "published-count", lambda: Article.objects.published().count()
         ),
-    )
+    ).for_cards()
     page = _page_or_404(narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, count), number)
     narrowing.read_card_symptoms(page.object_list)
     # The reader's next narrowing step: the symptoms most of the current results also have,

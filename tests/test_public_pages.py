@@ -34,6 +34,41 @@ def test_home_shows_published_articles_and_popular_symptoms_but_not_drafts(clien
     assert 'action="/search/"' in page
 
 
+def test_an_articles_card_shows_its_kind_title_summary_and_symptoms_on_every_list(client):
+    make_condition(
+        'Neck pain & "stiffness" <at night>',
+        ["Neck pain", "Pins & needles"],
+        summary="Why it <b>hurts</b> & what helps.",
+    )
+    make_faq("Neck spasms: questions", [("Why?", "Because.")], ["Neck pain"])
+    condition_card = (
+        '<p class="card__kind">Condition</p>'
+        '<h{level} class="card__title"><a href="/conditions/neck-pain-stiffness-at-night/">'
+        "Neck pain &amp; &quot;stiffness&quot; &lt;at night&gt;</a></h{level}>"
+        '<p class="card__summary">Why it &lt;b&gt;hurts&lt;/b&gt; &amp; what helps.</p>'
+        '<ul class="chips" aria-label="Symptoms covered">'
+        '<li><a class="chip" href="/symptoms/neck-pain/">Neck pain</a></li>'
+        '<li><a class="chip" href="/symptoms/pins-needles/">Pins &amp; needles</a></li></ul>'
+    )
+
+    home = client.get("/").content.decode()
+    symptom_page = client.get("/symptoms/neck-pain/").content.decode()
+    faqs = client.get("/faqs/").content.decode()
+
+    # The same card on the home page and on a symptom page (where the page's heading is h1 and
+    # its sections' h2), every word the editors wrote shown as text, never as markup.
+    assert condition_card.format(level=3) in home
+    assert condition_card.format(level=3) in symptom_page
+    assert symptom_page.count('<article class="card">') == 2
+    assert '<p class="card__kind">Questions and answers</p>' in symptom_page
+    # The FAQ list's cards are its page's sections (h2), the first of each letter its anchor.
+    assert (
+        '<article class="card" id="letter-N"><p class="card__kind">Questions and answers</p>'
+        '<h2 class="card__title"><a href="/faqs/neck-spasms-questions/">Neck spasms: questions'
+        "</a></h2>"
+    ) in faqs
+
+
 def test_condition_list_is_alphabetical_by_letter_and_hides_drafts(client):
     make_condition("whiplash")
     make_condition("Anaemia")
