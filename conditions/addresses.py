@@ -5,6 +5,7 @@ to by the hundred: `reverse()` once per URL configuration, then each slug put in
 """
 
 import functools
+from collections.abc import Callable
 from urllib.parse import quote
 
 from django.conf import settings
@@ -12,17 +13,28 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
 PLACEHOLDER = "SLUG"
+PATH_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
 def page_address(view_name: str, slug: str) -> str:
     """What `reverse(view_name, args=[slug])` returns, for a view taking just a slug."""
-    if not slug:
-        return reverse(view_name, args=[slug])  # no such page: NoReverseMatch, as ever
+    return page_addresses(view_name)(slug)
+
+
+def page_addresses(view_name: str) -> Callable[[str], str]:
+    """page_address(view_name, slug) for many slugs: the script prefix and URL configuration
+    (each a thread-local lookup) read once, for a list's hundred links."""
     before, after = _around_the_slug(
         view_name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF
     )
-    # Quoted as reverse() quotes what it puts into a path.
-    return f"{before}{quote(slug, safe=RFC3986_SUBDELIMS + '/~:@')}{after}"
+
+    def address(slug: str) -> str:
+        if not slug:
+            return reverse(view_name, args=[slug])  # no such page: NoReverseMatch, as ever
+        # Quoted as reverse() quotes what it puts into a path.
+        return f"{before}{quote(slug, safe=PATH_SAFE)}{after}"
+
+    return address
 
 
 @functools.lru_cache(maxsize=64)

@@ -12,6 +12,7 @@ narrowed, and the symptoms A to Z, now read counts kept up to date as content ch
 (SharedSymptoms: `recount_shared_symptoms`, `shared_symptom_counts`).
 """
 
+from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import quote
 
@@ -20,7 +21,7 @@ from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef
 from django.urls import reverse
 
-from conditions.addresses import page_address
+from conditions.addresses import page_address, page_addresses
 from conditions.models import (
     IN_TITLE_ORDER,
     Article,
@@ -178,10 +179,24 @@ def in_title_order(selected: list[Symptom], count: int, until: int, published_co
     return articles.narrowed_by(selected).order_by(*IN_TITLE_ORDER)
 
 
-def further_symptoms(counts: dict[int, int], selected: list[Symptom], limit: int | None = None):
+@dataclass(slots=True)
+class FurtherSymptom:
+    """A symptom a reader can add to their selection: its name, its slug, how many of the
+    current articles carry it, and (set by the view) the address of the page with it added."""
+
+    name: str
+    slug: str
+    match_count: int
+    narrowed_url: str = ""
+
+
+def further_symptoms(
+    counts: dict[int, int], selected: list[Symptom], limit: int | None = None
+) -> list[FurtherSymptom]:
     """The symptoms in `counts` (see symptom_counts) besides `selected`, each with
     `match_count`: how many articles it would leave. Most shared first, then by name; the
-    first `limit`. One query, for the names of just the symptoms returned."""
+    first `limit`. One query, for the names of just the symptoms returned (as plain values:
+    model instances took a third of this function's 0.6 ms)."""
     counts = {pk: count for pk, count in counts.items() if pk not in {s.pk for s in selected}}
     wanted = counts.keys()
     if limit is not None and len(counts) > limit:
@@ -189,9 +204,12 @@ def further_symptoms(counts: dict[int, int], selected: list[Symptom], limit: int
         # with at least the count of the last one shown.
         last_shown = sorted(counts.values(), reverse=True)[limit - 1]
         wanted = [pk for pk, count in counts.items() if count >= last_shown]
-    symptoms = list(Symptom.objects.filter(pk__in=wanted).only("name", "slug"))
-    for symptom in symptoms:
-        symptom.match_count = counts[symptom.pk]
+    symptoms = [
+        FurtherSymptom(name, slug, counts[pk])
+        for pk, name, slug in Symptom.objects.filter(pk__in=wanted).values_list(
+            "pk", "name", "slug"
+        )
+    ]
     symptoms.sort(key=lambda symptom: (-symptom.match_count, symptom.name.lower()))
     return symptoms[:limit]
 
@@ -236,7 +254,7 @@ class NarrowingLinks:
     and the rest `?with=` narrowing it."""
 
     def __init__(self, view_name: str = "conditions:symptom"):
-        self.view_name = view_name
+        self.address = page_addresses(view_name)
 
     def to(self, slugs: list[str], page: int = 1) -> str:
         """The page for `slugs` (the symptoms A to Z when there are none), at `page`."""
@@ -245,5 +263,5 @@ class NarrowingLinks:
         query = [f"with={quote(slug, safe='')}" for slug in slugs[1:]]
         if page > 1:
             query.append(f"page={page}")
-        address = page_address(self.view_name, slugs[0])
+        address = self.address(slugs[0])
         return f"{address}?{'&'.join(query)}" if query else address

@@ -304,15 +304,14 @@ def symptom_detail(request, slug):
     # with how many results each would leave. All of them (two hundred for a common symptom)
     # made a page of 85 KB, mostly links; the rest are on a page of their own.
     shown = narrowing.further_symptoms(counts, selected, limit=FURTHER_SYMPTOMS_SHOWN + 1)
+    for option in shown[:FURTHER_SYMPTOMS_SHOWN]:
+        option.narrowed_url = links.to([*selected_slugs, option.slug])
     return render(
         request,
         "conditions/symptom_detail.html",
         {
             **_selection_context(selected, links),
-            "narrowing_options": [
-                (symptom, links.to([*selected_slugs, symptom.slug]))
-                for symptom in shown[:FURTHER_SYMPTOMS_SHOWN]
-            ],
+            "narrowing_options": shown[:FURTHER_SYMPTOMS_SHOWN],
             "all_further_symptoms_url": (
                 narrowing.NarrowingLinks("conditions:further_symptoms").to(selected_slugs)
                 if len(shown) > FURTHER_SYMPTOMS_SHOWN

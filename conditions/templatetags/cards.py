@@ -13,6 +13,8 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
+from conditions.addresses import page_addresses
+
 register = template.Library()
 
 
@@ -40,10 +42,11 @@ def article_card(article, heading_level: int = 3, anchor: str = "") -> SafeStrin
 
 @register.simple_tag
 def symptom_chips(symptoms, label: str = "Symptoms") -> SafeString:
-    """`symptoms` (anything with `name` and `get_absolute_url()`) as a labelled list of links
-    to their pages; nothing when there are none."""
+    """`symptoms` (anything with a `name` and a `slug`) as a labelled list of links to their
+    pages; nothing when there are none."""
+    symptom_page = page_addresses("conditions:symptom")
     chips = "".join(
-        f'<li><a class="chip" href="{escape(symptom.get_absolute_url())}">'
+        f'<li><a class="chip" href="{escape(symptom_page(symptom.slug))}">'
         f"{escape(symptom.name)}</a></li>"
         for symptom in symptoms
     )
