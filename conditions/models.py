@@ -59,7 +59,7 @@ def published_q(prefix: str = "") -> Q:
 
 # Lists of articles in pages: by title, then by id, as articles may share a title and the
 # database could order those differently for each page, showing one twice and another never.
-# The index article_title_order (Article.Meta) is in this order.
+# The index article_title_order_public (Article.Meta) is in this order.
 IN_TITLE_ORDER = (Lower("title"), "pk")
 
 
@@ -486,8 +486,13 @@ class Article(models.Model):
             models.Index(fields=["status", "published_at"]),
             # The A–Z order of the lists (IN_TITLE_ORDER): PostgreSQL reads a common symptom's
             # first page in this order instead of sorting all its articles (and SQLite when
-            # told to: narrowing.in_title_order).
-            models.Index(Lower("title"), "id", name="article_title_order"),
+            # told to: narrowing.in_title_order). With whether each is public, so that the
+            # articles stepped past are checked in the index, not read: the 50th page of the
+            # most common symptom at 100,000 articles read 4,000 rows for 20 (SQLite: 16.4
+            # against 7.6 ms for that query).
+            models.Index(
+                Lower("title"), "id", "status", "published_at", name="article_title_order_public"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["live_article"], name="one_working_copy_per_article"),

@@ -291,12 +291,7 @@ def symptom_detail(request, slug):
     counts = narrowing.symptom_counts(selected)
     count = counts.get(selected[0].pk, 0)
     articles = narrowing.in_title_order(
-        selected,
-        count,
-        until=number * ARTICLES_PER_PAGE,
-        published_count=lambda: cached_until_content_changes(
-            request, "published-count", lambda: Article.objects.published().count()
-        ),
+        selected, count, until=number * ARTICLES_PER_PAGE
     ).for_cards()
     page = _page_or_404(narrowing.CountedPaginator(articles, ARTICLES_PER_PAGE, count), number)
     narrowing.read_card_symptoms(page.object_list)
