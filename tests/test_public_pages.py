@@ -61,6 +61,11 @@ def test_an_articles_card_shows_its_kind_title_summary_and_symptoms_on_every_lis
     assert condition_card.format(level=3) in symptom_page
     assert symptom_page.count('<article class="card">') == 2
     assert '<p class="card__kind">Questions and answers</p>' in symptom_page
+    # Narrowing by a symptom: its name as text, how many articles would be left, in words too.
+    assert (
+        '<a class="chip" href="/symptoms/neck-pain/?with=pins-needles">Pins &amp; needles '
+        '<span class="count">1<span class="visually-hidden"> article</span></span></a>'
+    ) in symptom_page
     # The FAQ list's cards are its page's sections (h2), the first of each letter its anchor.
     assert (
         '<article class="card" id="letter-N"><p class="card__kind">Questions and answers</p>'

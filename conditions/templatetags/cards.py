@@ -1,6 +1,6 @@
-"""An article's card and a list of symptom chips, the markup a list page repeats most: a
-symptom page draws 20 cards with 80–100 chips, the home page 6 cards, a search page 10
-results with their chips.
+"""An article's card and lists of symptom chips, the markup a list page repeats most: a
+symptom page draws 20 cards with 80–100 chips and 24 symptoms to narrow by, the home page 6
+cards, a search page 10 results with their chips.
 
 Built here in Python rather than as included templates: Django's template engine took 2.6 ms
 of a narrowed symptom page's 13 (at 10,000 articles) to draw its 20 cards, against 0.4 ms
@@ -53,3 +53,17 @@ def symptom_chips(symptoms, label: str = "Symptoms") -> SafeString:
     if not chips:
         return mark_safe("")
     return mark_safe(f'<ul class="chips" aria-label="{escape(label)}">{chips}</ul>')
+
+
+@register.simple_tag
+def narrowing_chips(options) -> SafeString:
+    """The symptoms a reader can add to narrow a symptom page (conditions.narrowing.
+    FurtherSymptom), each a link to the narrowed page with how many articles it would leave
+    (0.45 ms of the page as a template loop, for 24)."""
+    chips = "".join(
+        f'<li><a class="chip" href="{escape(option.narrowed_url)}">{escape(option.name)} '
+        f'<span class="count">{option.match_count:d}<span class="visually-hidden"> '
+        f"article{'' if option.match_count == 1 else 's'}</span></span></a></li>"
+        for option in options
+    )
+    return mark_safe(f'<ul class="chips">{chips}</ul>')
