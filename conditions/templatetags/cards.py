@@ -3,7 +3,7 @@ symptom page draws 20 cards with 80–100 chips and 24 symptoms to narrow by, th
 cards, a search page 10 results with their chips.
 
 Built here in Python rather than as included templates: Django's template engine took 2.6 ms
-of a narrowed symptom page's 13 (at 10,000 articles) to draw its 20 cards, against 0.4 ms
+of a narrowed symptom page's 13 (at 10,000 articles) to draw its 20 cards, against 0.3 ms
 here. Every value is escaped with html.escape, as Django's `escape` does (it calls it; the
 lazy wrapper around it costs more than the escaping).
 """
