@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conditions import working_copies
-from conditions.models import ConditionArticle, ConditionName, FaqArticle
+from conditions import narrowing, working_copies
+from conditions.models import ConditionArticle, ConditionName, FaqArticle, Symptom
 from tests.browser_forms import admin_change_form
 from tests.factories import DRAFT, PUBLISHED, make_condition, make_faq, make_symptom
 
@@ -79,11 +79,14 @@ def test_public_pages_cost_the_same_with_1_and_30_articles(client):
         # selected, the kept counts of the symptoms its articles share (scheduled, counts),
         # the names of those offered, page, their symptoms
         ("/symptoms/neck-pain/", 7),
-        # selected, every symptom of the results counted by id (the page's count among
-        # them), the names of those offered, page, their symptoms
-        ("/symptoms/neck-pain/?with=headache", 6),
-        # selected, every symptom of the results counted by id, their names
-        ("/symptoms/neck-pain/further-symptoms/?with=headache", 4),
+        # selected, the pair's kept counts (none here: few articles share it), every symptom
+        # of the results counted by id (the page's count among them), the names of those
+        # offered, page, their symptoms. A pair many share: its kept counts and the
+        # scheduled articles to take off, in place of counting.
+        ("/symptoms/neck-pain/?with=headache", 7),
+        # selected, the pair's kept counts (none), every symptom of the results counted by
+        # id, their names
+        ("/symptoms/neck-pain/further-symptoms/?with=headache", 5),
         ("/conditions/article-0/", 6),  # article, its other names, symptoms, sources, related
         ("/faqs/faq-0/", 6),  # article, its symptoms, sources, questions, related articles
     ],
@@ -93,6 +96,24 @@ def test_public_pages_make_few_queries(client, django_assert_num_queries, url, e
 
     with django_assert_num_queries(expected):
         client.get(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/symptoms/neck-pain/?with=headache", "/symptoms/neck-pain/further-symptoms/?with=headache"],
+)
+def test_a_narrowing_many_articles_share_costs_the_same_with_3_and_30_articles(
+    client, monkeypatch, url
+):
+    # Neck pain and headache are shared by every article here: their counts are kept (the
+    # site keeps them from 200 articles), read in two queries whatever the number.
+    monkeypatch.setattr(narrowing, "KEEP_NARROWED_FROM", 6)
+    add_articles(0, 3)
+    assert narrowing.narrowed_counts(*Symptom.objects.filter(slug__in=["neck-pain", "headache"]))
+    few = count_queries(client, url)
+    add_articles(3, 30)
+
+    assert count_queries(client, url) == few
 
 
 def test_search_costs_the_same_with_4_and_30_matching_articles(client):
@@ -188,8 +209,9 @@ def test_admin_add_and_edit_of_a_condition_cost_few_queries(superuser_client):
     # copy's save writes its audit event ("Saved a working copy"). The article's other names
     # (conditions A–Z) are read once each by their inline, the fingerprints, the revision
     # and the search entry: a fixed cost, whatever the article has. Its symptoms' shared
-    # counts are counted again (its symptoms read, the counts read, deleted and written).
-    assert (added, edited) == (59, 68)
+    # counts are counted again (its symptoms read, the counts read, deleted and written),
+    # and the kept counts of the common pairs among them (deleted, the pairs read).
+    assert (added, edited) == (61, 70)
 
 
 def test_admin_add_and_edit_of_an_faq_cost_few_queries(superuser_client):
@@ -212,4 +234,4 @@ def test_admin_add_and_edit_of_an_faq_cost_few_queries(superuser_client):
             "items-TOTAL_FORMS": "3",
         },
     )
-    assert (added, edited) == (73, 79)  # 3 and 4 of them recounting shared symptoms
+    assert (added, edited) == (75, 81)  # 5 and 6 of them recounting shared symptoms

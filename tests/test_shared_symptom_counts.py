@@ -1,7 +1,8 @@
-"""A symptom page's counts ("Also have… Dizziness 2", "3 articles") and the symptoms A to Z are
-read from counts kept up to date as content changes (conditions.models.SharedSymptoms). After
-every kind of change an editor, a reviewer or the operator makes, they must be what counting
-the published articles themselves gives, on the page as a reader sees it."""
+"""A symptom page's counts ("Also have… Dizziness 2", "3 articles"), a page narrowed by two
+symptoms many articles share, and the symptoms A to Z are read from counts kept up to date as
+content changes (conditions.models.SharedSymptoms, NarrowedSymptoms). After every kind of
+change an editor, a reviewer or the operator makes, they must be what counting the published
+articles themselves gives, on the page as a reader sees it."""
 
 import contextlib
 import threading
@@ -28,9 +29,18 @@ from tests.factories import DRAFT, PUBLISHED, make_condition, make_symptom, read
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def every_narrowing_kept(monkeypatch):
+    """Counts kept for every pair of symptoms that shares an article (on the site, for pairs
+    that many articles share): the few articles here then check the kept narrowed counts
+    after every change below."""
+    monkeypatch.setattr(narrowing, "KEEP_NARROWED_FROM", 1)
+
+
 def assert_counts_are_the_articles_own() -> None:
     """Every symptom's kept counts, and the A to Z's, equal counting its published articles
-    one by one, and so do the counts of every narrowing by two symptoms that share articles."""
+    one by one, and so do the counts of every narrowing by two symptoms that share articles
+    (read from their kept counts)."""
     symptoms_of = {
         article.pk: {symptom.pk for symptom in article.symptoms.all()}
         for article in Article.objects.published().prefetch_related("symptoms")
@@ -49,16 +59,20 @@ def assert_counts_are_the_articles_own() -> None:
         assert narrowing.shared_symptom_counts(symptom) == counted(symptom.pk), symptom.name
         assert narrowing.symptom_counts([symptom]) == counted(symptom.pk), symptom.name
         for other in counted(symptom.pk).keys() - {symptom.pk}:  # those its articles have
-            both = narrowing.symptom_counts([symptom, Symptom.objects.get(pk=other)])
-            assert both == counted(symptom.pk, other), (symptom.name, other)
+            other = Symptom.objects.get(pk=other)
+            both = narrowing.symptom_counts([symptom, other])
+            assert both == counted(symptom.pk, other.pk), (symptom.name, other.name)
+            kept = narrowing.narrowed_counts(other, symptom)  # None: not kept, counted live
+            if kept is not None or both[symptom.pk] >= narrowing.KEEP_NARROWED_FROM:
+                assert kept == both, (symptom.name, other.name)
 
 
-def offered(reader, slug: str) -> dict[str, str]:
-    """The further symptoms a symptom page offers, with the count it shows for each, and its
-    own count of articles (key "articles")."""
+def offered(reader, slug: str, query: str = "") -> dict[str, str]:
+    """The further symptoms a symptom page (narrowed by `query`) offers, with the count it
+    shows for each, and its own count of articles (key "articles")."""
     import re
 
-    page = reader.get(f"/symptoms/{slug}/").content.decode()
+    page = reader.get(f"/symptoms/{slug}/{query}").content.decode()
     chips = re.findall(r'class="chip" href="[^"]+">([^<]+?) <span class="count">(\d+)<', page)
     heading = re.search(r'<h2 id="results-title">(\d+) articles?</h2>', page)
     return {**dict(chips), "articles": heading[1]}
@@ -110,6 +124,34 @@ def test_an_unpublished_or_deleted_article_is_no_longer_counted(reader, three_ar
     assert offered(reader, "neck-pain") == {
         "Headache": "1", "Dizziness": "1", "Neck stiffness": "1", "articles": "2"
     }  # fmt: skip
+    assert_counts_are_the_articles_own()
+
+
+def test_a_narrowing_is_kept_once_enough_articles_share_it_and_counted_live_below(
+    reader, monkeypatch
+):
+    monkeypatch.setattr(narrowing, "KEEP_NARROWED_FROM", 3)
+    whiplash = make_condition("Whiplash", ["Neck pain", "Headache", "Dizziness"])
+    make_condition("Tension headache", ["Neck pain", "Headache"])
+    neck_pain, headache = make_symptom("Neck pain"), make_symptom("Headache")
+    assert narrowing.narrowed_counts(neck_pain, headache) is None  # 2 articles: counted live
+    assert offered(reader, "neck-pain", "?with=headache") == {"Dizziness": "1", "articles": "2"}
+
+    make_condition("Occipital neuralgia", ["Neck pain", "Headache", "Tingling"])
+    assert narrowing.narrowed_counts(neck_pain, headache) == {
+        neck_pain.pk: 3, headache.pk: 3, make_symptom("Dizziness").pk: 1,
+        make_symptom("Tingling").pk: 1,
+    }  # fmt: skip
+    assert offered(reader, "neck-pain", "?with=headache") == {
+        "Dizziness": "1",
+        "Tingling": "1",
+        "articles": "3",
+    }
+
+    whiplash.status = DRAFT
+    whiplash.save()  # 2 again: the kept counts go, and the page counts live
+    assert narrowing.narrowed_counts(neck_pain, headache) is None
+    assert offered(reader, "neck-pain", "?with=headache") == {"Tingling": "1", "articles": "2"}
     assert_counts_are_the_articles_own()
 
 
