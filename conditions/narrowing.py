@@ -84,9 +84,9 @@ def narrowed_counts(first: Symptom, second: Symptom) -> dict[int, int] | None:
     return _without_scheduled(counts, [first, second])
 
 
-def _carrying_every(selected: list[Symptom]):
-    """The ids of the articles carrying every `selected` symptom, found from the (symptom,
-    article) index alone, before any article is read (SQLite): as joins, SQLite's planner
+def _carrying_every(selected: list[Symptom | int]):
+    """The ids of the articles carrying every `selected` symptom (or symptom id), found from
+    the (symptom, article) index alone, before any article is read: as joins, SQLite's planner
     read each article of the first symptom and only then checked it for the others. For a
     narrowed page's list, 1.6 against 0.8 ms for headache and neck pain at 10,000 articles,
     and 23 against 10 ms with a third symptom at 100,000. Its counts (symptom_counts) read
@@ -128,12 +128,8 @@ def _without_scheduled(counts: dict[int, int], carrying: list[Symptom]) -> dict[
     scheduled = list(Article.objects.filter(scheduled_q()).values_list("pk", flat=True))
     if scheduled:
         not_yet = TaggedArticle.objects.filter(content_object_id__in=scheduled)
-        for symptom in carrying:
-            not_yet = not_yet.filter(
-                content_object_id__in=TaggedArticle.objects.filter(tag=symptom).values(
-                    "content_object_id"
-                )
-            )
+        if carrying:
+            not_yet = not_yet.filter(content_object_id__in=_carrying_every(carrying))
         for symptom_id, count in not_yet.values_list("tag_id").annotate(n=Count("*")).order_by():
             counts[symptom_id] -= count
     return {symptom_id: count for symptom_id, count in counts.items() if count > 0}
@@ -203,9 +199,7 @@ def _recount_narrowed_symptoms(symptom_ids: set[int] | None) -> None:
         status=Article.Status.PUBLISHED, published_at__isnull=False
     )
     for first_id, second_id in kept_pairs.values_list("symptom_id", "other_id"):
-        carrying_both = marked_published.filter(
-            pk__in=TaggedArticle.objects.filter(tag_id=first_id).values("content_object_id")
-        ).filter(pk__in=TaggedArticle.objects.filter(tag_id=second_id).values("content_object_id"))
+        carrying_both = marked_published.filter(pk__in=_carrying_every([first_id, second_id]))
         counted = (
             TaggedArticle.objects.filter(content_object_id__in=carrying_both.values("pk"))
             .values_list("tag_id")
