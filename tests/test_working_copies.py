@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from reversion.models import Version
 
-from conditions import working_copies
+from conditions import narrowing, working_copies
 from conditions.caching import WORKER_PAGES
 from conditions.models import Article, AuditEvent, ConditionArticle, FaqArticle, Source
 from tests.browser_forms import admin_change_form
@@ -155,6 +155,36 @@ def test_while_a_working_copy_exists_readers_see_the_live_page_unchanged_until_p
         (AuditEvent.Action.SUBMITTED, "ed", None),
         (AuditEvent.Action.COPY_PUBLISHED, "rita", live.pk),
     ]
+
+
+def test_a_working_copys_symptoms_change_no_narrowed_page_until_published(
+    editor_client, reviewer_client, reader, live, monkeypatch
+):
+    # Kept counts for every shared pair (the site keeps them from 200 articles): a copy in
+    # review, with a symptom the live page lacks, must not reach a narrowed page's counts.
+    monkeypatch.setattr(narrowing, "KEEP_NARROWED_FROM", 1)
+    make_condition("Neck strain", symptoms=["Neck pain", "Dizziness", "Headache"])
+    make_condition("Vertigo", symptoms=["Neck pain", "Dizziness"])
+    narrowed = [
+        "/symptoms/neck-pain/?with=dizziness",
+        "/symptoms/dizziness/further-symptoms/?with=neck-pain",
+    ]
+    before = {url: reader.get(url).content for url in narrowed}
+    assert b"Whiplash" not in before[narrowed[0]]
+
+    copy = start_copy(editor_client, live)
+    dizziness = Article.objects.get(title="Vertigo").symptoms.get(name="Dizziness")
+    save_copy(
+        editor_client,
+        copy,
+        symptoms=[str(s.pk) for s in live.symptoms.all()] + [str(dizziness.pk)],
+        status=Status.IN_REVIEW,
+    )
+    assert {url: reader.get(url).content for url in narrowed} == before
+
+    assert publish_copy(reviewer_client, copy).status_code == 302
+    page = reader.get(narrowed[0]).content.decode()
+    assert "Whiplash" in page and '<h2 id="results-title">3 articles</h2>' in page
 
 
 def test_an_editor_can_start_and_save_a_working_copy_but_not_publish_it(
